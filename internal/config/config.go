@@ -1,0 +1,296 @@
+// Package config reads the handler's settings from the environment into one typed
+// value and validates them all at once. It is the only place that reads the
+// environment: everything else receives a Config.
+//
+// Each field names its variable in an `env` tag. Names that the Functions
+// platform sets by itself carry `platform:"true"`: the handler reads them, but
+// they belong in neither the app settings of infra/ nor local.settings.sample.json.
+// Setting names with "__" follow the Functions convention for identity-based
+// connections, so the Service Bus trigger and the handler share one setting.
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// Config holds every setting of the handler.
+type Config struct {
+	// Port is where the handler listens; the Functions host chooses it.
+	Port     int    `env:"FUNCTIONS_CUSTOMHANDLER_PORT" default:"8080"`
+	LogLevel string `env:"LOG_LEVEL" default:"info"`
+
+	// Table Storage: a connection string (Azurite, or an account key) or the
+	// table endpoint reached with the managed identity.
+	TableConnectionString string `env:"TableStorage" secret:"true"`
+	TableServiceURI       string `env:"TableStorage__tableServiceUri"`
+	// TablePrefix is put before every table name, so several deployments (or
+	// test runs) can share one account.
+	TablePrefix string `env:"TABLE_PREFIX" default:"teamspro"`
+	// ManagedIdentityClientID selects a user-assigned identity for azidentity.
+	ManagedIdentityClientID string `env:"AZURE_CLIENT_ID"`
+
+	// Service Bus: a connection string or a namespace reached with the managed
+	// identity. With neither, an in-process queue delivers notifications.
+	ServiceBusConnectionString string `env:"ServiceBusConnection" secret:"true"`
+	ServiceBusNamespace        string `env:"ServiceBusConnection__fullyQualifiedNamespace"`
+	NotificationQueue          string `env:"NOTIFICATION_QUEUE" default:"notifications"`
+
+	// Sign-in with Entra ID access tokens from Teams SSO.
+	EntraClientID       string        `env:"ENTRA_CLIENT_ID"`
+	EntraAppIDURI       string        `env:"ENTRA_APP_ID_URI"`
+	EntraTenantID       string        `env:"ENTRA_TENANT_ID"`
+	EntraAllowedTenants []string      `env:"ENTRA_ALLOWED_TENANTS"`
+	EntraScope          string        `env:"ENTRA_API_SCOPE" default:"access_as_user"`
+	EntraJWKSURL        string        `env:"ENTRA_JWKS_URL" default:"https://login.microsoftonline.com/common/discovery/v2.0/keys"`
+	ClockSkew           time.Duration `env:"ENTRA_CLOCK_SKEW" default:"2m"`
+	AdminAppRole        string        `env:"ADMIN_APP_ROLE" default:"TeamsPro.Admin"`
+	AdminObjectIDs      []string      `env:"ADMIN_OBJECT_IDS"`
+
+	// Dev sign-in: a local issuer for running without Entra ID. Refused in Azure.
+	DevSignIn        bool   `env:"DEV_SIGNIN"`
+	DevSignInKeyFile string `env:"DEV_SIGNIN_KEY_FILE" default:".data/dev-signin-key.json"`
+	// WebsiteInstanceID is set by App Service on every instance in Azure.
+	WebsiteInstanceID string `env:"WEBSITE_INSTANCE_ID" platform:"true"`
+
+	// Mail through SendGrid; without an API key, mails go to MailOutboxDir as files.
+	SendGridAPIKey  string `env:"SENDGRID_API_KEY" secret:"true"`
+	SendGridBaseURL string `env:"SENDGRID_BASE_URL" default:"https://api.sendgrid.com"`
+	MailFrom        string `env:"MAIL_FROM" default:"TeamsPro <noreply@teamspro.invalid>"`
+	MailOutboxDir   string `env:"MAIL_OUTBOX_DIR" default:".data/outbox"`
+
+	// HTTP.
+	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
+	MaxBodyBytes       int64    `env:"MAX_BODY_BYTES" default:"1048576"`
+
+	// SoftDeleteRetention is how long soft-deleted items can be restored.
+	SoftDeleteRetention time.Duration `env:"SOFT_DELETE_RETENTION" default:"720h"`
+}
+
+// Setting describes one environment variable the handler reads.
+type Setting struct {
+	Name     string
+	Default  string
+	Platform bool // set by the Functions platform, not by the deployment
+	Secret   bool // never logged
+}
+
+// Settings lists every variable the handler reads, in declaration order.
+func Settings() []Setting {
+	t := reflect.TypeOf(Config{})
+	out := make([]Setting, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		out = append(out, Setting{
+			Name:     name,
+			Default:  f.Tag.Get("default"),
+			Platform: f.Tag.Get("platform") == "true",
+			Secret:   f.Tag.Get("secret") == "true",
+		})
+	}
+	return out
+}
+
+// Load reads every setting through getenv (os.Getenv in production, a map in
+// tests) and validates the result. The error lists every problem at once.
+func Load(getenv func(string) string) (*Config, error) {
+	var c Config
+	var problems []string
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		raw := strings.TrimSpace(getenv(name))
+		if raw == "" {
+			raw = f.Tag.Get("default")
+		}
+		if raw == "" {
+			continue
+		}
+		if err := set(v.Field(i), raw); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	problems = append(problems, c.validate()...)
+	if len(problems) > 0 {
+		return nil, &InvalidError{Problems: problems}
+	}
+	return &c, nil
+}
+
+// InvalidError lists every problem found in the environment.
+type InvalidError struct{ Problems []string }
+
+func (e *InvalidError) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+func set(f reflect.Value, raw string) error {
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(raw)
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean", raw)
+		}
+		f.SetBool(b)
+	case int, int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		f.SetInt(n)
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 90s or 2h", raw)
+		}
+		f.Set(reflect.ValueOf(d))
+	case []string:
+		var list []string
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.Type())
+	}
+	return nil
+}
+
+func (c *Config) validate() []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+
+	if c.Port < 1 || c.Port > 65535 {
+		add("FUNCTIONS_CUSTOMHANDLER_PORT: %d is not a TCP port", c.Port)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+
+	switch {
+	case c.TableConnectionString == "" && c.TableServiceURI == "":
+		add("TableStorage or TableStorage__tableServiceUri: one is required")
+	case c.TableConnectionString != "" && c.TableServiceURI != "":
+		add("TableStorage and TableStorage__tableServiceUri: set only one")
+	case c.TableServiceURI != "" && !isHTTPURL(c.TableServiceURI):
+		add("TableStorage__tableServiceUri: %q is not an http(s) URL", c.TableServiceURI)
+	}
+	if !tableNameRE(c.TablePrefix) {
+		add("TABLE_PREFIX: %q must be letters and digits, starting with a letter, at most 20", c.TablePrefix)
+	}
+	if c.ServiceBusConnectionString != "" && c.ServiceBusNamespace != "" {
+		add("ServiceBusConnection and ServiceBusConnection__fullyQualifiedNamespace: set only one")
+	}
+	if c.NotificationQueue == "" {
+		add("NOTIFICATION_QUEUE: required")
+	}
+
+	if !c.DevSignIn || c.EntraClientID != "" || c.EntraTenantID != "" {
+		if !teamspro.IsGUID(c.EntraClientID) {
+			add("ENTRA_CLIENT_ID: the application (client) id GUID is required")
+		}
+		if !teamspro.IsGUID(c.EntraTenantID) {
+			add("ENTRA_TENANT_ID: the deploying tenant id GUID is required")
+		}
+	}
+	for _, t := range c.EntraAllowedTenants {
+		if t != "*" && !teamspro.IsGUID(t) {
+			add("ENTRA_ALLOWED_TENANTS: %q is neither a tenant GUID nor *", t)
+		}
+	}
+	for _, id := range c.AdminObjectIDs {
+		if !teamspro.IsGUID(id) {
+			add("ADMIN_OBJECT_IDS: %q is not an object id GUID", id)
+		}
+	}
+	if c.EntraScope == "" {
+		add("ENTRA_API_SCOPE: required")
+	}
+	if !isHTTPURL(c.EntraJWKSURL) {
+		add("ENTRA_JWKS_URL: %q is not an http(s) URL", c.EntraJWKSURL)
+	}
+	if c.ClockSkew < 0 || c.ClockSkew > 10*time.Minute {
+		add("ENTRA_CLOCK_SKEW: %s is outside 0..10m", c.ClockSkew)
+	}
+	if c.DevSignIn && c.WebsiteInstanceID != "" {
+		add("DEV_SIGNIN: dev sign-in is refused when running in Azure (WEBSITE_INSTANCE_ID is set)")
+	}
+	if c.DevSignIn && c.DevSignInKeyFile == "" {
+		add("DEV_SIGNIN_KEY_FILE: required with DEV_SIGNIN")
+	}
+
+	if !isHTTPURL(c.SendGridBaseURL) {
+		add("SENDGRID_BASE_URL: %q is not an http(s) URL", c.SendGridBaseURL)
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		add("MAIL_FROM: %q is not an email address", c.MailFrom)
+	}
+	if c.SendGridAPIKey == "" && c.MailOutboxDir == "" {
+		add("MAIL_OUTBOX_DIR: required when SENDGRID_API_KEY is not set")
+	}
+	for _, o := range c.CORSAllowedOrigins {
+		if o != "*" && !isHTTPURL(o) {
+			add("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://tab.example.com", o)
+		}
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 32<<20 {
+		add("MAX_BODY_BYTES: %d is outside 1024..33554432", c.MaxBodyBytes)
+	}
+	if c.SoftDeleteRetention < time.Hour {
+		add("SOFT_DELETE_RETENTION: %s is shorter than 1h", c.SoftDeleteRetention)
+	}
+	return p
+}
+
+// AllowsAnyTenant reports whether ENTRA_ALLOWED_TENANTS contains "*".
+func (c *Config) AllowsAnyTenant() bool {
+	for _, t := range c.EntraAllowedTenants {
+		if t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// InAzure reports whether the handler runs on the Azure Functions platform.
+func (c *Config) InAzure() bool { return c.WebsiteInstanceID != "" }
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func tableNameRE(s string) bool {
+	if len(s) < 1 || len(s) > 20 {
+		return false
+	}
+	for i, r := range s {
+		letter := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if !letter && (i == 0 || r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,59 @@
+package teamspro
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Principal is who is calling: a signed-in user of a tenant, or an API key acting
+// for a tenant. Every stored record is scoped by TenantID, taken from here and
+// never from the request body.
+type Principal struct {
+	TenantID    string   // Entra tenant id (tid), lower-case GUID
+	ObjectID    string   // Entra object id (oid) of the user; empty for API keys
+	Name        string   // display name
+	UPN         string   // preferred_username (v2) or upn (v1)
+	Roles       []string // app roles from the token
+	Admin       bool     // tenant admin: app role or configured object id
+	APIKeyID    string   // set when the caller used an API key instead of a token
+	CalendarIDs []string // for API keys: the calendars the key may reach (empty: none)
+}
+
+// IsUser reports whether the principal is a signed-in user (not an API key).
+func (p Principal) IsUser() bool { return p.ObjectID != "" && p.APIKeyID == "" }
+
+type principalKey struct{}
+
+// NewContext returns a context carrying p.
+func NewContext(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal of ctx and whether there is one.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// Clock returns the current time; injected wherever time decides an outcome so
+// that tests can fix it.
+type Clock func() time.Time
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsGUID reports whether s is a GUID in its canonical 8-4-4-4-12 form.
+func IsGUID(s string) bool { return guidRE.MatchString(s) }
+
+// idRE is the shape of every identifier a client may send us (tab ids, calendar
+// ids, event ids, room ids). It is narrower than what Table Storage allows in a
+// key, so an id that passes can be used in a key or an OData filter without
+// escaping surprises: no '/', '\\', '#', '?', quotes or control characters.
+var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+
+// ValidID reports whether s is acceptable as a client-supplied identifier.
+func ValidID(s string) bool { return idRE.MatchString(s) }
+
+// NormalizeGUID lower-cases a GUID so that keys built from it are stable.
+func NormalizeGUID(s string) string { return strings.ToLower(s) }
