@@ -1,0 +1,36 @@
+# TeamsPro Functions. `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+
+.PHONY: help build run test bench package teams-package lint fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+build: ## build the handler into bin/handler
+	$(GO) build -trimpath -o bin/handler ./handler
+
+run: ## run locally: Azurite + the handler on :7071 with dev sign-in
+	@bash scripts/run.sh
+
+test: ## run every test against a real Azurite (started and stopped here)
+	@bash scripts/test.sh
+
+bench: build ## print the benchmark figures and their ratios to targets
+	@bash scripts/bench.sh
+
+package: ## build dist/teamspro-functions.zip for deployment
+	@bash scripts/package.sh
+
+teams-package: ## build dist/teams-app.zip, the Teams app package
+	@bash scripts/teams-package.sh
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+	@bash scripts/fuzz.sh $${FUZZTIME:-30s}
+
+clean: ## remove build output and local data
+	rm -rf bin dist .data

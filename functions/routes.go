@@ -1,0 +1,212 @@
+package functions
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// RoutePrefix is the Functions host's default HTTP route prefix.
+const RoutePrefix = "/api/"
+
+// Access says who may call a route.
+type Access int
+
+// Access levels.
+const (
+	Public Access = iota // no credential (health, OpenAPI)
+	User                 // a signed-in user of an allowed tenant
+	Admin                // a tenant admin
+)
+
+// Route is one HTTP method and path served by one Azure Function. Routes that
+// share a Function share its function.json, so they must share the Path.
+type Route struct {
+	Function string // the Azure Function's name (its folder under functions/)
+	Method   string
+	Path     string // Go 1.22 pattern path, with the /api/ prefix
+	Access   Access
+	Handle   apiFunc
+}
+
+// apiFunc is a handler that returns its error instead of writing it, so that
+// every error is answered by writeError.
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+// allRoutes is the route table: every HTTP route of the product, in one place.
+func (s *Server) allRoutes() []Route {
+	routes := []Route{
+		{"health", "GET", "/api/health", Public, s.handleHealth},
+		{"health-ready", "GET", "/api/health/ready", Public, s.handleReady},
+		{"openapi", "GET", "/api/openapi.json", Public, s.handleOpenAPI},
+		{"me", "GET", "/api/me", User, s.handleMe},
+		{"tab", "GET", "/api/tabs/{tabId}", User, s.handleGetTab},
+		{"tab", "PUT", "/api/tabs/{tabId}", User, s.handlePutTab},
+		{"tab", "DELETE", "/api/tabs/{tabId}", User, s.handleDeleteTab},
+		{"tab-restore", "POST", "/api/tabs/{tabId}/restore", Admin, s.handleRestoreTab},
+	}
+	return routes
+}
+
+// FunctionRoute is the route template of a function.json: the path without the
+// prefix.
+func (r Route) FunctionRoute() string { return strings.TrimPrefix(r.Path, RoutePrefix) }
+
+func (s *Server) buildRouter() (http.Handler, error) {
+	mux := http.NewServeMux()
+	paths := http.NewServeMux() // the same paths without methods, to tell 405 from 404
+	seen := map[string]bool{}
+	fnPath := map[string]string{}
+	for _, rt := range s.routes {
+		if p, ok := fnPath[rt.Function]; ok && p != rt.Path {
+			return nil, fmt.Errorf("function %s serves two paths: %s and %s", rt.Function, p, rt.Path)
+		}
+		fnPath[rt.Function] = rt.Path
+		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+		if !seen[rt.Path] {
+			seen[rt.Path] = true
+			paths.Handle(rt.Path, http.NotFoundHandler())
+		}
+	}
+	for name := range s.triggers {
+		mux.Handle("POST /"+name, s.invocationHandler(name))
+	}
+	return s.middleware(mux, paths), nil
+}
+
+// middleware adds, around every request: a logger carrying the invocation id,
+// panic recovery, CORS for configured origins, and problem answers for unknown
+// paths and methods.
+func (s *Server) middleware(mux, paths *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		log := s.Logger.With("invocation_id", r.Header.Get("X-Azure-Functions-InvocationId"), "method", r.Method, "path", r.URL.Path)
+		ctx := context.WithValue(r.Context(), loggerKey{}, log)
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("panic", "panic", v, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					writeError(sw, r, teamspro.Errorf(teamspro.EINTERNAL, "panic"))
+				}
+			}
+			logger(r.Context()).Debug("served", "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		if s.cors(sw, r) {
+			return
+		}
+		if _, pattern := mux.Handler(r); pattern == "" {
+			if _, p := paths.Handler(r); p != "" {
+				writeError(sw, r, teamspro.Errorf(teamspro.EMETHODNOTALLOWED, "%s is not allowed on %s.", r.Method, r.URL.Path))
+				return
+			}
+			writeError(sw, r, teamspro.Errorf(teamspro.ENOTFOUND, "No route %s %s.", r.Method, r.URL.Path))
+			return
+		}
+		mux.ServeHTTP(sw, r)
+	})
+}
+
+// cors answers CORS for allowed origins and reports whether the request was a
+// preflight that is now fully answered. In Azure, the function app's CORS
+// setting does this before the handler; locally the handler does it.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !(slices.Contains(s.CORSOrigins, origin) || slices.Contains(s.CORSOrigins, "*")) {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "ETag, Location, Retry-After")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, Ocp-Apim-Subscription-Key")
+		h.Set("Access-Control-Max-Age", "3600")
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// wrap makes an http.Handler of a route: authentication and authorization by
+// the route's Access, then the handler, its error answered as a problem.
+func (s *Server) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.Access != Public {
+			p, err := s.authenticate(r)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			if rt.Access == Admin && !p.Admin {
+				writeError(w, r, teamspro.Errorf(teamspro.EFORBIDDEN, "Only tenant admins may do this."))
+				return
+			}
+			ctx := teamspro.NewContext(r.Context(), p)
+			ctx = context.WithValue(ctx, loggerKey{}, logger(ctx).With("tenant", p.TenantID, "function", rt.Function))
+			r = r.WithContext(ctx)
+		}
+		if err := rt.Handle(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate validates the bearer token of r.
+func (s *Server) authenticate(r *http.Request) (teamspro.Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return teamspro.Principal{}, teamspro.Errorf(teamspro.EUNAUTHORIZED, "Sign in: send the Teams SSO access token as Authorization: Bearer.")
+	}
+	return s.Auth.Validate(r.Context(), strings.TrimSpace(token))
+}
+
+// principal returns the caller of an authenticated route.
+func principal(r *http.Request) teamspro.Principal {
+	p, _ := teamspro.FromContext(r.Context())
+	return p
+}
+
+// pathID returns a validated id from the path; EINVALID when malformed, so a
+// bad id never reaches storage.
+func pathID(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if !teamspro.ValidID(id) {
+		e := teamspro.Errorf(teamspro.EINVALID, "The %s in the path is not a valid identifier.", name)
+		e.Fields = []teamspro.FieldError{{Field: name, Reason: "letters, digits and . _ : @ - only, at most 128"}}
+		return "", e
+	}
+	return id, nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+

@@ -1,0 +1,102 @@
+// Package functions is the Azure Functions surface of the product: the route
+// table that every HTTP function's function.json mirrors, the HTTP handlers, the
+// handlers of non-HTTP triggers (Service Bus, timers) and the code that speaks
+// the custom-handler invocation protocol. It meets storage, mail and queues only
+// through domain interfaces.
+package functions
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/teamspro/functions/internal/directory"
+	"github.com/teamspro/functions/internal/tab"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// Authenticator turns a bearer token into a principal: EUNAUTHORIZED for a bad
+// token, EFORBIDDEN for a good one that may not use the API.
+type Authenticator interface {
+	Validate(ctx context.Context, token string) (teamspro.Principal, error)
+}
+
+// Deps are what the server needs. Every field is required unless marked.
+type Deps struct {
+	Logger    *slog.Logger
+	Auth      Authenticator
+	Directory directory.Store
+	Tabs      tab.Store
+	// Ready reports whether storage answers, for /api/health/ready.
+	Ready func(ctx context.Context) error
+	Now   teamspro.Clock
+	// MaxBodyBytes bounds every JSON body.
+	MaxBodyBytes int64
+	// CORSOrigins are the browser origins allowed to call the API ("*" any).
+	CORSOrigins []string
+}
+
+// Server serves HTTP routes and trigger invocations.
+type Server struct {
+	Deps
+	routes   []Route
+	triggers map[string]Trigger
+	handler  http.Handler
+}
+
+// NewServer checks deps and builds the router.
+func NewServer(d Deps) (*Server, error) {
+	var missing []error
+	if d.Logger == nil {
+		missing = append(missing, errors.New("logger"))
+	}
+	if d.Auth == nil {
+		missing = append(missing, errors.New("authenticator"))
+	}
+	if d.Directory == nil {
+		missing = append(missing, errors.New("directory store"))
+	}
+	if d.Tabs == nil {
+		missing = append(missing, errors.New("tab store"))
+	}
+	if d.Ready == nil {
+		missing = append(missing, errors.New("readiness check"))
+	}
+	if len(missing) > 0 {
+		return nil, errors.Join(append([]error{errors.New("functions: missing dependencies")}, missing...)...)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{Deps: d, triggers: map[string]Trigger{}}
+	s.routes = s.allRoutes()
+	for _, t := range s.allTriggers() {
+		s.triggers[t.Function] = t
+	}
+	h, err := s.buildRouter()
+	if err != nil {
+		return nil, err
+	}
+	s.handler = h
+	return s, nil
+}
+
+// ServeHTTP serves one request: an HTTP route or a trigger invocation.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes returns the route table, for the function.json and OpenAPI checks.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Triggers returns the non-HTTP functions.
+func (s *Server) Triggers() []Trigger {
+	out := make([]Trigger, 0, len(s.triggers))
+	for _, t := range s.allTriggers() {
+		out = append(out, t)
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/config"
+	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/tables"
+)
+
+// serve is the composition root: load and validate the configuration, build
+// the adapters, serve until ctx ends, then shut down gracefully. When ready is
+// not nil, it receives the listening address (tests use port 0).
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+
+	var cred azcore.TokenCredential
+	if cfg.TableServiceURI != "" || cfg.ServiceBusNamespace != "" {
+		// In Azure: the user-assigned identity named by its client id. Elsewhere
+		// (a developer against a real account): the default chain, az login included.
+		if cfg.ManagedIdentityClientID != "" {
+			cred, err = azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ID: azidentity.ClientID(cfg.ManagedIdentityClientID)})
+		} else {
+			cred, err = azidentity.NewDefaultAzureCredential(nil)
+		}
+		if err != nil {
+			return fmt.Errorf("azure identity: %w", err)
+		}
+	}
+	store, err := tables.New(tables.Options{
+		ConnectionString: cfg.TableConnectionString, ServiceURI: cfg.TableServiceURI,
+		Credential: cred, Prefix: cfg.TablePrefix,
+	})
+	if err != nil {
+		return err
+	}
+
+	auth, err := newAuthenticator(ctx, cfg)
+	if err != nil {
+		return err
+	}
+
+	srv, err := functions.NewServer(functions.Deps{
+		Logger:       log,
+		Auth:         auth,
+		Directory:    tables.NewDirectoryStore(store),
+		Tabs:         tables.NewTabStore(store),
+		Ready:        store.Ping,
+		Now:          time.Now,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		CORSOrigins:  cfg.CORSAllowedOrigins,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      230 * time.Second, // the Functions host's HTTP limit
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	// Tables are created in the background: the host considers the handler
+	// started at its first HTTP answer, and liveness needs no storage.
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := store.EnsureTables(ctx); err != nil {
+			log.Warn("tables not ensured; requests will answer 503 until storage is reachable", "err", err)
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "dev_signin", cfg.DevSignIn)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newAuthenticator accepts Entra ID tokens when the app registration is
+// configured, and dev tokens when dev sign-in is on.
+func newAuthenticator(ctx context.Context, cfg *config.Config) (*entra.Validator, error) {
+	ec := entra.Config{
+		ClientID: cfg.EntraClientID, AppIDURI: cfg.EntraAppIDURI, TenantID: cfg.EntraTenantID,
+		AllowedTenants: cfg.EntraAllowedTenants, Scope: cfg.EntraScope, AdminRole: cfg.AdminAppRole,
+		AdminObjectIDs: cfg.AdminObjectIDs, ClockSkew: cfg.ClockSkew,
+	}
+	var keys entra.KeySource
+	if cfg.EntraClientID != "" {
+		rk, err := entra.NewRemoteKeys(ctx, cfg.EntraJWKSURL)
+		if err != nil {
+			return nil, err
+		}
+		keys = rk
+	}
+	var dev *entra.DevIssuer
+	if cfg.DevSignIn {
+		var err error
+		if dev, err = entra.LoadDevIssuer(cfg.DevSignInKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	return entra.NewValidator(ec, keys, dev)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

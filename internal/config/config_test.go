@@ -1,0 +1,99 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func valid() map[string]string {
+	return map[string]string{
+		"TableStorage":    "UseDevelopmentStorage=true",
+		"ENTRA_CLIENT_ID": "6a9c5a6e-3d1f-4d7b-9a43-3c1f0f0e2b11",
+		"ENTRA_TENANT_ID": "0b8f4e2a-7c55-4a8e-8f0e-2a3b4c5d6e7f",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Port != 8080 || c.EntraScope != "access_as_user" || c.ClockSkew != 2*time.Minute || c.MaxBodyBytes != 1<<20 {
+		t.Errorf("got port %d scope %q skew %s max %d, want the defaults", c.Port, c.EntraScope, c.ClockSkew, c.MaxBodyBytes)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string // substrings, each must appear
+	}{
+		{"no storage", map[string]string{"TableStorage": ""}, []string{"TableStorage or TableStorage__tableServiceUri"}},
+		{"both storages", map[string]string{"TableStorage__tableServiceUri": "https://a.table.core.windows.net"}, []string{"set only one"}},
+		{"bad port and level", map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "99999", "LOG_LEVEL": "loud"}, []string{"FUNCTIONS_CUSTOMHANDLER_PORT", "LOG_LEVEL"}},
+		{"not a number", map[string]string{"MAX_BODY_BYTES": "lots"}, []string{"MAX_BODY_BYTES"}},
+		{"entra ids", map[string]string{"ENTRA_CLIENT_ID": "app", "ENTRA_TENANT_ID": ""}, []string{"ENTRA_CLIENT_ID", "ENTRA_TENANT_ID"}},
+		{"allowed tenants", map[string]string{"ENTRA_ALLOWED_TENANTS": "*, contoso"}, []string{`"contoso"`}},
+		{"dev sign-in in Azure", map[string]string{"DEV_SIGNIN": "true", "WEBSITE_INSTANCE_ID": "abc"}, []string{"refused when running in Azure"}},
+		{"bad duration and skew", map[string]string{"ENTRA_CLOCK_SKEW": "1h", "SOFT_DELETE_RETENTION": "soon"}, []string{"ENTRA_CLOCK_SKEW", "SOFT_DELETE_RETENTION"}},
+		{"mail from", map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM"}},
+		{"cors origin", map[string]string{"CORS_ALLOWED_ORIGINS": "tab.example.com"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		{"table prefix", map[string]string{"TABLE_PREFIX": "1-bad"}, []string{"TABLE_PREFIX"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := valid()
+			for k, v := range tt.set {
+				m[k] = v
+			}
+			_, err := Load(env(m))
+			var ie *InvalidError
+			if !errors.As(err, &ie) {
+				t.Fatalf("got %v, want *InvalidError", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to mention %q", err, w)
+				}
+			}
+			if len(ie.Problems) < len(tt.want) {
+				t.Errorf("got %d problems, want at least %d", len(ie.Problems), len(tt.want))
+			}
+		})
+	}
+}
+
+func TestDevSignInNeedsNoEntra(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"TableStorage": "x", "DEV_SIGNIN": "true"}))
+	if err != nil {
+		t.Fatalf("got %v, want dev sign-in alone to be enough", err)
+	}
+	if !c.DevSignIn || c.InAzure() {
+		t.Errorf("got dev %v inAzure %v", c.DevSignIn, c.InAzure())
+	}
+}
+
+func TestSettingsListsEveryField(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, s := range Settings() {
+		if seen[s.Name] {
+			t.Errorf("setting %s listed twice", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	for _, name := range []string{"TableStorage", "ENTRA_CLIENT_ID", "DEV_SIGNIN", "WEBSITE_INSTANCE_ID"} {
+		if !seen[name] {
+			t.Errorf("Settings() lacks %s", name)
+		}
+	}
+}
