@@ -23,4 +23,5 @@ if [ -z "${TEAMSPRO_TEST_TABLES:-}" ]; then
   echo "Azurite (tables) on 127.0.0.1:${port}"
 fi
 
-go test -race -count=1 -timeout 20m "$@" ./...
+if [ "$#" -eq 0 ]; then set -- ./...; fi
+go test -race -count=1 -timeout 20m "$@"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -44,7 +45,7 @@ func encodeRow(pk, rk string, doc any, version int64, cols map[string]any) ([]by
 		m["Doc"] = string(b)
 	}
 	if version > 0 {
-		m["Version"] = version
+		m["Version"] = strconv.FormatInt(version, 10) // OData JSON carries Int64 as a string
 		m["Version@odata.type"] = "Edm.Int64"
 	}
 	for k, v := range cols {

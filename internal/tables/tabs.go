@@ -43,12 +43,18 @@ func live(t *tab.Tab, r row, err error) (*tab.Tab, row, error) {
 
 // Get returns a live tab.
 func (s *TabStore) Get(ctx context.Context, tenantID, tabID string) (*tab.Tab, error) {
+	if err := checkKey(tabID); err != nil {
+		return nil, err
+	}
 	t, _, err := live(s.read(ctx, tenantID, tabRow(tabID)))
 	return t, err
 }
 
 // ByCalendar returns the live tab owning calendarID, in one point read.
 func (s *TabStore) ByCalendar(ctx context.Context, tenantID, calendarID string) (*tab.Tab, error) {
+	if err := checkKey(calendarID); err != nil {
+		return nil, err
+	}
 	t, _, err := live(s.read(ctx, tenantID, calRow(calendarID)))
 	return t, err
 }
