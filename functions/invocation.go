@@ -37,6 +37,9 @@ type InvocationResult struct {
 type Trigger struct {
 	Function string // the Azure Function's name, and the path the host posts to
 	Binding  string // the trigger binding's name in function.json
+	// Bindings are the function.json bindings, written to and checked against
+	// functions/<Function>/function.json.
+	Bindings []map[string]any
 	// Handle processes one invocation. A nil error answers 200; an error is
 	// answered with its status (non-2xx fails the invocation, and the host
 	// retries a Service Bus message until its max delivery count).

@@ -11,10 +11,10 @@ import (
 )
 
 // The OpenAPI document is written as fragments, one per area of the API
-// (openapi/*.json), merged into one document at first use: base.json holds the
+// (spec/*.json), merged into one document at first use: base.json holds the
 // info, security schemes and shared schemas; the others add paths and schemas.
 //
-//go:embed openapi/*.json
+//go:embed spec/*.json
 var openapiFS embed.FS
 
 var (
@@ -30,13 +30,13 @@ func OpenAPI() ([]byte, error) {
 }
 
 func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
-	names, err := fs.Glob(fsys, "openapi/*.json")
+	names, err := fs.Glob(fsys, "spec/*.json")
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
 	var doc map[string]any
-	b, err := fs.ReadFile(fsys, "openapi/base.json")
+	b, err := fs.ReadFile(fsys, "spec/base.json")
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 		doc["components"] = comps
 	}
 	for _, n := range names {
-		if n == "openapi/base.json" {
+		if n == "spec/base.json" {
 			continue
 		}
 		b, err := fs.ReadFile(fsys, n)

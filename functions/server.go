@@ -34,6 +34,8 @@ type Deps struct {
 	Now   teamspro.Clock
 	// MaxBodyBytes bounds every JSON body.
 	MaxBodyBytes int64
+	// Retention is how long soft-deleted items stay restorable.
+	Retention time.Duration
 	// CORSOrigins are the browser origins allowed to call the API ("*" any).
 	CORSOrigins []string
 }
@@ -42,6 +44,7 @@ type Deps struct {
 type Server struct {
 	Deps
 	routes   []Route
+	trigList []Trigger
 	triggers map[string]Trigger
 	handler  http.Handler
 }
@@ -70,12 +73,16 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Retention <= 0 {
+		d.Retention = 30 * 24 * time.Hour
+	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: d, triggers: map[string]Trigger{}}
 	s.routes = s.allRoutes()
-	for _, t := range s.allTriggers() {
+	s.trigList = s.allTriggers()
+	for _, t := range s.trigList {
 		s.triggers[t.Function] = t
 	}
 	h, err := s.buildRouter()
@@ -93,10 +100,4 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) Routes() []Route { return s.routes }
 
 // Triggers returns the non-HTTP functions.
-func (s *Server) Triggers() []Trigger {
-	out := make([]Trigger, 0, len(s.triggers))
-	for _, t := range s.allTriggers() {
-		out = append(out, t)
-	}
-	return out
-}
+func (s *Server) Triggers() []Trigger { return s.trigList }

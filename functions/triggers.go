@@ -1,6 +1,51 @@
 package functions
 
-// allTriggers lists the non-HTTP functions served by the handler.
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// TimerInfo is the timer trigger's Data.<binding> value.
+type TimerInfo struct {
+	Schedule       map[string]any `json:"Schedule"`
+	ScheduleStatus *struct {
+		Last        time.Time `json:"Last"`
+		Next        time.Time `json:"Next"`
+		LastUpdated time.Time `json:"LastUpdated"`
+	} `json:"ScheduleStatus"`
+	IsPastDue bool `json:"IsPastDue"`
+}
+
+// allTriggers lists the non-HTTP functions served by the handler. Each carries
+// the bindings of its function.json, so the files are checked against it.
 func (s *Server) allTriggers() []Trigger {
-	return []Trigger{}
+	return []Trigger{
+		{
+			Function: "purge-deleted",
+			Binding:  "timer",
+			Bindings: []map[string]any{{
+				"type": "timerTrigger", "direction": "in", "name": "timer",
+				"schedule": "0 30 3 * * *", "runOnStartup": false, "useMonitor": true,
+			}},
+			Handle: s.handlePurgeDeleted,
+		},
+	}
+}
+
+// handlePurgeDeleted removes soft-deleted items past the retention period, once
+// a day. It is idempotent: a second run finds nothing more to purge.
+func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (InvocationResult, error) {
+	var ti TimerInfo
+	if err := inv.DecodeData("timer", &ti); err != nil {
+		return InvocationResult{}, err
+	}
+	cutoff := s.Now().Add(-s.Retention)
+	n, err := s.Tabs.PurgeDeleted(ctx, cutoff)
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	msg := fmt.Sprintf("purged %d tabs deleted before %s", n, cutoff.UTC().Format(time.RFC3339))
+	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"tabs": n}}, nil
 }

@@ -63,6 +63,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
+		Retention:    cfg.SoftDeleteRetention,
 		CORSOrigins:  cfg.CORSAllowedOrigins,
 	})
 	if err != nil {

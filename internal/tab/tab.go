@@ -225,4 +225,7 @@ type Store interface {
 	Delete(ctx context.Context, tenantID, tabID, ifMatch string, at time.Time) error
 	// Restore brings back a soft-deleted tab; ENOTFOUND if there is none.
 	Restore(ctx context.Context, tenantID, tabID string) (*Tab, error)
+	// PurgeDeleted removes, in every tenant, the tabs deleted before cutoff and
+	// returns how many. A tab restored meanwhile is kept.
+	PurgeDeleted(ctx context.Context, cutoff time.Time) (int, error)
 }

@@ -137,3 +137,43 @@ func (s *TabStore) Restore(ctx context.Context, tenantID, tabID string) (*tab.Ta
 	}
 	return cur, nil
 }
+
+// PurgeDeleted scans the deleted tab rows of every tenant (the Deleted column
+// keeps the scan to them) and removes those deleted before cutoff, both rows in
+// one batch guarded by the tab row's ETag so that a concurrent restore wins.
+func (s *TabStore) PurgeDeleted(ctx context.Context, cutoff time.Time) (int, error) {
+	filter := "Deleted eq true and " + prefixRange("RowKey", "tab|")
+	pager := s.c.table(TableTabs).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	n := 0
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return n, translate(err, "list deleted tabs")
+		}
+		for _, e := range page.Entities {
+			var t tab.Tab
+			r, err := decodeRow(e, &t)
+			if err != nil {
+				return n, err
+			}
+			if t.DeletedAt.IsZero() || !t.DeletedAt.Before(cutoff) {
+				continue
+			}
+			main, _ := encodeRow(r.PartitionKey, r.RowKey, nil, 0, nil)
+			index, _ := encodeRow(r.PartitionKey, calRow(t.CalendarID), nil, 0, nil)
+			err = s.c.submit(ctx, TableTabs, []aztables.TransactionAction{
+				action(aztables.TransactionTypeDelete, main, r.ETag),
+				action(aztables.TransactionTypeDelete, index, "*"),
+			})
+			switch teamspro.ErrorCode(err) {
+			case "":
+				n++
+			case teamspro.EPRECONDITION, teamspro.ENOTFOUND:
+				// restored or purged by another run meanwhile
+			default:
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}

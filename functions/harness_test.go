@@ -1,0 +1,209 @@
+package functions_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/tables"
+	"github.com/teamspro/functions/internal/tables/tablestest"
+)
+
+// harness is the real server over a real Azurite, with the real validator
+// accepting tokens of a test identity provider and of a dev issuer.
+type harness struct {
+	t      *testing.T
+	srv    *functions.Server
+	http   *httptest.Server
+	idp    *entratest.IDP
+	dev    *entra.DevIssuer
+	client *tables.Client
+	now    time.Time
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	idp := entratest.New(t)
+	dev, err := entra.LoadDevIssuer(filepath.Join(t.TempDir(), "dev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := entra.NewValidator(entra.Config{
+		ClientID: idp.ClientID, TenantID: idp.TenantID, AllowedTenants: []string{"*"},
+		Scope: "access_as_user", AdminRole: "TeamsPro.Admin", ClockSkew: time.Minute,
+	}, keys, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tablestest.New(t)
+	h := &harness{t: t, idp: idp, dev: dev, client: c, now: time.Now()}
+	h.srv, err = functions.NewServer(functions.Deps{
+		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Auth:         v,
+		Directory:    tables.NewDirectoryStore(c),
+		Tabs:         tables.NewTabStore(c),
+		Ready:        c.Ping,
+		Now:          func() time.Time { return h.now },
+		MaxBodyBytes: 64 << 10,
+		CORSOrigins:  []string{"https://tab.contoso.example"},
+		Retention:    24 * time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.http = httptest.NewServer(h.srv)
+	t.Cleanup(h.http.Close)
+	return h
+}
+
+// user is a signed-in test user.
+type user struct {
+	tenant, oid string
+	token       string
+}
+
+// newUser mints a dev token for a new user of tenant ("" for a new tenant).
+func (h *harness) newUser(tenant string, admin bool) user {
+	h.t.Helper()
+	if tenant == "" {
+		tenant = uuid.NewString()
+	}
+	u := user{tenant: tenant, oid: uuid.NewString()}
+	tok, err := h.dev.Mint(entra.DevClaims{TenantID: tenant, ObjectID: u.oid, Name: "Test", UPN: "t@x.example", Admin: admin, Role: "TeamsPro.Admin", Scope: "access_as_user"}, time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	u.token = tok
+	return u
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
+	}
+	return m
+}
+
+// do sends a request; body may be a string (sent as is) or a value (as JSON).
+func (h *harness) do(method, path string, u *user, body any, headers ...string) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, h.http.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if u != nil {
+		req.Header.Set("Authorization", "Bearer "+u.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	validateAgainstOpenAPI(h.t, req, res, b)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// expect fails the test unless r has the status and, for errors, a problem
+// document with the code.
+func expect(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("got status %d (%s), want %d", r.status, r.body, status)
+	}
+	if code == "" {
+		return
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Errorf("got content type %q, want application/problem+json", ct)
+	}
+	if got := r.json(t)["code"]; got != code {
+		t.Errorf("got code %v, want %s", got, code)
+	}
+}
+
+func tabBody(kind string) map[string]any {
+	return map[string]any{
+		"kind": kind, "teamId": "19:team@thread.tacv2", "channelId": "19:chan@thread.tacv2", "channelName": "General",
+		"settings": map[string]any{"defaultView": "month", "timeZone": "Europe/Paris", "firstDayOfWeek": 1,
+			"notifications": map[string]any{"addedOrUpdated": true, "deleted": false}},
+	}
+}
+
+// newOfflineServer builds the server without touching storage, for tests of its
+// tables (routes, triggers, function.json) that need no I/O.
+func newOfflineServer(t *testing.T) *functions.Server {
+	t.Helper()
+	c, err := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "offline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := entra.LoadDevIssuer(filepath.Join(t.TempDir(), "dev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := entra.NewValidator(entra.Config{Scope: "access_as_user"}, nil, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := functions.NewServer(functions.Deps{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
+		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Ready: c.Ping,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func newTestServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
