@@ -161,8 +161,17 @@ func TestValidateRejects(t *testing.T) {
 			c["iss"] = "https://login.microsoftonline.com/" + otherTenant + "/v2.0"
 			return idp.Token(t, c)
 		}, teamspro.EUNAUTHORIZED},
-		{"foreign issuer", func() string { c := idp.Claims(); c["iss"] = "https://evil.example/" + idp.TenantID + "/v2.0"; return idp.Token(t, c) }, teamspro.EUNAUTHORIZED},
-		{"dev issuer while dev sign-in is off", func() string { c := idp.Claims(); c["iss"] = entra.DevIssuerName; c["aud"] = entra.DevAudience; return idp.Token(t, c) }, teamspro.EUNAUTHORIZED},
+		{"foreign issuer", func() string {
+			c := idp.Claims()
+			c["iss"] = "https://evil.example/" + idp.TenantID + "/v2.0"
+			return idp.Token(t, c)
+		}, teamspro.EUNAUTHORIZED},
+		{"dev issuer while dev sign-in is off", func() string {
+			c := idp.Claims()
+			c["iss"] = entra.DevIssuerName
+			c["aud"] = entra.DevAudience
+			return idp.Token(t, c)
+		}, teamspro.EUNAUTHORIZED},
 		{"wrong audience", func() string { c := idp.Claims(); c["aud"] = uuid.NewString(); return idp.Token(t, c) }, teamspro.EUNAUTHORIZED},
 		{"v1 issuer with v2 version", func() string {
 			c := idp.Claims()

@@ -48,11 +48,11 @@ type Tab struct {
 
 // Settings is how the tab shows its calendar and who may change it.
 type Settings struct {
-	DefaultView     string        `json:"defaultView,omitempty"`    // day, week, workweek, month, agenda
-	FirstDayOfWeek  int           `json:"firstDayOfWeek"`           // 0 = Sunday .. 6 = Saturday
-	BusinessDays    []int         `json:"businessDays,omitempty"`   // 0 = Sunday .. 6 = Saturday
-	BusinessHours   *Hours        `json:"businessHours,omitempty"`  // local to TimeZone
-	TimeZone        string        `json:"timeZone,omitempty"`       // IANA name
+	DefaultView     string        `json:"defaultView,omitempty"`   // day, week, workweek, month, agenda
+	FirstDayOfWeek  int           `json:"firstDayOfWeek"`          // 0 = Sunday .. 6 = Saturday
+	BusinessDays    []int         `json:"businessDays,omitempty"`  // 0 = Sunday .. 6 = Saturday
+	BusinessHours   *Hours        `json:"businessHours,omitempty"` // local to TimeZone
+	TimeZone        string        `json:"timeZone,omitempty"`      // IANA name
 	ShowWeekends    bool          `json:"showWeekends"`
 	ShowWeekNumbers bool          `json:"showWeekNumbers"`
 	Notifications   Notifications `json:"notifications"`
