@@ -137,6 +137,11 @@ func TestTabPermissionsByAdmin(t *testing.T) {
 	owner := h.newUser("", false)
 	admin := h.newUser(owner.tenant, true)
 	expect(t, h.do("PUT", "/api/tabs/t2", &owner, tabBody("booking")), 201, "")
+	// An admin creating a tab is listed as its owner too.
+	made := h.do("PUT", "/api/tabs/t3", &admin, tabBody("calendar")).json(t)
+	if owners := made["settings"].(map[string]any)["owners"].([]any); len(owners) != 1 || owners[0] != admin.oid {
+		t.Errorf("got owners %v, want the admin who created the tab", owners)
+	}
 	body := tabBody("booking")
 	body["settings"].(map[string]any)["owners"] = []string{admin.oid}
 	res := h.do("PUT", "/api/tabs/t2", &admin, body)

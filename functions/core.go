@@ -3,6 +3,7 @@ package functions
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,7 +101,7 @@ func (s *Server) handlePutTab(w http.ResponseWriter, r *http.Request) error {
 			TeamID: in.TeamID, ChannelID: in.ChannelID, ChannelName: in.ChannelName,
 			Settings: in.Settings, CreatedBy: p.ObjectID, CreatedAt: now, UpdatedAt: now,
 		}
-		if !t.IsOwner(p) {
+		if !slices.Contains(t.Settings.Owners, p.ObjectID) {
 			t.Settings.Owners = append(t.Settings.Owners, p.ObjectID)
 		}
 		if err := s.Tabs.Create(r.Context(), t); err != nil {

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/tables/tablestest"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRunEndToEnd boots the whole binary through run() on a free port with dev
+// sign-in, mints a token with the devtoken command, and signs in.
+func TestRunEndToEnd(t *testing.T) {
+	cs := tablestest.ConnectionString(t)
+	port := freePort(t)
+	keyFile := filepath.Join(t.TempDir(), "dev.json")
+	env := map[string]string{
+		"FUNCTIONS_CUSTOMHANDLER_PORT": strconv.Itoa(port),
+		"TableStorage":                 cs,
+		"TABLE_PREFIX":                 tablestest.Prefix() + "e2e",
+		"DEV_SIGNIN":                   "true",
+		"DEV_SIGNIN_KEY_FILE":          keyFile,
+		"LOG_LEVEL":                    "debug",
+	}
+	getenv := func(k string) string { return env[k] }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, &logs, io.Discard) }()
+
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(base + "/api/health")
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handler did not answer: %v\n%s", err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	tenant, user := uuid.NewString(), uuid.NewString()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"devtoken", "--tenant", tenant, "--user", user, "--upn", "dev@x.example", "--admin"}, getenv, &out, io.Discard); err != nil {
+		t.Fatalf("devtoken: %v", err)
+	}
+	token := strings.TrimSpace(out.String())
+
+	// Storage tables are created in the background: readiness may take a moment.
+	for i := 0; ; i++ {
+		res, err := http.Get(base + "/api/health/ready")
+		if err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatalf("never ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Azure-Functions-InvocationId", "e2e-1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&me)
+	res.Body.Close()
+	if res.StatusCode != 200 || me["objectId"] != user || me["admin"] != true {
+		t.Fatalf("got %d %v, want 200 with the dev user as admin", res.StatusCode, me)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after shutdown", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("run did not shut down")
+	}
+	if !strings.Contains(logs.String(), `"invocation_id":"e2e-1"`) {
+		t.Errorf("the request's log lines lack its invocation id")
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing set", map[string]string{}, []string{"TableStorage", "ENTRA_CLIENT_ID", "ENTRA_TENANT_ID"}},
+		{"dev sign-in in Azure", map[string]string{"TableStorage": "x", "DEV_SIGNIN": "true", "WEBSITE_INSTANCE_ID": "abc"}, []string{"refused when running in Azure"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := run(context.Background(), nil, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
+			if err == nil {
+				t.Fatal("got nil, want a configuration error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to mention %s", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestDevtoken(t *testing.T) {
+	t.Parallel()
+	key := filepath.Join(t.TempDir(), "k.json")
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"ok", []string{"--tenant", uuid.NewString(), "--user", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key}, ""},
+		{"missing user", []string{"--tenant", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key}, "GUIDs"},
+		{"in Azure", []string{"--tenant", uuid.NewString(), "--user", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key, "WEBSITE_INSTANCE_ID": "x"}, "refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			err := run(context.Background(), append([]string{"devtoken"}, tt.args...), func(k string) string { return tt.env[k] }, &out, io.Discard)
+			if tt.wantErr == "" {
+				if err != nil || strings.Count(out.String(), ".") != 2 {
+					t.Fatalf("got %v %q, want a JWT", err, out.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got %v, want an error mentioning %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,28 @@
+# Shared by the scripts: start the pinned Azurite on a free port unless
+# TEAMSPRO_TEST_TABLES already names a Table endpoint, and stop it on exit.
+# shellcheck shell=bash
+
+_azurite_pid=""
+_azurite_data=""
+
+_azurite_cleanup() {
+  if [ -n "$_azurite_pid" ]; then kill "$_azurite_pid" 2>/dev/null || true; wait "$_azurite_pid" 2>/dev/null || true; fi
+  if [ -n "$_azurite_data" ]; then rm -rf "$_azurite_data"; fi
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# with_azurite exports TEAMSPRO_TEST_TABLES, starting Azurite when needed.
+with_azurite() {
+  if [ -n "${TEAMSPRO_TEST_TABLES:-}" ]; then return 0; fi
+  local port
+  port=$(free_port)
+  _azurite_data="$(mktemp -d)"
+  trap _azurite_cleanup EXIT INT TERM
+  _azurite_pid=$("$root/scripts/azurite.sh" start "$_azurite_data" "$port")
+  export TEAMSPRO_TEST_TABLES="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;"
+  export TEAMSPRO_AZURITE_PORT="$port"
+  echo "Azurite (tables) on 127.0.0.1:${port}"
+}
