@@ -58,6 +58,7 @@ func newHarness(t *testing.T) *harness {
 		Auth:         v,
 		Directory:    tables.NewDirectoryStore(c),
 		Tabs:         tables.NewTabStore(c),
+		Keys:         tables.NewAPIKeyStore(c),
 		Ready:        c.Ping,
 		Now:          func() time.Time { return h.now },
 		MaxBodyBytes: 64 << 10,
@@ -193,7 +194,7 @@ func newOfflineServer(t *testing.T) *functions.Server {
 	}
 	srv, err := functions.NewServer(functions.Deps{
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
-		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Ready: c.Ping,
+		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), Ready: c.Ping,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,10 @@ const (
 	Public Access = iota // no credential (health, OpenAPI)
 	User                 // a signed-in user of an allowed tenant
 	Admin                // a tenant admin
+	// Connector routes serve the original products' connector contract: a
+	// signed-in user, or an API key in Ocp-Apim-Subscription-Key acting for
+	// its tenant on the calendars it was made for (see Principal.ReachesCalendar).
+	Connector
 )
 
 // Route is one HTTP method and path served by one Azure Function. Routes that
@@ -50,6 +54,9 @@ func (s *Server) allRoutes() []Route {
 		{"tab", "PUT", "/api/tabs/{tabId}", User, s.handlePutTab},
 		{"tab", "DELETE", "/api/tabs/{tabId}", User, s.handleDeleteTab},
 		{"tab-restore", "POST", "/api/tabs/{tabId}/restore", Admin, s.handleRestoreTab},
+		{"apikeys", "GET", "/api/apikeys", User, s.handleListAPIKeys},
+		{"apikeys", "POST", "/api/apikeys", User, s.handleCreateAPIKey},
+		{"apikey", "DELETE", "/api/apikeys/{keyId}", User, s.handleRevokeAPIKey},
 	}
 	return routes
 }
@@ -141,7 +148,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Access != Public {
-			p, err := s.authenticate(r)
+			p, err := s.authenticate(r, rt.Access)
 			if err != nil {
 				writeError(w, r, err)
 				return
@@ -160,9 +167,16 @@ func (s *Server) wrap(rt Route) http.Handler {
 	})
 }
 
-// authenticate validates the bearer token of r.
-func (s *Server) authenticate(r *http.Request) (teamspro.Principal, error) {
+// authenticate validates the bearer token of r or, on connector routes without
+// one, its API key.
+func (s *Server) authenticate(r *http.Request, access Access) (teamspro.Principal, error) {
 	h := r.Header.Get("Authorization")
+	if key := r.Header.Get("Ocp-Apim-Subscription-Key"); key != "" && h == "" {
+		if access != Connector {
+			return teamspro.Principal{}, teamspro.Errorf(teamspro.EUNAUTHORIZED, "API keys work only on the connector routes; sign in for this one.")
+		}
+		return s.authenticateKey(r.Context(), key)
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return teamspro.Principal{}, teamspro.Errorf(teamspro.EUNAUTHORIZED, "Sign in: send the Teams SSO access token as Authorization: Bearer.")

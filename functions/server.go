@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -29,6 +30,7 @@ type Deps struct {
 	Auth      Authenticator
 	Directory directory.Store
 	Tabs      tab.Store
+	Keys      apikey.Store
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -63,6 +65,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Tabs == nil {
 		missing = append(missing, errors.New("tab store"))
+	}
+	if d.Keys == nil {
+		missing = append(missing, errors.New("API key store"))
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))

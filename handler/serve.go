@@ -60,6 +60,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(store),
 		Tabs:         tables.NewTabStore(store),
+		Keys:         tables.NewAPIKeyStore(store),
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,

@@ -80,7 +80,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("tables: %w", err)
 	}
 	c := &Client{svc: svc, prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
-	c.names = append([]string{TableDirectory, TableTabs}, opts.Tables...)
+	c.names = append([]string{TableDirectory, TableTabs, TableAPIKeys}, opts.Tables...)
 	return c, nil
 }
 

@@ -119,3 +119,11 @@ func checkIfMatch(ifMatch string, version int64) error {
 	}
 	return teamspro.Errorf(teamspro.EPRECONDITION, "The item was changed since you read it (If-Match %s, current %s).", truncate(ifMatch, 40), ETagOf(version))
 }
+
+// decodeInto unmarshals an entity's plain columns into v.
+func decodeInto(value []byte, v any) error {
+	if err := json.Unmarshal(value, v); err != nil {
+		return teamspro.Wrap(teamspro.EINTERNAL, err, "decode entity columns")
+	}
+	return nil
+}

@@ -21,6 +21,21 @@ type Principal struct {
 	CalendarIDs []string // for API keys: the calendars the key may reach (empty: none)
 }
 
+// ReachesCalendar reports whether the principal may use calendarID at all:
+// users may (the tab's permissions decide the rest), API keys only for the
+// calendars they were created for.
+func (p Principal) ReachesCalendar(calendarID string) bool {
+	if p.APIKeyID == "" {
+		return true
+	}
+	for _, c := range p.CalendarIDs {
+		if c == calendarID {
+			return true
+		}
+	}
+	return false
+}
+
 // IsUser reports whether the principal is a signed-in user (not an API key).
 func (p Principal) IsUser() bool { return p.ObjectID != "" && p.APIKeyID == "" }
 
