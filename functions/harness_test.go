@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -208,3 +210,37 @@ func newTestServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+var (
+	fuzzOnce  sync.Once
+	fuzzSrv   *functions.Server
+	fuzzToken string
+)
+
+// fuzzServer is one offline server shared by the fuzz iterations.
+func fuzzServer(t *testing.T) *functions.Server {
+	t.Helper()
+	fuzzOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fuzz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev, err := entra.LoadDevIssuer(filepath.Join(dir, "dev.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := entra.NewValidator(entra.Config{Scope: "access_as_user"}, nil, dev)
+		c, _ := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "fuzz"})
+		fuzzSrv, err = functions.NewServer(functions.Deps{
+			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
+			Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), Ready: c.Ping,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fuzzToken, _ = dev.Mint(entra.DevClaims{TenantID: uuid.NewString(), ObjectID: uuid.NewString(), Scope: "access_as_user"}, time.Now())
+	})
+	return fuzzSrv
+}
+
+func fuzzUser(t *testing.T) string { fuzzServer(t); return fuzzToken }

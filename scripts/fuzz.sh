@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # make fuzz: runs every Go fuzz target for the given time each (default 30s).
+# make test runs it briefly (a few seconds a target) after the tests.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 fuzztime="${1:-30s}"
-for pkg in $(go list ./...); do
-  for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
-    echo "== $pkg $target ($fuzztime)"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+grep -rl --include='*_test.go' '^func Fuzz' . | grep -v node_modules | sort | while read -r file; do
+  pkg="./$(dirname "${file#./}")"
+  for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
+    echo "== fuzz $pkg $target ($fuzztime)"
+    if ! out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" 2>&1); then
+      echo "$out" | grep -v '^fuzz: elapsed' >&2
+      exit 1
+    fi
+    echo "$out" | tail -n 1
   done
 done

@@ -9,5 +9,10 @@ cd "$root"
 . scripts/lib.sh
 with_azurite
 
-if [ "$#" -eq 0 ]; then set -- ./...; fi
-go test -race -count=1 -timeout 20m "$@"
+if [ "$#" -eq 0 ]; then
+  go test -race -count=1 -timeout 20m ./...
+  # A short run of every fuzz target on top of its committed seeds; make fuzz runs longer.
+  bash scripts/fuzz.sh "${FUZZTIME:-3s}"
+else
+  go test -race -count=1 -timeout 20m "$@"
+fi

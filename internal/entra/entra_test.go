@@ -18,7 +18,7 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-func newValidator(t *testing.T, idp *entratest.IDP, mutate func(*entra.Config)) *entra.Validator {
+func newValidator(t testing.TB, idp *entratest.IDP, mutate func(*entra.Config)) *entra.Validator {
 	t.Helper()
 	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
 	if err != nil {
