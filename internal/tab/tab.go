@@ -6,8 +6,8 @@ package tab
 
 import (
 	"context"
-	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/teamspro/functions/internal/teamspro"
@@ -129,18 +129,48 @@ type Input struct {
 	Settings    Settings `json:"settings"`
 }
 
-var (
-	hhmm       = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
-	views      = []string{"", "day", "week", "workweek", "month", "agenda"}
-	guidOrTeam = regexp.MustCompile(`^[A-Za-z0-9:@._-]{1,200}$`)
-)
+var views = []string{"", "day", "week", "workweek", "month", "agenda"}
+
+// isHHMM reports whether s is a 24-hour time "HH:MM".
+func isHHMM(s string) bool {
+	if len(s) != 5 || s[2] != ':' {
+		return false
+	}
+	h, m := s[:2], s[3:]
+	return h >= "00" && h <= "23" && m >= "00" && m <= "59" && isDigits(h) && isDigits(m)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isTeamsID reports whether s looks like a Teams team or channel id
+// (19:...@thread.tacv2, a GUID): 1 to 200 of letters, digits and : @ . _ -.
+func isTeamsID(s string) bool {
+	if len(s) < 1 || len(s) > 200 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || strings.IndexByte(":@._-", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate reports every invalid field of in at once.
 func (in *Input) Validate() error {
 	var v teamspro.Validation
 	v.Check(in.Kind == KindCalendar || in.Kind == KindBooking, "kind", "must be calendar or booking")
-	v.Check(guidOrTeam.MatchString(in.TeamID), "teamId", "is required: the Teams team id")
-	v.Check(guidOrTeam.MatchString(in.ChannelID), "channelId", "is required: the Teams channel id (19:...@thread.tacv2)")
+	v.Check(isTeamsID(in.TeamID), "teamId", "is required: the Teams team id")
+	v.Check(isTeamsID(in.ChannelID), "channelId", "is required: the Teams channel id (19:...@thread.tacv2)")
 	v.Check(len(in.ChannelName) <= 256, "channelName", "is longer than 256 characters")
 	s := &in.Settings
 	v.Check(slices.Contains(views, s.DefaultView), "settings.defaultView", "must be day, week, workweek, month or agenda")
@@ -151,7 +181,7 @@ func (in *Input) Validate() error {
 		}
 	}
 	if h := s.BusinessHours; h != nil {
-		if v.Check(hhmm.MatchString(h.Start) && hhmm.MatchString(h.End), "settings.businessHours", "start and end are HH:MM") {
+		if v.Check(isHHMM(h.Start) && isHHMM(h.End), "settings.businessHours", "start and end are HH:MM") {
 			v.Check(h.Start < h.End, "settings.businessHours", "start must be before end")
 		}
 	}
