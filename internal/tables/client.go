@@ -50,6 +50,10 @@ type Client struct {
 	mu     sync.Mutex
 	tables map[string]*aztables.Client
 	names  []string
+
+	// Re-creating missing tables: see tableWatch.
+	ensuring    sync.Mutex
+	lastEnsured time.Time
 }
 
 // New builds a Client. It does no I/O, so it adds nothing to cold start.
@@ -59,6 +63,8 @@ func New(opts Options) (*Client, error) {
 	if opts.Transport != nil {
 		co.Transport = opts.Transport
 	}
+	c := &Client{prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
+	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c})
 	var (
 		svc *aztables.ServiceClient
 		err error
@@ -79,7 +85,7 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tables: %w", err)
 	}
-	c := &Client{svc: svc, prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
+	c.svc = svc
 	c.names = append([]string{TableDirectory, TableTabs, TableAPIKeys}, opts.Tables...)
 	return c, nil
 }
@@ -124,6 +130,35 @@ func (c *Client) EnsureTables(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// tableWatch notices a TableNotFound answer (tables lost by an emulator
+// restart, or deleted by hand) and re-creates the tables in the background, at
+// most every ten seconds, so that the service recovers without a restart. The
+// request that saw it still fails (503) and its client retries.
+type tableWatch struct{ c *Client }
+
+func (w tableWatch) Do(req *policy.Request) (*http.Response, error) {
+	res, err := req.Next()
+	if err == nil && res.StatusCode == http.StatusNotFound && res.Header.Get("x-ms-error-code") == "TableNotFound" {
+		w.c.ensureSoon()
+	}
+	return res, err
+}
+
+func (c *Client) ensureSoon() {
+	c.ensuring.Lock()
+	if time.Since(c.lastEnsured) < 10*time.Second {
+		c.ensuring.Unlock()
+		return
+	}
+	c.lastEnsured = time.Now()
+	c.ensuring.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = c.EnsureTables(ctx)
+	}()
 }
 
 // Ping checks that storage answers, for the readiness probe: one cheap query.
