@@ -61,6 +61,7 @@ func newHarness(t *testing.T) *harness {
 		Directory:    tables.NewDirectoryStore(c),
 		Tabs:         tables.NewTabStore(c),
 		Keys:         tables.NewAPIKeyStore(c),
+		OrgData:      c,
 		Ready:        c.Ping,
 		Now:          func() time.Time { return h.now },
 		MaxBodyBytes: 64 << 10,
@@ -196,7 +197,7 @@ func newOfflineServer(t *testing.T) *functions.Server {
 	}
 	srv, err := functions.NewServer(functions.Deps{
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
-		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), Ready: c.Ping,
+		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), OrgData: c, Ready: c.Ping,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +234,7 @@ func fuzzServer(t *testing.T) *functions.Server {
 		c, _ := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "fuzz"})
 		fuzzSrv, err = functions.NewServer(functions.Deps{
 			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
-			Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), Ready: c.Ping,
+			Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), OrgData: c, Ready: c.Ping,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -197,7 +197,7 @@ func TestInvocationIDOnEveryLogLine(t *testing.T) {
 	base := newOfflineServer(t)
 	srv, err := functions.NewServer(functions.Deps{
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Auth:   base.Deps.Auth, Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c),
+		Auth:   base.Deps.Auth, Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), OrgData: c,
 		Ready: func(ctx context.Context) error { return teamspro.Errorf(teamspro.EUNAVAILABLE, "down") },
 	})
 	if err != nil {

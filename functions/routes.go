@@ -57,6 +57,8 @@ func (s *Server) allRoutes() []Route {
 		{"apikeys", "GET", "/api/apikeys", User, s.handleListAPIKeys},
 		{"apikeys", "POST", "/api/apikeys", User, s.handleCreateAPIKey},
 		{"apikey", "DELETE", "/api/apikeys/{keyId}", User, s.handleRevokeAPIKey},
+		{"admin-export", "GET", "/api/admin/export", Admin, s.handleExport},
+		{"admin-purge", "POST", "/api/admin/purge", Admin, s.handlePurge},
 	}
 	return routes
 }

@@ -31,6 +31,7 @@ type Deps struct {
 	Directory directory.Store
 	Tabs      tab.Store
 	Keys      apikey.Store
+	OrgData   OrgData
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -68,6 +69,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Keys == nil {
 		missing = append(missing, errors.New("API key store"))
+	}
+	if d.OrgData == nil {
+		missing = append(missing, errors.New("organization data"))
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))

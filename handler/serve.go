@@ -61,6 +61,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Directory:    tables.NewDirectoryStore(store),
 		Tabs:         tables.NewTabStore(store),
 		Keys:         tables.NewAPIKeyStore(store),
+		OrgData:      store,
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,

@@ -23,7 +23,7 @@ type row struct {
 	PartitionKey string `json:"PartitionKey"`
 	RowKey       string `json:"RowKey"`
 	Doc          string `json:"Doc,omitempty"`
-	Version      int64  `json:"Version,omitempty"`
+	Version      int64  `json:"-"` // decoded by decodeRow from the Edm.Int64 string
 	// ETag is the storage ETag, filled on read from odata.etag.
 	ETag string `json:"odata.etag,omitempty"`
 }

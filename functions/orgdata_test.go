@@ -1,0 +1,75 @@
+package functions_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// countTenant counts what storage still holds of a tenant, read directly.
+func (h *harness) countTenant(t *testing.T, tenant string) int {
+	t.Helper()
+	n := 0
+	if err := h.client.ExportTenant(context.Background(), tenant, func(string, map[string]any) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestExportAndPurge(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	admin := h.newUser("", true)
+	member := h.newUser(admin.tenant, false)
+	other := h.newUser("", true)
+	for _, u := range []*user{&admin, &member, &other} {
+		expect(t, h.do("GET", "/api/me", u, nil), 200, "")
+	}
+	cal := h.do("PUT", "/api/tabs/a1", &admin, tabBody("calendar")).json(t)["calendarId"].(string)
+	expect(t, h.do("PUT", "/api/tabs/a2", &member, tabBody("booking")), 201, "")
+	expect(t, h.do("DELETE", "/api/tabs/a2", &member, nil), 204, "") // soft-deleted data is exported and purged too
+	expect(t, h.do("POST", "/api/apikeys", &admin, map[string]any{"name": "k", "calendarIds": []string{cal}}), 201, "")
+	expect(t, h.do("PUT", "/api/tabs/a1", &other, tabBody("calendar")), 201, "")
+
+	expect(t, h.do("GET", "/api/admin/export", &member, nil), 403, teamspro.EFORBIDDEN)
+	res := h.do("GET", "/api/admin/export", &admin, nil)
+	expect(t, res, 200, "")
+	var doc struct {
+		TenantID string `json:"tenantId"`
+		Items    []struct {
+			Table  string         `json:"table"`
+			Entity map[string]any `json:"entity"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(res.body, &doc); err != nil {
+		t.Fatalf("export is not one JSON document: %v", err)
+	}
+	byTable := map[string]int{}
+	for _, it := range doc.Items {
+		byTable[it.Table]++
+		if pk, _ := it.Entity["PartitionKey"].(string); pk != admin.tenant && pk[:len(admin.tenant)] != admin.tenant {
+			t.Errorf("export holds another partition: %v", it.Entity)
+		}
+	}
+	// directory: tenant + 2 users; tabs: 2 tabs x 2 rows; apikeys: 1 listing row.
+	if byTable["directory"] != 3 || byTable["tabs"] != 4 || byTable["apikeys"] != 1 {
+		t.Errorf("got export counts %v, want directory 3, tabs 4, apikeys 1", byTable)
+	}
+
+	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": other.tenant}), 400, teamspro.EINVALID)
+	expect(t, h.do("POST", "/api/admin/purge", &member, map[string]any{"confirmTenantId": admin.tenant}), 403, teamspro.EFORBIDDEN)
+	before := h.countTenant(t, other.tenant)
+	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": admin.tenant}), 200, "")
+	if n := h.countTenant(t, admin.tenant); n != 0 {
+		t.Errorf("after purge %d entities of the tenant remain, want 0", n)
+	}
+	if after := h.countTenant(t, other.tenant); after != before || after == 0 {
+		t.Errorf("another tenant went from %d to %d entities, want it untouched", before, after)
+	}
+	expect(t, h.do("GET", "/api/tabs/a1", &other, nil), 200, "")
+	expect(t, h.do("GET", "/api/tabs/a1", &admin, nil), 404, teamspro.ENOTFOUND)
+	// Idempotent: a second purge finds nothing and succeeds.
+	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": admin.tenant}), 200, "")
+}

@@ -1,0 +1,137 @@
+package tables
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// The organization's data is every entity whose partition key is its tenant id
+// or starts with "<tenant id>|" (the layout rule of this package), plus its API
+// key hash rows, which live in the shared "hash" partition with a TenantId
+// column. Export and purge walk exactly that, table by table.
+
+// tenantFilter selects a tenant's partitions: "<tid>" and "<tid>|...".
+func tenantFilter(tenantID string) string {
+	return "(" + eq("PartitionKey", tenantID) + ") or (" + prefixRange("PartitionKey", tenantID+"|") + ")"
+}
+
+// Tables returns every table of the product, without prefix.
+func (c *Client) Tables() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.names...)
+}
+
+// ExportTenant calls emit for every entity of the tenant, table by table, page
+// by page, so that an export streams instead of holding the data in memory.
+func (c *Client) ExportTenant(ctx context.Context, tenantID string, emit func(table string, entity map[string]any) error) error {
+	if !teamspro.IsGUID(tenantID) {
+		return teamspro.Errorf(teamspro.EINVALID, "Not a tenant id.")
+	}
+	return c.eachTenantEntity(ctx, tenantID, func(table string, raw []byte) error {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return teamspro.Wrap(teamspro.EINTERNAL, err, "decode entity")
+		}
+		for k := range m {
+			if len(k) > 6 && k[:6] == "odata." {
+				delete(m, k)
+			}
+		}
+		if table == TableAPIKeys && m["PartitionKey"] == hashPartition {
+			return nil // secrets' hashes are not the organization's data to take away
+		}
+		return emit(table, m)
+	})
+}
+
+func (c *Client) eachTenantEntity(ctx context.Context, tenantID string, fn func(table string, raw []byte) error) error {
+	for _, table := range c.Tables() {
+		filters := []string{tenantFilter(tenantID)}
+		if table == TableAPIKeys {
+			filters = append(filters, eq("PartitionKey", hashPartition)+" and "+eq("TenantId", tenantID))
+		}
+		for _, f := range filters {
+			f := f
+			pager := c.table(table).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &f})
+			for pager.More() {
+				page, err := pager.NextPage(ctx)
+				if err != nil {
+					return translate(err, "list "+table)
+				}
+				for _, e := range page.Entities {
+					if err := fn(table, e); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// PurgeTenant deletes every entity of the tenant in every table and returns
+// how many, by table. It is idempotent: run again after a failure, it deletes
+// what is left. Deletes go in batches of up to 100 per partition.
+func (c *Client) PurgeTenant(ctx context.Context, tenantID string) (map[string]int, error) {
+	if !teamspro.IsGUID(tenantID) {
+		return nil, teamspro.Errorf(teamspro.EINVALID, "Not a tenant id.")
+	}
+	type key struct{ table, pk string }
+	pending := map[key][]string{}
+	counts := map[string]int{}
+	flush := func(k key) error {
+		rks := pending[k]
+		if len(rks) == 0 {
+			return nil
+		}
+		actions := make([]aztables.TransactionAction, 0, len(rks))
+		for _, rk := range rks {
+			b, _ := json.Marshal(map[string]string{"PartitionKey": k.pk, "RowKey": rk})
+			actions = append(actions, action(aztables.TransactionTypeDelete, b, "*"))
+		}
+		err := c.submit(ctx, k.table, actions)
+		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			// One of them went meanwhile, which fails the whole batch: delete
+			// one by one, each missing one being already done.
+			for _, rk := range rks {
+				if _, err := c.table(k.table).DeleteEntity(ctx, k.pk, rk, nil); err != nil {
+					if err = translate(err, "purge"); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+						return err
+					}
+				}
+			}
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		counts[k.table] += len(rks)
+		delete(pending, k)
+		return nil
+	}
+	err := c.eachTenantEntity(ctx, tenantID, func(table string, raw []byte) error {
+		r, err := decodeRow(raw, nil)
+		if err != nil {
+			return err
+		}
+		k := key{table, r.PartitionKey}
+		pending[k] = append(pending[k], r.RowKey)
+		if len(pending[k]) == 100 {
+			return flush(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return counts, err
+	}
+	for k := range pending {
+		if err := flush(k); err != nil {
+			return counts, err
+		}
+	}
+	return counts, nil
+}
