@@ -149,6 +149,11 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 // the route's Access, then the handler, its error answered as a problem.
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The deadline bounds storage retries with backoff (throttling, 5xx):
+		// past it the request answers 503 rather than hang.
+		ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		if rt.Access != Public {
 			p, err := s.authenticate(r, rt.Access)
 			if err != nil {

@@ -37,6 +37,8 @@ type Deps struct {
 	Now   teamspro.Clock
 	// MaxBodyBytes bounds every JSON body.
 	MaxBodyBytes int64
+	// RequestTimeout bounds each HTTP request, storage retries included.
+	RequestTimeout time.Duration
 	// Retention is how long soft-deleted items stay restorable.
 	Retention time.Duration
 	// CORSOrigins are the browser origins allowed to call the API ("*" any).
@@ -81,6 +83,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 30 * time.Second
 	}
 	if d.Retention <= 0 {
 		d.Retention = 30 * 24 * time.Hour
