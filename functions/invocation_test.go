@@ -224,3 +224,15 @@ func TestInvocationIDOnEveryLogLine(t *testing.T) {
 		}
 	}
 }
+
+func TestDeliverLocally(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	if err := h.srv.DeliverLocally(context.Background(), "purge-deleted", "timer", []byte(`{"IsPastDue":false}`), map[string]any{"MessageId": "m1", "DeliveryCount": 1}); err != nil {
+		t.Fatalf("deliver to the timer: %v", err)
+	}
+	err := h.srv.DeliverLocally(context.Background(), "no-such-function", "x", []byte(`{}`), nil)
+	if teamspro.ErrorCode(err) != teamspro.EUNAVAILABLE {
+		t.Errorf("unknown function: got %v, want unavailable", err)
+	}
+}
