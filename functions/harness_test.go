@@ -51,13 +51,15 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tablestest.New(t)
+	c := tablestest.New(t, tables.TableRooms, tables.TableBookings, tables.TableDue)
 	h := &harness{t: t, idp: idp, dev: dev, client: c, now: time.Now()}
 	h.srv, err = functions.NewServer(functions.Deps{
 		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Auth:         v,
 		Directory:    tables.NewDirectoryStore(c),
 		Tabs:         tables.NewTabStore(c),
+		Rooms:        tables.NewRoomStore(c),
+		Reservations: tables.NewReservationStore(c),
 		Ready:        c.Ping,
 		Now:          func() time.Time { return h.now },
 		MaxBodyBytes: 64 << 10,
@@ -194,6 +196,7 @@ func newOfflineServer(t *testing.T) *functions.Server {
 	srv, err := functions.NewServer(functions.Deps{
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
 		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Ready: c.Ping,
+		Rooms: tables.NewRoomStore(c), Reservations: tables.NewReservationStore(c),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -198,6 +198,7 @@ func TestInvocationIDOnEveryLogLine(t *testing.T) {
 	srv, err := functions.NewServer(functions.Deps{
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Auth:   base.Deps.Auth, Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c),
+		Rooms: tables.NewRoomStore(c), Reservations: tables.NewReservationStore(c),
 		Ready: func(ctx context.Context) error { return teamspro.Errorf(teamspro.EUNAVAILABLE, "down") },
 	})
 	if err != nil {

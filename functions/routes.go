@@ -51,6 +51,8 @@ func (s *Server) allRoutes() []Route {
 		{"tab", "DELETE", "/api/tabs/{tabId}", User, s.handleDeleteTab},
 		{"tab-restore", "POST", "/api/tabs/{tabId}/restore", Admin, s.handleRestoreTab},
 	}
+	routes = append(routes, s.roomRoutes()...)
+	routes = append(routes, s.bookingRoutes()...)
 	return routes
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -29,6 +30,11 @@ type Deps struct {
 	Auth      Authenticator
 	Directory directory.Store
 	Tabs      tab.Store
+	// Rooms and Reservations are Booking Room Pro's stores.
+	Rooms        booking.RoomStore
+	Reservations booking.ReservationStore
+	// Notifier is told about reservation changes (optional: nil sends nothing).
+	Notifier booking.Notifier
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -47,6 +53,7 @@ type Server struct {
 	trigList []Trigger
 	triggers map[string]Trigger
 	handler  http.Handler
+	booking  *booking.Service
 }
 
 // NewServer checks deps and builds the router.
@@ -64,6 +71,12 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Tabs == nil {
 		missing = append(missing, errors.New("tab store"))
 	}
+	if d.Rooms == nil {
+		missing = append(missing, errors.New("room store"))
+	}
+	if d.Reservations == nil {
+		missing = append(missing, errors.New("reservation store"))
+	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))
 	}
@@ -79,7 +92,11 @@ func NewServer(d Deps) (*Server, error) {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{Deps: d, triggers: map[string]Trigger{}}
+	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, d.Notifier, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, booking: svc, triggers: map[string]Trigger{}}
 	s.routes = s.allRoutes()
 	s.trigList = s.allTriggers()
 	for _, t := range s.trigList {

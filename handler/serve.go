@@ -60,6 +60,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(store),
 		Tabs:         tables.NewTabStore(store),
+		Rooms:        tables.NewRoomStore(store),
+		Reservations: tables.NewReservationStore(store),
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
