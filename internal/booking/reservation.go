@@ -139,21 +139,21 @@ func (r *Reservation) CheckInWindow(now time.Time) bool {
 // (title, startDate, endDate, timeZone and resourceId required), plus the
 // optional fields of its Event and skipConflicts for recurring reservations.
 type EventInput struct {
-	Title          string     `json:"title"`
-	Description    string     `json:"description"`
-	StartDate      time.Time  `json:"startDate"`
-	EndDate        time.Time  `json:"endDate"`
-	Color          string     `json:"color"`
-	AllDay         bool       `json:"allDay"`
-	ResourceID     string     `json:"resourceId"`
-	ModeRecurrence string     `json:"modeRecurrence"`
-	TimeZone       string     `json:"timeZone"`
-	Address        *Address   `json:"address"`
-	Tags           []string   `json:"tags"`
-	RRule          *RRule     `json:"rrule"`
-	Duration       *int64     `json:"duration"`
-	ResourceName   string     `json:"resourceName"`
-	SkipConflicts  bool       `json:"skipConflicts"`
+	Title          string    `json:"title"`
+	Description    string    `json:"description"`
+	StartDate      time.Time `json:"startDate"`
+	EndDate        time.Time `json:"endDate"`
+	Color          string    `json:"color"`
+	AllDay         bool      `json:"allDay"`
+	ResourceID     string    `json:"resourceId"`
+	ModeRecurrence string    `json:"modeRecurrence"`
+	TimeZone       string    `json:"timeZone"`
+	Address        *Address  `json:"address"`
+	Tags           []string  `json:"tags"`
+	RRule          *RRule    `json:"rrule"`
+	Duration       *int64    `json:"duration"`
+	ResourceName   string    `json:"resourceName"`
+	SkipConflicts  bool      `json:"skipConflicts"`
 	// CalendarID and ID are ignored: a client may send back an Event as read.
 	CalendarID string `json:"calendarId"`
 	ID         string `json:"id"`
