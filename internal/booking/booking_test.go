@@ -26,7 +26,7 @@ func paris(t *testing.T) *time.Location {
 func testRoom() *booking.Room {
 	in := booking.RoomInput{
 		Name: "Ada", Capacity: 8, TimeZone: "Europe/Paris", Hours: &booking.Hours{Start: "08:00", End: "20:00"}, Days: []int{1, 2, 3, 4, 5},
-		Rules: booking.Rules{MinMinutes: 15, MaxMinutes: 240, MaxDaysAhead: 30, MinNoticeMinutes: 10, BufferMinutes: 10, BookableBy: []string{alice}},
+		Rules:    booking.Rules{MinMinutes: 15, MaxMinutes: 240, MaxDaysAhead: 30, MinNoticeMinutes: 10, BufferMinutes: 10, BookableBy: []string{alice}},
 		Managers: []string{bob},
 	}
 	in.Normalize()

@@ -84,7 +84,7 @@ func readDays(t testing.TB, tenant string) []storedRow {
 		t.Fatal(err)
 	}
 	filter := fmt.Sprintf("PartitionKey ge '%s|d|' and PartitionKey lt '%s|d|~'", tenant, tenant)
-	pager := svc.NewClient(tablestest.Prefix()+tables.TableBookings).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	pager := svc.NewClient(tablestest.Prefix() + tables.TableBookings).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
 	var out []storedRow
 	for pager.More() {
 		page, err := pager.NextPage(context.Background())
@@ -181,7 +181,7 @@ func TestRandomizedBookingsNeverOverlap(t *testing.T) {
 	)
 	var counts [3][2]atomic.Int64 // op x (ok, refused)
 	randomSlot := func(rng *rand.Rand) (string, time.Time, time.Duration) {
-		day := f.now.Truncate(24 * time.Hour).AddDate(0, 0, 1+rng.IntN(2))
+		day := f.now.Truncate(24*time.Hour).AddDate(0, 0, 1+rng.IntN(2))
 		start := day.Add(9*time.Hour + time.Duration(rng.IntN(32))*15*time.Minute)
 		return rooms[rng.IntN(len(rooms))], start, time.Duration(1+rng.IntN(8)) * 15 * time.Minute
 	}
