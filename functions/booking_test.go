@@ -470,6 +470,22 @@ func TestRecurringBookings(t *testing.T) {
 	if n := res.json(t)["occurrences"]; n != float64(5) {
 		t.Errorf("got %v occurrences, want 5 (Monday to Friday)", n)
 	}
+	// A bounded series reaching past maxDaysAhead is refused, and says why.
+	long := event("daily", at(2, 15, 0), at(2, 16, 0))
+	long["rrule"] = map[string]any{"freq": "DAILY", "count": 10}
+	res = h.do("POST", events(s.cal), &s.member, long)
+	if res.status != 409 || reason(t, res) != "occurrences_refused" {
+		t.Fatalf("got %d %s, want 409 occurrences_refused", res.status, res.body)
+	}
+	far := 0
+	for _, c := range res.json(t)["extra"].(map[string]any)["conflicts"].([]any) {
+		if c.(map[string]any)["reason"] == "too_far_ahead" {
+			far++
+		}
+	}
+	if far != 4 {
+		t.Errorf("got %d occurrences too far ahead, want 4 (the 8th to the 11th)", far)
+	}
 }
 
 func TestRoomsCSV(t *testing.T) {

@@ -219,6 +219,9 @@ const (
 	ReasonNotActive       = "not_active"
 	ReasonHasFuture       = "has_future_reservations"
 	ReasonRoomNotInTab    = "room_not_in_tab"
+	// ReasonOccurrencesRefused: some occurrences of a series break a rule
+	// (Extra.conflicts says which and why), not only taken slots.
+	ReasonOccurrencesRefused = "occurrences_refused"
 )
 
 // CheckBooking applies the room's rules to a reservation of [start, end) made

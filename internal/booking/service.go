@@ -126,7 +126,14 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	if days == 0 {
 		days = 366
 	}
-	starts, err := Expand(rule, room.Location(), now.Add(time.Duration(days)*24*time.Hour+time.Minute))
+	// An open-ended rule is expanded as far as the room can be booked ahead;
+	// a bounded one (count or until) whole, so that occurrences beyond that
+	// are reported (too_far_ahead) rather than silently dropped.
+	horizon := now.Add(time.Duration(days)*24*time.Hour + time.Minute)
+	if rule.Count > 0 || rule.Until != nil {
+		horizon = now.AddDate(5, 0, 0)
+	}
+	starts, err := Expand(rule, room.Location(), horizon)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +172,11 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		s.undo(ctx, out.All)
 		e := teamspro.Errorf(teamspro.ECONFLICT, "%d of %d occurrences cannot be booked; nothing was booked.", len(out.Skipped), len(starts))
 		e.Detail = ReasonSlotTaken
+		for _, o := range out.Skipped {
+			if o.Reason != ReasonSlotTaken {
+				e.Detail = ReasonOccurrencesRefused
+			}
+		}
 		e.Extra = map[string]any{"roomId": room.ID, "conflicts": out.Skipped}
 		return nil, e
 	}
@@ -355,7 +367,10 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	return r, nil
 }
 
-var errStale = errors.New("stale check-in deadline")
+var (
+	errStale   = errors.New("stale check-in deadline")
+	errPending = errors.New("pending approval")
+)
 
 // ReleaseUnchecked releases the reservations whose check-in deadline fell in
 // [from, now] and that are still not checked in. It is idempotent and safe to
@@ -369,11 +384,11 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 	}
 	for _, d := range due {
 		r, err := s.Reservations.Change(ctx, d.TenantID, d.ReservationID, "", 0, func(r *Reservation) error {
-			if !Holds(r.Status) || r.CheckedInAt != nil || r.CheckInBy == nil || !r.CheckInBy.Equal(d.At) {
+			if !Holds(r.Status) || r.CheckedInAt != nil || r.CheckInBy == nil || r.CheckInBy.Unix() != d.At.Unix() {
 				return errStale
 			}
 			if r.Status == StatusPending {
-				return errStale // not approved: nothing to check in yet
+				return errPending
 			}
 			r.Status, r.UpdatedAt, r.CheckInBy = StatusReleased, now, nil
 			return nil
@@ -382,6 +397,10 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 		case err == nil:
 			released++
 			s.notify(ctx, "released", r)
+		case errors.Is(err, errPending):
+			// Still waiting for approval: keep the deadline, so that an
+			// approval within the look-back still leads to a release.
+			continue
 		case errors.Is(err, errStale) || teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
 		default:
 			return released, err

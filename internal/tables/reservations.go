@@ -162,11 +162,15 @@ func (s *ReservationStore) Book(ctx context.Context, r *booking.Reservation, buf
 	if err := s.take(ctx, r, buffer, 1); err != nil {
 		return err
 	}
-	if err := s.index(ctx, r, 1, ""); err != nil {
+	err := s.index(ctx, r, 1, "")
+	if err == nil {
+		err = s.due(ctx, r)
+	}
+	if err != nil {
 		_ = s.Remove(context.WithoutCancel(ctx), r)
 		return err
 	}
-	return s.due(ctx, r)
+	return nil
 }
 
 // index writes the reservation's index row at version. With etag set it

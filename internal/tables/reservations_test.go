@@ -416,3 +416,47 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		t.Errorf("got %d rooms, want 250", len(got))
 	}
 }
+
+// recorder is a Notifier that remembers what it was told.
+type recorder struct {
+	mu    sync.Mutex
+	kinds []string
+}
+
+func (r *recorder) ReservationChanged(_ context.Context, kind string, _ booking.Reservation) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kinds = append(r.kinds, kind)
+	return nil
+}
+
+func TestNotifierHearsEverySuccessfulChange(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t)
+	rec := &recorder{}
+	f.svc.Notifier = rec
+	f.room(t, "n", func(in *booking.RoomInput) { in.Rules.RequiresApproval = true })
+	ctx := context.Background()
+	p, admin := f.user(), f.user()
+	admin.Admin = true
+	start := f.now.Add(30 * time.Hour)
+	c, err := f.svc.Create(ctx, p, "cal", input("n", start, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Create(ctx, p, "cal", input("n", start, time.Hour)); err == nil {
+		t.Fatal("double booking accepted")
+	}
+	if _, err := f.svc.Decide(ctx, admin, c.First.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Update(ctx, p, c.First.ID, "", input("n", start.Add(time.Hour), time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Cancel(ctx, p, c.First.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rec.kinds, ","); got != "created,approved,updated,cancelled" {
+		t.Errorf("got %s, want created,approved,updated,cancelled (nothing for the refused booking)", got)
+	}
+}
