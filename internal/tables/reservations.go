@@ -126,6 +126,12 @@ func (s *ReservationStore) take(ctx context.Context, r *booking.Reservation, buf
 		if err != nil {
 			return err
 		}
+		if attempt > 0 && slices.ContainsFunc(l.Slots, func(sl booking.Slot) bool { return sl.ID == r.ID }) {
+			// An earlier attempt committed though its answer was lost (the
+			// transport retried it): the slot is ours, and so is the row.
+			r.ETag = ETagOf(version)
+			return nil
+		}
 		if c, ok := booking.Conflict(l.Slots, r.ID, r.Start, r.End, buffer); ok {
 			return booking.SlotTaken(r.RoomID, c)
 		}
