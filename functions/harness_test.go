@@ -53,21 +53,14 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tablestest.New(t)
+	c := tablestest.New(t, tables.TableRooms, tables.TableBookings, tables.TableDue)
 	h := &harness{t: t, idp: idp, dev: dev, client: c, now: time.Now()}
-	h.srv, err = functions.NewServer(functions.Deps{
-		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Auth:         v,
-		Directory:    tables.NewDirectoryStore(c),
-		Tabs:         tables.NewTabStore(c),
-		Keys:         tables.NewAPIKeyStore(c),
-		OrgData:      c,
-		Ready:        c.Ping,
-		Now:          func() time.Time { return h.now },
-		MaxBodyBytes: 64 << 10,
-		CORSOrigins:  []string{"https://tab.contoso.example"},
-		Retention:    24 * time.Hour,
-	})
+	d := storeDeps(c, v)
+	d.Now = func() time.Time { return h.now }
+	d.MaxBodyBytes = 64 << 10
+	d.CORSOrigins = []string{"https://tab.contoso.example"}
+	d.Retention = 24 * time.Hour
+	h.srv, err = functions.NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +176,6 @@ func tabBody(kind string) map[string]any {
 // tables (routes, triggers, function.json) that need no I/O.
 func newOfflineServer(t *testing.T) *functions.Server {
 	t.Helper()
-	c, err := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "offline"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	dev, err := entra.LoadDevIssuer(filepath.Join(t.TempDir(), "dev.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -195,14 +184,37 @@ func newOfflineServer(t *testing.T) *functions.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := functions.NewServer(functions.Deps{
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
-		Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), OrgData: c, Ready: c.Ping,
-	})
+	srv, err := functions.NewServer(storeDeps(offlineClient(t), v))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv
+}
+
+// offlineClient is a storage client whose endpoint nothing listens on.
+func offlineClient(t testing.TB) *tables.Client {
+	t.Helper()
+	c, err := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "offline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// storeDeps are the server's dependencies on the stores of c, with a silent
+// logger; tests adjust what they need.
+func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
+	return functions.Deps{
+		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Auth:         auth,
+		Directory:    tables.NewDirectoryStore(c),
+		Tabs:         tables.NewTabStore(c),
+		Keys:         tables.NewAPIKeyStore(c),
+		OrgData:      c,
+		Rooms:        tables.NewRoomStore(c),
+		Reservations: tables.NewReservationStore(c),
+		Ready:        c.Ping,
+	}
 }
 
 func newTestServer(t *testing.T, h http.Handler) *httptest.Server {
@@ -231,11 +243,7 @@ func fuzzServer(t *testing.T) *functions.Server {
 			t.Fatal(err)
 		}
 		v, _ := entra.NewValidator(entra.Config{Scope: "access_as_user"}, nil, dev)
-		c, _ := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "fuzz"})
-		fuzzSrv, err = functions.NewServer(functions.Deps{
-			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Auth: v,
-			Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), OrgData: c, Ready: c.Ping,
-		})
+		fuzzSrv, err = functions.NewServer(storeDeps(offlineClient(t), v))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/teamspro/functions/functions"
-	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -193,13 +192,10 @@ func (s *syncBuffer) String() string {
 func TestInvocationIDOnEveryLogLine(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	c, _ := tables.New(tables.Options{ConnectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", Prefix: "offline"})
-	base := newOfflineServer(t)
-	srv, err := functions.NewServer(functions.Deps{
-		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Auth:   base.Deps.Auth, Directory: tables.NewDirectoryStore(c), Tabs: tables.NewTabStore(c), Keys: tables.NewAPIKeyStore(c), OrgData: c,
-		Ready: func(ctx context.Context) error { return teamspro.Errorf(teamspro.EUNAVAILABLE, "down") },
-	})
+	d := storeDeps(offlineClient(t), newOfflineServer(t).Deps.Auth)
+	d.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d.Ready = func(ctx context.Context) error { return teamspro.Errorf(teamspro.EUNAVAILABLE, "down") }
+	srv, err := functions.NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,8 @@ func (s *Server) allRoutes() []Route {
 		{"admin-export", "GET", "/api/admin/export", Admin, s.handleExport},
 		{"admin-purge", "POST", "/api/admin/purge", Admin, s.handlePurge},
 	}
+	routes = append(routes, s.roomRoutes()...)
+	routes = append(routes, s.bookingRoutes()...)
 	return routes
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/teamspro/functions/internal/apikey"
+	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -32,6 +33,11 @@ type Deps struct {
 	Tabs      tab.Store
 	Keys      apikey.Store
 	OrgData   OrgData
+	// Rooms and Reservations are Booking Room Pro's stores.
+	Rooms        booking.RoomStore
+	Reservations booking.ReservationStore
+	// Notifier is told about reservation changes (optional: nil sends nothing).
+	Notifier booking.Notifier
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -52,6 +58,7 @@ type Server struct {
 	trigList []Trigger
 	triggers map[string]Trigger
 	handler  http.Handler
+	booking  *booking.Service
 }
 
 // NewServer checks deps and builds the router.
@@ -75,6 +82,12 @@ func NewServer(d Deps) (*Server, error) {
 	if d.OrgData == nil {
 		missing = append(missing, errors.New("organization data"))
 	}
+	if d.Rooms == nil {
+		missing = append(missing, errors.New("room store"))
+	}
+	if d.Reservations == nil {
+		missing = append(missing, errors.New("reservation store"))
+	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))
 	}
@@ -93,7 +106,11 @@ func NewServer(d Deps) (*Server, error) {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{Deps: d, triggers: map[string]Trigger{}}
+	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, d.Notifier, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, booking: svc, triggers: map[string]Trigger{}}
 	s.routes = s.allRoutes()
 	s.trigList = s.allTriggers()
 	for _, t := range s.trigList {

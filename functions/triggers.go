@@ -30,6 +30,15 @@ func (s *Server) allTriggers() []Trigger {
 			}},
 			Handle: s.handlePurgeDeleted,
 		},
+		{
+			Function: "release-unchecked",
+			Binding:  "timer",
+			Bindings: []map[string]any{{
+				"type": "timerTrigger", "direction": "in", "name": "timer",
+				"schedule": "0 */5 * * * *", "runOnStartup": false, "useMonitor": true,
+			}},
+			Handle: s.handleReleaseUnchecked,
+		},
 	}
 }
 

@@ -62,6 +62,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Tabs:         tables.NewTabStore(store),
 		Keys:         tables.NewAPIKeyStore(store),
 		OrgData:      store,
+		Rooms:        tables.NewRoomStore(store),
+		Reservations: tables.NewReservationStore(store),
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,

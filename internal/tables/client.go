@@ -24,8 +24,11 @@ import (
 
 // Table names, without the deployment's prefix.
 const (
-	TableDirectory = "directory" // tenants and user profiles
-	TableTabs      = "tabs"      // tab configuration and the calendar-id index
+	TableDirectory = "directory"  // tenants and user profiles
+	TableTabs      = "tabs"       // tab configuration and the calendar-id index
+	TableRooms     = "rooms"      // booking rooms, one partition per tenant
+	TableBookings  = "bookings"   // reservations, room-day ledgers and their indexes
+	TableDue       = "bookingdue" // check-in deadlines by hour, across tenants
 )
 
 // Options configures a Client. Exactly one of ConnectionString and ServiceURI is set.

@@ -1,0 +1,338 @@
+package functions
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/tab"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// bookingRoutes are reservations: the reference contract of Booking Room Pro
+// (a "calendar" is a booking tab, its events are reservations of rooms) and
+// the native routes around a reservation's life.
+func (s *Server) bookingRoutes() []Route {
+	const events = "/api/bookingroom/v1/{calendarId}/events"
+	return []Route{
+		{"bookingroom-events", "GET", events, User, s.handleListEvents},
+		{"bookingroom-events", "POST", events, User, s.handleCreateEvent},
+		{"bookingroom-event", "GET", events + "/{eventId}", User, s.handleGetEvent},
+		{"bookingroom-event", "PATCH", events + "/{eventId}", User, s.handleUpdateEvent},
+		{"bookingroom-event", "DELETE", events + "/{eventId}", User, s.handleDeleteEvent},
+		{"reservations-mine", "GET", "/api/reservations/mine", User, s.handleMyReservations},
+		{"reservation", "GET", "/api/reservations/{reservationId}", User, s.handleGetReservation},
+		{"reservation-cancel", "POST", "/api/reservations/{reservationId}/cancel", User, s.handleCancelReservation},
+		{"reservation-checkin", "POST", "/api/reservations/{reservationId}/checkin", User, s.handleCheckIn},
+		{"reservation-approve", "POST", "/api/reservations/{reservationId}/approve", User, s.handleDecide(true)},
+		{"reservation-decline", "POST", "/api/reservations/{reservationId}/decline", User, s.handleDecide(false)},
+	}
+}
+
+// eventResponse is a reservation as the contract's Event, plus, for a series,
+// how many occurrences were booked and which were skipped.
+type eventResponse struct {
+	*booking.Reservation
+	Occurrences int                  `json:"occurrences,omitempty"`
+	Skipped     []booking.Occurrence `json:"skipped,omitempty"`
+}
+
+func writeReservation(w http.ResponseWriter, status int, r *booking.Reservation) error {
+	w.Header().Set("ETag", r.ETag)
+	return writeJSON(w, status, eventResponse{Reservation: r})
+}
+
+// bookingTab returns the booking tab that owns the path's calendar:
+// ENOTFOUND for an unknown calendar or one of a calendar (not booking) tab.
+func (s *Server) bookingTab(r *http.Request) (*tab.Tab, error) {
+	id, err := pathID(r, "calendarId")
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.Tabs.ByCalendar(r.Context(), principal(r).TenantID, id)
+	if err != nil {
+		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			return nil, teamspro.Errorf(teamspro.ENOTFOUND, "The booking calendar does not exist.")
+		}
+		return nil, err
+	}
+	if t.Kind != tab.KindBooking {
+		return nil, teamspro.Errorf(teamspro.ENOTFOUND, "The booking calendar does not exist.")
+	}
+	return t, nil
+}
+
+// calendarEvent returns the tab and a holding reservation of its calendar.
+func (s *Server) calendarEvent(r *http.Request) (*tab.Tab, *booking.Reservation, error) {
+	t, err := s.bookingTab(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := pathID(r, "eventId")
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := s.Reservations.Get(r.Context(), principal(r).TenantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res.CalendarID != t.CalendarID || !booking.Holds(res.Status) {
+		return nil, nil, teamspro.Errorf(teamspro.ENOTFOUND, "The event does not exist.")
+	}
+	return t, res, nil
+}
+
+// mayChange reports whether p may change or cancel res: its organizer, the
+// room's managers, tenant admins, and whom the tab allows the action.
+func (s *Server) mayChange(ctx context.Context, p teamspro.Principal, t *tab.Tab, res *booking.Reservation, a tab.Action) bool {
+	if res.Organizer == teamspro.NormalizeGUID(p.ObjectID) || p.Admin || (t != nil && t.Allows(p, a)) {
+		return true
+	}
+	room, err := s.Rooms.Get(ctx, p.TenantID, res.RoomID)
+	return err == nil && room.Manages(p)
+}
+
+func checkTabRoom(t *tab.Tab, roomID string) error {
+	if len(t.Settings.Rooms) > 0 && !slices.Contains(t.Settings.Rooms, roomID) {
+		e := teamspro.Errorf(teamspro.EINVALID, "This booking calendar does not offer room %q.", roomID)
+		e.Detail = booking.ReasonRoomNotInTab
+		e.Fields = []teamspro.FieldError{{Field: "resourceId", Reason: "not one of the tab's rooms"}}
+		return e
+	}
+	return nil
+}
+
+// listWindow reads the optional from/to of a list (default: a week back to
+// 90 days ahead; at most 366 days).
+func (s *Server) listWindow(r *http.Request) (time.Time, time.Time, error) {
+	var v teamspro.Validation
+	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
+	now := s.Now().UTC()
+	if from.IsZero() {
+		from = now.AddDate(0, 0, -7)
+	}
+	if to.IsZero() {
+		to = from.AddDate(0, 0, 97)
+	}
+	v.Check(to.After(from), "to", "must be after from")
+	v.Check(to.Sub(from) <= 366*24*time.Hour, "to", "the window is at most 366 days")
+	return from, to, v.Err()
+}
+
+func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.bookingTab(r)
+	if err != nil {
+		return err
+	}
+	from, to, err := s.listWindow(r)
+	if err != nil {
+		return err
+	}
+	rs, err := s.Reservations.ByCalendar(r.Context(), t.TenantID, t.CalendarID, from, to)
+	if err != nil {
+		return err
+	}
+	out := []*booking.Reservation{}
+	for _, res := range rs {
+		if booking.Holds(res.Status) {
+			out = append(out, res)
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.bookingTab(r)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	if !t.Allows(p, tab.ActionAdd) {
+		return teamspro.Errorf(teamspro.EFORBIDDEN, "This booking calendar does not let you book.")
+	}
+	var in booking.EventInput
+	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := checkTabRoom(t, in.ResourceID); err != nil {
+		return err
+	}
+	c, err := s.booking.Create(r.Context(), p, t.CalendarID, &in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/bookingroom/v1/%s/events/%s", t.CalendarID, c.First.ID))
+	w.Header().Set("ETag", c.First.ETag)
+	resp := eventResponse{Reservation: c.First, Skipped: c.Skipped}
+	if in.Recurring() {
+		resp.Occurrences = len(c.All)
+	}
+	return writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) handleGetEvent(w http.ResponseWriter, r *http.Request) error {
+	_, res, err := s.calendarEvent(r)
+	if err != nil {
+		return err
+	}
+	return writeReservation(w, http.StatusOK, res)
+}
+
+func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error {
+	t, res, err := s.calendarEvent(r)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	if !s.mayChange(r.Context(), p, t, res, tab.ActionModify) {
+		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not change this reservation.")
+	}
+	var in booking.EventInput
+	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if in.Recurring() && in.ModeRecurrence != res.ModeRecurrence {
+		e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
+		e.Fields = []teamspro.FieldError{{Field: "modeRecurrence", Reason: "cannot change"}}
+		return e
+	}
+	if err := checkTabRoom(t, in.ResourceID); err != nil {
+		return err
+	}
+	in.RRule = nil
+	out, err := s.booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), &in)
+	if err != nil {
+		return err
+	}
+	return writeReservation(w, http.StatusOK, out)
+}
+
+func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) error {
+	t, res, err := s.calendarEvent(r)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	if !s.mayChange(r.Context(), p, t, res, tab.ActionDelete) {
+		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not cancel this reservation.")
+	}
+	if _, err := s.booking.Cancel(r.Context(), p, res.ID, r.Header.Get("If-Match")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) error {
+	from, to, err := s.listWindow(r)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	rs, err := s.Reservations.ByOrganizer(r.Context(), p.TenantID, teamspro.NormalizeGUID(p.ObjectID), from, to)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"reservations": rs})
+}
+
+func (s *Server) handleGetReservation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "reservationId")
+	if err != nil {
+		return err
+	}
+	res, err := s.Reservations.Get(r.Context(), principal(r).TenantID, id)
+	if err != nil {
+		return err
+	}
+	return writeReservation(w, http.StatusOK, res)
+}
+
+func (s *Server) handleCancelReservation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "reservationId")
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	res, err := s.Reservations.Get(r.Context(), p.TenantID, id)
+	if err != nil {
+		return err
+	}
+	if !s.mayChange(r.Context(), p, nil, res, tab.ActionDelete) {
+		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only the organizer, the room's managers and admins cancel a reservation.")
+	}
+	out, err := s.booking.Cancel(r.Context(), p, id, r.Header.Get("If-Match"))
+	if err != nil {
+		return err
+	}
+	return writeReservation(w, http.StatusOK, out)
+}
+
+func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "reservationId")
+	if err != nil {
+		return err
+	}
+	out, err := s.booking.CheckIn(r.Context(), principal(r), id)
+	if err != nil {
+		return err
+	}
+	return writeReservation(w, http.StatusOK, out)
+}
+
+func (s *Server) handleDecide(approve bool) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "reservationId")
+		if err != nil {
+			return err
+		}
+		out, err := s.booking.Decide(r.Context(), principal(r), id, approve)
+		if err != nil {
+			return err
+		}
+		return writeReservation(w, http.StatusOK, out)
+	}
+}
+
+// releaseLookback is how far back the release timer looks when its last run
+// is unknown or recent; releaseMaxLookback bounds it after an outage.
+const (
+	releaseLookback    = 2 * time.Hour
+	releaseMaxLookback = 48 * time.Hour
+)
+
+// handleReleaseUnchecked releases, every five minutes, the reservations of
+// check-in rooms not checked in by their release time. It reads only the
+// hourly deadline partitions since its last run (at least two hours back), so
+// its cost does not grow with the data of all tenants. Running it twice, or
+// twice at once, releases each reservation once.
+func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (InvocationResult, error) {
+	var ti TimerInfo
+	if err := inv.DecodeData("timer", &ti); err != nil {
+		return InvocationResult{}, err
+	}
+	now := s.Now().UTC()
+	from := now.Add(-releaseLookback)
+	if ti.ScheduleStatus != nil && !ti.ScheduleStatus.Last.IsZero() && ti.ScheduleStatus.Last.Before(from) {
+		from = ti.ScheduleStatus.Last.Add(-10 * time.Minute)
+	}
+	if from.Before(now.Add(-releaseMaxLookback)) {
+		from = now.Add(-releaseMaxLookback)
+	}
+	n, err := s.booking.ReleaseUnchecked(ctx, from)
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	msg := fmt.Sprintf("released %d reservations not checked in", n)
+	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"released": n}}, nil
+}

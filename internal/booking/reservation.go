@@ -1,0 +1,284 @@
+package booking
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// Reservation statuses. Pending and confirmed reservations hold their slot;
+// the others are history and hold nothing.
+const (
+	StatusConfirmed = "confirmed"
+	StatusPending   = "pending"   // waits for a room manager's approval
+	StatusDeclined  = "declined"  // refused by a manager
+	StatusCancelled = "cancelled" // cancelled by its organizer or a manager
+	StatusReleased  = "released"  // not checked in in time
+)
+
+// Holds reports whether a reservation in status holds its room's slot.
+func Holds(status string) bool { return status == StatusConfirmed || status == StatusPending }
+
+// Address is where an event takes place (the reference contract's Address).
+type Address struct {
+	FullAddress string  `json:"fullAddress"`
+	Lat         float64 `json:"lat"`
+	Lng         float64 `json:"lng"`
+}
+
+// RRule is a recurrence in the shape of rrule.js options, as the reference
+// contract carries it: week days by English name, dates in RFC 3339.
+type RRule struct {
+	Freq       string     `json:"freq"`
+	Dtstart    time.Time  `json:"dtstart"`
+	Until      *time.Time `json:"until,omitempty"`
+	Count      int        `json:"count,omitempty"`
+	Interval   int        `json:"interval,omitempty"`
+	Wkst       string     `json:"wkst,omitempty"`
+	Byweekday  []string   `json:"byweekday,omitempty"`
+	Bymonth    []int      `json:"bymonth,omitempty"`
+	Bysetpos   []int      `json:"bysetpos,omitempty"`
+	Bymonthday []int      `json:"bymonthday,omitempty"`
+	Byyearday  []int      `json:"byyearday,omitempty"`
+	Byweekno   []int      `json:"byweekno,omitempty"`
+	Byhour     []int      `json:"byhour,omitempty"`
+	Byminute   []int      `json:"byminute,omitempty"`
+	Bysecond   []int      `json:"bysecond,omitempty"`
+}
+
+// Reservation is one booked slot of one room. Its JSON is the reference
+// contract's Event (id, calendarId, title, startDate, ... resourceId) plus the
+// booking fields (status, organizer, check-in).
+type Reservation struct {
+	TenantID       string     `json:"-"`
+	ID             string     `json:"id"`
+	CalendarID     string     `json:"calendarId"`
+	Title          string     `json:"title"`
+	Description    string     `json:"description,omitempty"`
+	Start          time.Time  `json:"startDate"`
+	End            time.Time  `json:"endDate"`
+	Color          string     `json:"color,omitempty"`
+	AllDay         bool       `json:"allDay"`
+	RoomID         string     `json:"resourceId"`
+	RoomName       string     `json:"resourceName,omitempty"`
+	RRule          *RRule     `json:"rrule,omitempty"`
+	Duration       int64      `json:"duration"` // milliseconds
+	ModeRecurrence string     `json:"modeRecurrence,omitempty"`
+	TimeZone       string     `json:"timeZone"`
+	Address        *Address   `json:"address,omitempty"`
+	Tags           []string   `json:"tags"`
+	SeriesID       string     `json:"seriesId,omitempty"`
+	Status         string     `json:"status"`
+	Organizer      string     `json:"organizer"`
+	OrganizerName  string     `json:"organizerName,omitempty"`
+	CheckInBy      *time.Time `json:"checkInBy,omitempty"` // release time of check-in rooms
+	CheckedInAt    *time.Time `json:"checkedInAt,omitempty"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+	ETag           string     `json:"etag"`
+	// Day is the room-local date of Start, the reservation's day partition.
+	Day string `json:"-"`
+}
+
+// Slot is one held interval in a room's day ledger.
+type Slot struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Overlaps reports whether [start, end) comes closer than buffer to s.
+// Intervals are half-open: back to back is not an overlap.
+func (s Slot) Overlaps(start, end time.Time, buffer time.Duration) bool {
+	return start.Before(s.End.Add(buffer)) && s.Start.Before(end.Add(buffer))
+}
+
+// Conflict returns the first slot of slots, other than the reservation id
+// itself, that [start, end) overlaps with buffer.
+func Conflict(slots []Slot, id string, start, end time.Time, buffer time.Duration) (Slot, bool) {
+	for _, s := range slots {
+		if s.ID != id && s.Overlaps(start, end, buffer) {
+			return s, true
+		}
+	}
+	return Slot{}, false
+}
+
+// SlotTaken is the ECONFLICT of a booking that overlaps another: the problem's
+// extra names the room and the conflicting slot.
+func SlotTaken(roomID string, s Slot) error {
+	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339))
+	e.Detail = ReasonSlotTaken
+	e.Extra = map[string]any{"roomId": roomID, "conflict": map[string]any{"start": s.Start.UTC(), "end": s.End.UTC()}}
+	return e
+}
+
+// ApplyCheckIn sets the check-in deadline of r from its room's rules.
+func (r *Reservation) ApplyCheckIn(room *Room) {
+	r.CheckInBy = nil
+	if room.Rules.CheckInRequired && r.CheckedInAt == nil {
+		t := r.Start.Add(time.Duration(room.Rules.ReleaseAfterMinutes) * time.Minute).UTC()
+		r.CheckInBy = &t
+	}
+}
+
+// CheckInWindow reports whether now is within r's check-in window: from
+// CheckInEarly before the start to its release time (or its end).
+func (r *Reservation) CheckInWindow(now time.Time) bool {
+	last := r.End
+	if r.CheckInBy != nil {
+		last = *r.CheckInBy
+	}
+	return !now.Before(r.Start.Add(-CheckInEarly)) && now.Before(last)
+}
+
+// EventInput is the body of the reference contract's create and update
+// (title, startDate, endDate, timeZone and resourceId required), plus the
+// optional fields of its Event and skipConflicts for recurring reservations.
+type EventInput struct {
+	Title          string    `json:"title"`
+	Description    string    `json:"description"`
+	StartDate      time.Time `json:"startDate"`
+	EndDate        time.Time `json:"endDate"`
+	Color          string    `json:"color"`
+	AllDay         bool      `json:"allDay"`
+	ResourceID     string    `json:"resourceId"`
+	ModeRecurrence string    `json:"modeRecurrence"`
+	TimeZone       string    `json:"timeZone"`
+	Address        *Address  `json:"address"`
+	Tags           []string  `json:"tags"`
+	RRule          *RRule    `json:"rrule"`
+	Duration       *int64    `json:"duration"`
+	ResourceName   string    `json:"resourceName"`
+	SkipConflicts  bool      `json:"skipConflicts"`
+	// CalendarID and ID are ignored: a client may send back an Event as read.
+	CalendarID string `json:"calendarId"`
+	ID         string `json:"id"`
+}
+
+// Recurrence modes of the reference contract.
+var modes = []string{"", "NotRepeat", "Workweek", "Daily", "Weekly", "Monthly", "Yearly", "Custom"}
+
+// Validate reports every invalid field of in at once, with the contract's limits.
+func (in *EventInput) Validate() error {
+	var v teamspro.Validation
+	v.Check(len(strings.TrimSpace(in.Title)) >= 1 && len([]rune(in.Title)) <= 100, "title", "is required, 1 to 100 characters")
+	v.Check(len([]rune(in.Description)) <= 250, "description", "at most 250 characters")
+	v.Check(len([]rune(in.Color)) <= 30, "color", "at most 30 characters")
+	v.Check(!in.StartDate.IsZero(), "startDate", "is required (RFC 3339)")
+	v.Check(!in.EndDate.IsZero(), "endDate", "is required (RFC 3339)")
+	v.Check(teamspro.ValidID(in.ResourceID), "resourceId", "is required: the room id")
+	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" || len(in.TimeZone) > 50 {
+		v.Add("timeZone", "is required: an IANA time zone name")
+	}
+	if a := in.Address; a != nil {
+		v.Check(len([]rune(a.FullAddress)) <= 250, "address.fullAddress", "at most 250 characters")
+		v.Check(a.Lat >= -90 && a.Lat <= 90, "address.lat", "must be -90 to 90")
+		v.Check(a.Lng >= -180 && a.Lng <= 180, "address.lng", "must be -180 to 180")
+	}
+	v.Check(len(in.Tags) <= 50, "tags", "at most 50 tags")
+	for _, t := range in.Tags {
+		if !v.Check(len(t) <= 100, "tags", "tags are at most 100 characters") {
+			break
+		}
+	}
+	v.Check(slices.Contains(modes, in.ModeRecurrence), "modeRecurrence", "must be NotRepeat, Workweek, Daily, Weekly, Monthly, Yearly or Custom")
+	if in.Duration != nil {
+		v.Check(*in.Duration >= 0, "duration", "must not be negative")
+	}
+	if r := in.RRule; r != nil {
+		if _, ok := freqs[strings.ToUpper(r.Freq)]; !ok {
+			v.Add("rrule.freq", "must be YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY or SECONDLY")
+		}
+		v.Check(r.Count >= 0 && r.Count <= MaxOccurrences, "rrule.count", "must be 0 to 500")
+		v.Check(r.Interval >= 0, "rrule.interval", "must not be negative")
+		if r.Wkst != "" {
+			_, ok := weekdays[r.Wkst]
+			v.Check(ok, "rrule.wkst", "must be a week day name (Monday ...)")
+		}
+		for _, d := range r.Byweekday {
+			if _, ok := weekdays[d]; !v.Check(ok, "rrule.byweekday", "week days are Monday ... Sunday") {
+				break
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Recurring reports whether in asks for a series.
+func (in *EventInput) Recurring() bool {
+	return in.RRule != nil || (in.ModeRecurrence != "" && in.ModeRecurrence != "NotRepeat" && in.ModeRecurrence != "Custom")
+}
+
+// Due is a check-in deadline to enforce: the release-unchecked timer reads
+// them by time bucket, across tenants.
+type Due struct {
+	TenantID      string
+	ReservationID string
+	At            time.Time
+	// Key is the store's handle to delete the entry once handled.
+	Key string
+}
+
+// Notifier is told about every successful change of a reservation, after the
+// change is stored. It is optional: nil means no notifications. kind is one of
+// created, updated, cancelled, approved, declined, released, checked_in.
+type Notifier interface {
+	ReservationChanged(ctx context.Context, kind string, r Reservation) error
+}
+
+// RoomStore keeps an organization's rooms. Every method is scoped by tenant:
+// another tenant's room does not exist (ENOTFOUND).
+type RoomStore interface {
+	// Get returns a room; ENOTFOUND if there is none.
+	Get(ctx context.Context, tenantID, roomID string) (*Room, error)
+	// List returns every room of the tenant, in id order, in one query.
+	List(ctx context.Context, tenantID string) ([]*Room, error)
+	// Create stores a new room; ECONFLICT if the id is taken.
+	Create(ctx context.Context, r *Room) error
+	// Update replaces a room if ifMatch matches ("" or "*": any); EPRECONDITION, ENOTFOUND.
+	Update(ctx context.Context, r *Room, ifMatch string) error
+	// Delete removes a room; ENOTFOUND, EPRECONDITION.
+	Delete(ctx context.Context, tenantID, roomID, ifMatch string) error
+	// Import creates or replaces every room, all or none: on failure the
+	// rooms already written are put back as they were. ECONFLICT when a room
+	// changed concurrently.
+	Import(ctx context.Context, tenantID string, rooms []*Room) (created, updated int, err error)
+}
+
+// ReservationStore keeps reservations and guards every room's time: two
+// holding reservations of one room never overlap, under any concurrency.
+type ReservationStore interface {
+	// Book stores a new reservation and takes its slot atomically; ECONFLICT
+	// (reason slot_taken, the conflicting slot in Extra) if the slot, widened by
+	// buffer, overlaps a held one.
+	Book(ctx context.Context, r *Reservation, buffer time.Duration) error
+	// Get returns a reservation; ENOTFOUND.
+	Get(ctx context.Context, tenantID, id string) (*Reservation, error)
+	// Change reads the reservation, lets fn change it (fn may be called again
+	// on a retry and returns an error to refuse), then stores it and moves or
+	// releases its slot atomically with it; buffer is the (new) room's.
+	// ENOTFOUND, EPRECONDITION (ifMatch), ECONFLICT (slot_taken).
+	Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*Reservation) error) (*Reservation, error)
+	// Remove deletes a reservation and its slot outright: the compensation of
+	// a series that could not be booked whole.
+	Remove(ctx context.Context, r *Reservation) error
+	// Schedule returns a room's reservations on the given room-local days.
+	Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*Reservation, error)
+	// Busy returns, per room id, the held slots of the given days: one query per day.
+	Busy(ctx context.Context, tenantID string, days []string) (map[string][]Slot, error)
+	// ByCalendar returns the reservations made through a booking calendar
+	// starting in [from, to).
+	ByCalendar(ctx context.Context, tenantID, calendarID string, from, to time.Time) ([]*Reservation, error)
+	// ByOrganizer returns a user's reservations ending after from and starting before to.
+	ByOrganizer(ctx context.Context, tenantID, objectID string, from, to time.Time) ([]*Reservation, error)
+	// FutureOfRoom counts the room's holding reservations that end after now.
+	FutureOfRoom(ctx context.Context, tenantID, roomID string, now time.Time) (int, error)
+	// Due returns the check-in deadlines in [from, to), across tenants.
+	Due(ctx context.Context, from, to time.Time) ([]Due, error)
+	// DoneDue forgets a handled deadline; forgetting one twice is not an error.
+	DoneDue(ctx context.Context, d Due) error
+}

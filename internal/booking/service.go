@@ -1,0 +1,528 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// Service applies the booking rules over the stores: every reservation,
+// whichever route makes or changes it, goes through one of its methods.
+type Service struct {
+	Rooms        RoomStore
+	Reservations ReservationStore
+	Now          teamspro.Clock
+	Notifier     Notifier     // optional
+	Log          *slog.Logger // optional
+}
+
+// NewService checks its dependencies.
+func NewService(rooms RoomStore, res ReservationStore, now teamspro.Clock, n Notifier, log *slog.Logger) (*Service, error) {
+	if rooms == nil || res == nil {
+		return nil, errors.New("booking: room and reservation stores are required")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{Rooms: rooms, Reservations: res, Now: now, Notifier: n, Log: log}, nil
+}
+
+func (s *Service) notify(ctx context.Context, kind string, r *Reservation) {
+	if s.Notifier == nil || r == nil {
+		return
+	}
+	if err := s.Notifier.ReservationChanged(ctx, kind, *r); err != nil {
+		s.Log.Warn("reservation notification failed", "kind", kind, "reservation", r.ID, "err", err)
+	}
+}
+
+// Occurrence reports one occurrence of a series that was not booked.
+type Occurrence struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
+	Detail string    `json:"detail"`
+}
+
+// Created is the outcome of a booking: the first reservation (of a series,
+// the first booked occurrence), every booked one, and the skipped occurrences.
+type Created struct {
+	First   *Reservation
+	All     []*Reservation
+	Skipped []Occurrence
+}
+
+// interval returns the [start, end) that in books in room: all-day
+// reservations take the room's whole local day of their start.
+func interval(in *EventInput, room *Room) (time.Time, time.Time) {
+	if in.AllDay {
+		l := in.StartDate.In(room.Location())
+		s := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, l.Location())
+		return s.UTC(), s.AddDate(0, 0, 1).UTC()
+	}
+	return in.StartDate.UTC(), in.EndDate.UTC()
+}
+
+func (s *Service) fill(r *Reservation, in *EventInput, room *Room, start, end time.Time) {
+	r.Title, r.Description, r.Color, r.AllDay = strings.TrimSpace(in.Title), in.Description, in.Color, in.AllDay
+	r.Start, r.End = start, end
+	r.Duration = end.Sub(start).Milliseconds()
+	r.RoomID, r.RoomName = room.ID, room.Name
+	r.TimeZone, r.Address, r.Tags = in.TimeZone, in.Address, in.Tags
+	if r.Tags == nil {
+		r.Tags = []string{}
+	}
+	r.Day = room.Day(start)
+}
+
+// Create books in.ResourceID for p through the booking calendar calendarID.
+// A recurring input books every occurrence or none: occurrences are booked in
+// order, and when one fails its rules or its slot (ECONFLICT, reason
+// slot_taken, Extra.conflicts lists every failed occurrence) the booked ones
+// are removed again. With SkipConflicts the failed ones are skipped and
+// reported instead. ENOTFOUND for an unknown room; rule errors as CheckBooking.
+func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID string, in *EventInput) (*Created, error) {
+	room, err := s.Rooms.Get(ctx, p.TenantID, in.ResourceID)
+	if err != nil {
+		return nil, roomNotFound(err)
+	}
+	now := s.Now()
+	start, end := interval(in, room)
+	base := Reservation{
+		TenantID: p.TenantID, CalendarID: calendarID, Organizer: teamspro.NormalizeGUID(p.ObjectID), OrganizerName: p.Name,
+		Status: StatusConfirmed, CreatedAt: now.UTC(), UpdatedAt: now.UTC(), ModeRecurrence: in.ModeRecurrence,
+	}
+	if room.Rules.RequiresApproval && !room.Manages(p) {
+		base.Status = StatusPending
+	}
+	if !in.Recurring() {
+		if err := room.CheckBooking(p, start, end, now); err != nil {
+			return nil, err
+		}
+		r := base
+		r.ID = uuid.NewString()
+		s.fill(&r, in, room, start, end)
+		r.ApplyCheckIn(room)
+		if err := s.Reservations.Book(ctx, &r, room.Buffer()); err != nil {
+			return nil, err
+		}
+		s.notify(ctx, "created", &r)
+		return &Created{First: &r, All: []*Reservation{&r}}, nil
+	}
+
+	rule := RuleOf(in)
+	rule.Dtstart = start
+	days := room.Rules.MaxDaysAhead
+	if days == 0 {
+		days = 366
+	}
+	// An open-ended rule is expanded as far as the room can be booked ahead;
+	// a bounded one (count or until) whole, so that occurrences beyond that
+	// are reported (too_far_ahead) rather than silently dropped.
+	horizon := now.Add(time.Duration(days)*24*time.Hour + time.Minute)
+	if rule.Count > 0 || rule.Until != nil {
+		horizon = now.AddDate(5, 0, 0)
+	}
+	starts, err := Expand(rule, room.Location(), horizon)
+	if err != nil {
+		return nil, err
+	}
+	length := end.Sub(start)
+	series := uuid.NewString()
+	out := &Created{}
+	for _, st := range starts {
+		st, en := st.UTC(), st.Add(length).UTC()
+		if err := room.CheckBooking(p, st, en, now); err != nil {
+			if teamspro.ErrorCode(err) == teamspro.EFORBIDDEN {
+				s.undo(ctx, out.All)
+				return nil, err
+			}
+			out.Skipped = append(out.Skipped, skipped(st, en, err))
+			continue
+		}
+		r := base
+		r.ID, r.SeriesID = uuid.NewString(), series
+		s.fill(&r, in, room, st, en)
+		if len(out.All) == 0 {
+			r.RRule = rule
+		}
+		r.ApplyCheckIn(room)
+		err := s.Reservations.Book(ctx, &r, room.Buffer())
+		switch teamspro.ErrorCode(err) {
+		case "":
+			out.All = append(out.All, &r)
+		case teamspro.ECONFLICT:
+			out.Skipped = append(out.Skipped, skipped(st, en, err))
+		default:
+			s.undo(ctx, out.All)
+			return nil, err
+		}
+	}
+	if len(out.Skipped) > 0 && !in.SkipConflicts || len(out.All) == 0 {
+		s.undo(ctx, out.All)
+		e := teamspro.Errorf(teamspro.ECONFLICT, "%d of %d occurrences cannot be booked; nothing was booked.", len(out.Skipped), len(starts))
+		e.Detail = ReasonSlotTaken
+		for _, o := range out.Skipped {
+			if o.Reason != ReasonSlotTaken {
+				e.Detail = ReasonOccurrencesRefused
+			}
+		}
+		e.Extra = map[string]any{"roomId": room.ID, "conflicts": out.Skipped}
+		return nil, e
+	}
+	out.First = out.All[0]
+	for _, r := range out.All {
+		s.notify(ctx, "created", r)
+	}
+	return out, nil
+}
+
+func skipped(start, end time.Time, err error) Occurrence {
+	o := Occurrence{Start: start, End: end, Detail: teamspro.ErrorMessage(err)}
+	var e *teamspro.Error
+	if errors.As(err, &e) {
+		o.Reason = e.Detail
+	}
+	return o
+}
+
+// undo removes the reservations of a series that cannot be booked whole. It
+// runs on a context of its own so that a cancelled request still cleans up.
+func (s *Service) undo(ctx context.Context, rs []*Reservation) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, r := range rs {
+		if err := s.Reservations.Remove(ctx, r); err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+			s.Log.Error("series compensation failed: a reservation stays booked", "reservation", r.ID, "err", err)
+		}
+	}
+}
+
+func roomNotFound(err error) error {
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		e := teamspro.Errorf(teamspro.ENOTFOUND, "The room does not exist.")
+		e.Fields = []teamspro.FieldError{{Field: "resourceId", Reason: "unknown room"}}
+		return e
+	}
+	return err
+}
+
+// Update replaces the fields of a reservation with in, moving it (new time or
+// room) under the rules of its new room; a move to a room that requires
+// approval starts pending again. Only a holding reservation can be changed.
+func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch string, in *EventInput) (*Reservation, error) {
+	room, err := s.Rooms.Get(ctx, p.TenantID, in.ResourceID)
+	if err != nil {
+		return nil, roomNotFound(err)
+	}
+	now := s.Now()
+	start, end := interval(in, room)
+	r, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
+		if !Holds(r.Status) {
+			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
+		}
+		moved := !r.Start.Equal(start) || !r.End.Equal(end) || r.RoomID != room.ID
+		if moved {
+			if err := room.CheckBooking(p, start, end, now); err != nil {
+				return err
+			}
+		}
+		roomChanged := r.RoomID != room.ID
+		s.fill(r, in, room, start, end)
+		r.ModeRecurrence = in.ModeRecurrence
+		r.UpdatedAt = now.UTC()
+		if roomChanged {
+			r.Status = StatusConfirmed
+			if room.Rules.RequiresApproval && !room.Manages(p) {
+				r.Status = StatusPending
+			}
+		}
+		if moved {
+			r.CheckedInAt = nil
+			r.ApplyCheckIn(room)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, "updated", r)
+	return r, nil
+}
+
+// setStatus moves a reservation to a status that no longer holds its slot.
+func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error) (*Reservation, error) {
+	now := s.Now().UTC()
+	return s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
+		if err := check(r); err != nil {
+			return err
+		}
+		r.Status, r.UpdatedAt, r.CheckInBy = status, now, nil
+		return nil
+	})
+}
+
+// Cancel cancels a holding reservation for p (its organizer, or anyone the
+// caller has authorized), under the room's cancel notice; it frees the slot.
+func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch string) (*Reservation, error) {
+	r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
+		if !Holds(r.Status) {
+			return ruleError(teamspro.EINVALID, ReasonNotActive, "The reservation is already %s.", r.Status)
+		}
+		room, err := s.Rooms.Get(ctx, p.TenantID, r.RoomID)
+		if err != nil {
+			if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+				return nil // a deleted room's reservations can always be cancelled
+			}
+			return err
+		}
+		return room.CheckCancel(p, r.Start, s.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, "cancelled", r)
+	return r, nil
+}
+
+// Decide approves or declines a pending reservation: room managers and admins
+// only (EFORBIDDEN), pending ones only (EINVALID not_pending). Declining frees
+// the slot; approving keeps it.
+func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, approve bool) (*Reservation, error) {
+	cur, err := s.Reservations.Get(ctx, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	room, err := s.Rooms.Get(ctx, p.TenantID, cur.RoomID)
+	if err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+		return nil, err
+	}
+	if !(p.Admin || (room != nil && room.Manages(p))) {
+		return nil, ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the room's managers and tenant admins approve reservations.")
+	}
+	status, kind := StatusDeclined, "declined"
+	if approve {
+		status, kind = StatusConfirmed, "approved"
+	}
+	now := s.Now().UTC()
+	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
+		if r.Status != StatusPending {
+			return ruleError(teamspro.EINVALID, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
+		}
+		r.Status, r.UpdatedAt = status, now
+		if !approve {
+			r.CheckInBy = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, kind, r)
+	return r, nil
+}
+
+// CheckIn records that the organizer (or a room manager) is there, within the
+// check-in window (EINVALID outside_check_in_window). A reservation pending
+// approval cannot be checked in.
+func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) (*Reservation, error) {
+	now := s.Now().UTC()
+	cur, err := s.Reservations.Get(ctx, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Organizer != teamspro.NormalizeGUID(p.ObjectID) && !p.Admin {
+		room, err := s.Rooms.Get(ctx, p.TenantID, cur.RoomID)
+		if err != nil || !room.Manages(p) {
+			return nil, ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the organizer or a room manager checks in.")
+		}
+	}
+	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
+		if r.Status != StatusConfirmed {
+			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
+		}
+		if r.CheckedInAt != nil {
+			return nil
+		}
+		if !r.CheckInWindow(now) {
+			return ruleError(teamspro.EINVALID, ReasonCheckInWindow, "Check in from %s before the start until the release time.", CheckInEarly)
+		}
+		r.CheckedInAt, r.CheckInBy, r.UpdatedAt = &now, nil, now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, "checked_in", r)
+	return r, nil
+}
+
+var (
+	errStale   = errors.New("stale check-in deadline")
+	errPending = errors.New("pending approval")
+)
+
+// ReleaseUnchecked releases the reservations whose check-in deadline fell in
+// [from, now] and that are still not checked in. It is idempotent and safe to
+// run concurrently: each release is a guarded change of one reservation, and
+// a deadline is forgotten only once its reservation no longer needs it.
+func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (released int, err error) {
+	now := s.Now().UTC()
+	due, err := s.Reservations.Due(ctx, from, now.Add(time.Second))
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range due {
+		r, err := s.Reservations.Change(ctx, d.TenantID, d.ReservationID, "", 0, func(r *Reservation) error {
+			if !Holds(r.Status) || r.CheckedInAt != nil || r.CheckInBy == nil || r.CheckInBy.Unix() != d.At.Unix() {
+				return errStale
+			}
+			if r.Status == StatusPending {
+				return errPending
+			}
+			r.Status, r.UpdatedAt, r.CheckInBy = StatusReleased, now, nil
+			return nil
+		})
+		switch {
+		case err == nil:
+			released++
+			s.notify(ctx, "released", r)
+		case errors.Is(err, errPending):
+			// Still waiting for approval: keep the deadline, so that an
+			// approval within the look-back still leads to a release.
+			continue
+		case errors.Is(err, errStale) || teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+		default:
+			return released, err
+		}
+		if err := s.Reservations.DoneDue(ctx, d); err != nil {
+			return released, err
+		}
+	}
+	return released, nil
+}
+
+// Days returns the local dates, in loc, of every day that [from, to) touches.
+func Days(from, to time.Time, loc *time.Location) []string {
+	var out []string
+	l := from.In(loc)
+	d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	for d.Before(to) {
+		out = append(out, d.Format(time.DateOnly))
+		d = d.AddDate(0, 0, 1)
+	}
+	return out
+}
+
+// MaxWindow bounds the windows of schedule, availability and list queries.
+const MaxWindow = 62 * 24 * time.Hour
+
+// CheckWindow validates a [from, to) query window.
+func CheckWindow(from, to time.Time) error {
+	var v teamspro.Validation
+	v.Check(!from.IsZero(), "from", "is required (RFC 3339)")
+	v.Check(!to.IsZero(), "to", "is required (RFC 3339)")
+	if !from.IsZero() && !to.IsZero() {
+		v.Check(to.After(from), "to", "must be after from")
+		v.Check(to.Sub(from) <= MaxWindow, "to", "the window is at most 62 days")
+	}
+	return v.Err()
+}
+
+// Schedule returns a room's holding reservations overlapping [from, to).
+func (s *Service) Schedule(ctx context.Context, tenantID, roomID string, from, to time.Time) ([]*Reservation, error) {
+	if err := CheckWindow(from, to); err != nil {
+		return nil, err
+	}
+	room, err := s.Rooms.Get(ctx, tenantID, roomID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.Reservations.Schedule(ctx, tenantID, roomID, Days(from, to, room.Location()))
+	if err != nil {
+		return nil, err
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if Holds(r.Status) && r.Start.Before(to) && r.End.After(from) {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
+// Filter narrows a free-room search.
+type Filter struct {
+	Capacity  int
+	Equipment []string
+	Building  string
+	Floor     string
+}
+
+// Available returns the active rooms matching f that are free for the whole
+// of [from, to) (their buffers included). It costs one query for the rooms
+// and one per local day touched, whatever the number of rooms.
+func (s *Service) Available(ctx context.Context, tenantID string, from, to time.Time, f Filter) ([]*Room, error) {
+	if err := CheckWindow(from, to); err != nil {
+		return nil, err
+	}
+	rooms, err := s.Rooms.List(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var cand []*Room
+	daySet := map[string]bool{}
+	zones := map[string]bool{}
+	for _, r := range rooms {
+		if !r.IsActive() || r.Capacity < f.Capacity || (f.Building != "" && !strings.EqualFold(r.Building, f.Building)) ||
+			(f.Floor != "" && !strings.EqualFold(r.Floor, f.Floor)) || !hasAll(r.Equipment, f.Equipment) {
+			continue
+		}
+		cand = append(cand, r)
+		if !zones[r.TimeZone] {
+			zones[r.TimeZone] = true
+			for _, d := range Days(from, to, r.Location()) {
+				daySet[d] = true
+			}
+		}
+	}
+	if len(cand) == 0 {
+		return []*Room{}, nil
+	}
+	days := make([]string, 0, len(daySet))
+	for d := range daySet {
+		days = append(days, d)
+	}
+	sort.Strings(days)
+	busy, err := s.Reservations.Busy(ctx, tenantID, days)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Room{}
+	for _, r := range cand {
+		if _, taken := Conflict(busy[r.ID], "", from, to, r.Buffer()); !taken {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func hasAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, w) }) {
+			return false
+		}
+	}
+	return true
+}

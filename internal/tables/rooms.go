@@ -1,0 +1,237 @@
+package tables
+
+import (
+	"context"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// RoomStore keeps rooms in the rooms table. Partition = tenant id, row =
+// "room|<roomId>": a tenant's rooms are one partition, so listing them (for
+// the free-room search) is one query whatever their number, and an import
+// writes them in batches of that one partition.
+type RoomStore struct{ c *Client }
+
+var _ booking.RoomStore = (*RoomStore)(nil)
+
+// NewRoomStore returns the room store of c and registers its table.
+func NewRoomStore(c *Client) *RoomStore {
+	c.Register(TableRooms)
+	return &RoomStore{c: c}
+}
+
+func roomRow(id string) string { return "room|" + id }
+
+// Get returns a room.
+func (s *RoomStore) Get(ctx context.Context, tenantID, roomID string) (*booking.Room, error) {
+	if err := checkKey(tenantID, roomID); err != nil {
+		return nil, err
+	}
+	var r booking.Room
+	rw, err := s.c.getRow(ctx, TableRooms, tenantID, roomRow(roomID), &r)
+	if err != nil {
+		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			return nil, teamspro.Errorf(teamspro.ENOTFOUND, "The room does not exist.")
+		}
+		return nil, err
+	}
+	r.TenantID, r.ETag = tenantID, ETagOf(rw.Version)
+	return &r, nil
+}
+
+type roomWithRow struct {
+	room *booking.Room
+	row  row
+}
+
+func (s *RoomStore) list(ctx context.Context, tenantID string) ([]roomWithRow, error) {
+	if err := checkKey(tenantID); err != nil {
+		return nil, err
+	}
+	filter := eq("PartitionKey", tenantID) + " and " + prefixRange("RowKey", "room|")
+	pager := s.c.table(TableRooms).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	var out []roomWithRow
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err, "list rooms")
+		}
+		for _, e := range page.Entities {
+			var r booking.Room
+			rw, err := decodeRow(e, &r)
+			if err != nil {
+				return nil, err
+			}
+			r.TenantID, r.ETag = tenantID, ETagOf(rw.Version)
+			out = append(out, roomWithRow{&r, rw})
+		}
+	}
+	return out, nil
+}
+
+// List returns every room of the tenant in one query (pages of 1,000).
+func (s *RoomStore) List(ctx context.Context, tenantID string) ([]*booking.Room, error) {
+	rs, err := s.list(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*booking.Room, len(rs))
+	for i, r := range rs {
+		out[i] = r.room
+	}
+	return out, nil
+}
+
+func roomEntity(r *booking.Room, version int64) ([]byte, error) {
+	return encodeRow(r.TenantID, roomRow(r.ID), r, version, nil)
+}
+
+// Create stores a new room; ECONFLICT if the id is taken.
+func (s *RoomStore) Create(ctx context.Context, r *booking.Room) error {
+	e, err := roomEntity(r, 1)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.table(TableRooms).AddEntity(ctx, e, nil)
+	if err != nil {
+		if err = translate(err, "add room"); teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+			return teamspro.Errorf(teamspro.ECONFLICT, "A room with id %q already exists.", r.ID)
+		}
+		return err
+	}
+	r.ETag = ETagOf(1)
+	return nil
+}
+
+// Update replaces a room if ifMatch matches its version; the write itself is
+// guarded by the storage ETag read just before.
+func (s *RoomStore) Update(ctx context.Context, r *booking.Room, ifMatch string) error {
+	cur, err := s.Get(ctx, r.TenantID, r.ID)
+	if err != nil {
+		return err
+	}
+	var rw row
+	if rw, err = s.c.getRow(ctx, TableRooms, r.TenantID, roomRow(r.ID), nil); err != nil {
+		return err
+	}
+	if err := checkIfMatch(ifMatch, rw.Version); err != nil {
+		return err
+	}
+	r.CreatedAt = cur.CreatedAt
+	e, err := roomEntity(r, rw.Version+1)
+	if err != nil {
+		return err
+	}
+	if err := s.c.submit(ctx, TableRooms, []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, rw.ETag)}); err != nil {
+		if teamspro.ErrorCode(err) == teamspro.EPRECONDITION {
+			return teamspro.Errorf(teamspro.EPRECONDITION, "The room was changed meanwhile; read it again.")
+		}
+		return err
+	}
+	r.ETag = ETagOf(rw.Version + 1)
+	return nil
+}
+
+// Delete removes a room if ifMatch matches its version.
+func (s *RoomStore) Delete(ctx context.Context, tenantID, roomID, ifMatch string) error {
+	if err := checkKey(tenantID, roomID); err != nil {
+		return err
+	}
+	rw, err := s.c.getRow(ctx, TableRooms, tenantID, roomRow(roomID), nil)
+	if err != nil {
+		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			return teamspro.Errorf(teamspro.ENOTFOUND, "The room does not exist.")
+		}
+		return err
+	}
+	if err := checkIfMatch(ifMatch, rw.Version); err != nil {
+		return err
+	}
+	e, _ := encodeRow(tenantID, roomRow(roomID), nil, 0, nil)
+	return s.c.submit(ctx, TableRooms, []aztables.TransactionAction{action(aztables.TransactionTypeDelete, e, rw.ETag)})
+}
+
+// batchMax is Table Storage's limit of actions in one transaction.
+const batchMax = 100
+
+// Import creates or replaces rooms, all or none. A tenant's rooms are one
+// partition, so up to 100 rooms are one atomic batch. Beyond that the batches
+// are written in order, each guarded (new rooms by Add, existing ones by the
+// storage ETag read at the start); if one fails, the batches already written
+// are undone (added rooms deleted, replaced ones put back), so the import as a
+// whole leaves nothing behind. Only a crash between two batches can leave a
+// partial import; re-running the same import then completes it, since an
+// import is idempotent.
+func (s *RoomStore) Import(ctx context.Context, tenantID string, rooms []*booking.Room) (created, updated int, err error) {
+	cur, err := s.list(ctx, tenantID)
+	if err != nil {
+		return 0, 0, err
+	}
+	existing := map[string]roomWithRow{}
+	for _, r := range cur {
+		existing[r.room.ID] = r
+	}
+	var actions []aztables.TransactionAction
+	var undos []importUndo
+	for _, r := range rooms {
+		r.TenantID = tenantID
+		if old, ok := existing[r.ID]; ok {
+			r.CreatedAt = old.room.CreatedAt
+			e, err := roomEntity(r, old.row.Version+1)
+			if err != nil {
+				return 0, 0, err
+			}
+			actions = append(actions, action(aztables.TransactionTypeUpdateReplace, e, old.row.ETag))
+			prev, _ := roomEntity(old.room, old.row.Version)
+			undos = append(undos, importUndo{prev, aztables.TransactionTypeInsertReplace})
+			r.ETag = ETagOf(old.row.Version + 1)
+			updated++
+			continue
+		}
+		e, err := roomEntity(r, 1)
+		if err != nil {
+			return 0, 0, err
+		}
+		actions = append(actions, action(aztables.TransactionTypeAdd, e, ""))
+		del, _ := encodeRow(tenantID, roomRow(r.ID), nil, 0, nil)
+		undos = append(undos, importUndo{del, aztables.TransactionTypeDelete})
+		r.ETag = ETagOf(1)
+		created++
+	}
+	for i := 0; i < len(actions); i += batchMax {
+		j := min(i+batchMax, len(actions))
+		if err := s.c.submit(ctx, TableRooms, actions[i:j]); err != nil {
+			s.undoImport(ctx, undos[:i])
+			if c := teamspro.ErrorCode(err); c == teamspro.ECONFLICT || c == teamspro.EPRECONDITION {
+				return 0, 0, teamspro.Errorf(teamspro.ECONFLICT, "Rooms changed while importing; nothing was imported. Try again.")
+			}
+			return 0, 0, err
+		}
+	}
+	return created, updated, nil
+}
+
+// importUndo puts one room of a failed import back as it was.
+type importUndo struct {
+	entity []byte
+	kind   aztables.TransactionType
+}
+
+// undoImport puts back the rooms of a failed import, batch by batch, on a
+// context of its own so that a cancelled request still cleans up.
+func (s *RoomStore) undoImport(ctx context.Context, undos []importUndo) {
+	ctx = context.WithoutCancel(ctx)
+	for i := 0; i < len(undos); i += batchMax {
+		var acts []aztables.TransactionAction
+		for _, u := range undos[i:min(i+batchMax, len(undos))] {
+			ifMatch := ""
+			if u.kind == aztables.TransactionTypeDelete {
+				ifMatch = "*"
+			}
+			acts = append(acts, action(u.kind, u.entity, ifMatch))
+		}
+		_ = s.c.submit(ctx, TableRooms, acts)
+	}
+}
