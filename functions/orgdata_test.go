@@ -3,7 +3,9 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/teamspro/functions/internal/teamspro"
 )
@@ -11,8 +13,8 @@ import (
 // countTenant counts what storage still holds of a tenant, read directly.
 func (h *harness) countTenant(t *testing.T, tenant string) int {
 	t.Helper()
-	n := 0
-	if err := h.client.ExportTenant(context.Background(), tenant, func(string, map[string]any) error { n++; return nil }); err != nil {
+	n, err := h.client.CountTenant(context.Background(), tenant)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -21,6 +23,7 @@ func (h *harness) countTenant(t *testing.T, tenant string) int {
 func TestExportAndPurge(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	h.now = monday
 	admin := h.newUser("", true)
 	member := h.newUser(admin.tenant, false)
 	other := h.newUser("", true)
@@ -32,6 +35,12 @@ func TestExportAndPurge(t *testing.T) {
 	expect(t, h.do("DELETE", "/api/tabs/a2", &member, nil), 204, "") // soft-deleted data is exported and purged too
 	expect(t, h.do("POST", "/api/apikeys", &admin, map[string]any{"name": "k", "calendarIds": []string{cal}}), 201, "")
 	expect(t, h.do("PUT", "/api/tabs/a1", &other, tabBody("calendar")), 201, "")
+	// Booking Room Pro data: a room, a booking tab and a reservation whose
+	// check-in deadline sits in the cross-tenant deadline table.
+	h.createRoom(admin, "desk", map[string]any{"rules": map[string]any{"checkInRequired": true, "releaseAfterMinutes": 10}})
+	bookCal := h.bookingTab(admin, "b1", nil)
+	expect(t, h.do("POST", events(bookCal), &member, event("desk", at(2, 8, 0), at(2, 9, 0))), 201, "")
+	h.createRoom(other, "desk", nil)
 
 	expect(t, h.do("GET", "/api/admin/export", &member, nil), 403, teamspro.EFORBIDDEN)
 	res := h.do("GET", "/api/admin/export", &admin, nil)
@@ -53,22 +62,34 @@ func TestExportAndPurge(t *testing.T) {
 			t.Errorf("export holds another partition: %v", it.Entity)
 		}
 	}
-	// directory: tenant + 2 users; tabs: 2 tabs x 2 rows; apikeys: 1 listing row.
-	if byTable["directory"] != 3 || byTable["tabs"] != 4 || byTable["apikeys"] != 1 {
-		t.Errorf("got export counts %v, want directory 3, tabs 4, apikeys 1", byTable)
+	// directory: tenant + 2 users; tabs: 3 tabs x 2 rows; apikeys: 1 listing
+	// row; rooms: 1; bookings: the reservation, its day ledger and its index.
+	if byTable["directory"] != 3 || byTable["tabs"] != 6 || byTable["apikeys"] != 1 || byTable["rooms"] != 1 || byTable["bookings"] < 3 {
+		t.Errorf("got export counts %v, want directory 3, tabs 6, apikeys 1, rooms 1, bookings 3+", byTable)
 	}
 
 	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": other.tenant}), 400, teamspro.EINVALID)
 	expect(t, h.do("POST", "/api/admin/purge", &member, map[string]any{"confirmTenantId": admin.tenant}), 403, teamspro.EFORBIDDEN)
 	before := h.countTenant(t, other.tenant)
+	if n := h.countTenant(t, admin.tenant); n < len(doc.Items)+2 {
+		t.Errorf("storage holds %d entities of the tenant, want the %d exported plus a key hash and a deadline", n, len(doc.Items))
+	}
 	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": admin.tenant}), 200, "")
 	if n := h.countTenant(t, admin.tenant); n != 0 {
 		t.Errorf("after purge %d entities of the tenant remain, want 0", n)
+	}
+	// The release timer finds no deadline of the purged tenant: its run
+	// releases nothing and fails on nothing.
+	h.now = monday.Add(3 * time.Hour)
+	if res := h.post("/release-unchecked", timerPayload); res.status != 200 || strings.Contains(string(res.body), `"released":1`) {
+		t.Errorf("release after purge: got %d %s", res.status, res.body)
 	}
 	if after := h.countTenant(t, other.tenant); after != before || after == 0 {
 		t.Errorf("another tenant went from %d to %d entities, want it untouched", before, after)
 	}
 	expect(t, h.do("GET", "/api/tabs/a1", &other, nil), 200, "")
+	expect(t, h.do("GET", "/api/rooms/desk", &other, nil), 200, "")
+	expect(t, h.do("GET", "/api/rooms/desk", &admin, nil), 404, teamspro.ENOTFOUND)
 	expect(t, h.do("GET", "/api/tabs/a1", &admin, nil), 404, teamspro.ENOTFOUND)
 	// Idempotent: a second purge finds nothing and succeeds.
 	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": admin.tenant}), 200, "")

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -89,7 +90,8 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("tables: %w", err)
 	}
 	c.svc = svc
-	c.names = append([]string{TableDirectory, TableTabs, TableAPIKeys}, opts.Tables...)
+	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue}
+	c.Register(opts.Tables...)
 	return c, nil
 }
 
@@ -97,7 +99,11 @@ func New(opts Options) (*Client, error) {
 func (c *Client) Register(names ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.names = append(c.names, names...)
+	for _, n := range names {
+		if !slices.Contains(c.names, n) {
+			c.names = append(c.names, n)
+		}
+	}
 }
 
 // table returns the client for a table, by its unprefixed name.

@@ -228,7 +228,9 @@ func (s *ReservationStore) due(ctx context.Context, r *booking.Reservation) erro
 		return nil
 	}
 	at := *r.CheckInBy
-	e, err := encodeRow(duePK(at), dueRow(at, r.TenantID, r.ID), nil, 0, nil)
+	// TenantId lets an organization's purge find its deadlines in this
+	// cross-tenant table.
+	e, err := encodeRow(duePK(at), dueRow(at, r.TenantID, r.ID), nil, 0, map[string]any{"TenantId": r.TenantID})
 	if err != nil {
 		return err
 	}

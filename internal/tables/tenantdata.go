@@ -9,9 +9,12 @@ import (
 )
 
 // The organization's data is every entity whose partition key is its tenant id
-// or starts with "<tenant id>|" (the layout rule of this package), plus its API
-// key hash rows, which live in the shared "hash" partition with a TenantId
-// column. Export and purge walk exactly that, table by table.
+// or starts with "<tenant id>|" (the layout rule of this package), plus the
+// rows it has in the two cross-tenant places, both marked with a TenantId
+// column: its API key hash rows (the "hash" partition) and its check-in
+// deadlines (the bookingdue table). Export and purge walk exactly that, table
+// by table; the export leaves out the key hashes and deadlines, which are
+// derived from the rest and mean nothing outside this deployment.
 
 // tenantFilter selects a tenant's partitions: "<tid>" and "<tid>|...".
 func tenantFilter(tenantID string) string {
@@ -32,6 +35,9 @@ func (c *Client) ExportTenant(ctx context.Context, tenantID string, emit func(ta
 		return teamspro.Errorf(teamspro.EINVALID, "Not a tenant id.")
 	}
 	return c.eachTenantEntity(ctx, tenantID, func(table string, raw []byte) error {
+		if table == TableDue {
+			return nil
+		}
 		var m map[string]any
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return teamspro.Wrap(teamspro.EINTERNAL, err, "decode entity")
@@ -51,8 +57,12 @@ func (c *Client) ExportTenant(ctx context.Context, tenantID string, emit func(ta
 func (c *Client) eachTenantEntity(ctx context.Context, tenantID string, fn func(table string, raw []byte) error) error {
 	for _, table := range c.Tables() {
 		filters := []string{tenantFilter(tenantID)}
-		if table == TableAPIKeys {
+		switch table {
+		case TableAPIKeys:
 			filters = append(filters, eq("PartitionKey", hashPartition)+" and "+eq("TenantId", tenantID))
+		case TableDue:
+			// Deadlines are few and short-lived; the scan reads only their keys.
+			filters = []string{eq("TenantId", tenantID)}
 		}
 		for _, f := range filters {
 			f := f
@@ -134,4 +144,12 @@ func (c *Client) PurgeTenant(ctx context.Context, tenantID string) (map[string]i
 		}
 	}
 	return counts, nil
+}
+
+// CountTenant counts every stored entity of the tenant, the cross-tenant rows
+// included: what a purge must bring to zero.
+func (c *Client) CountTenant(ctx context.Context, tenantID string) (int, error) {
+	n := 0
+	err := c.eachTenantEntity(ctx, tenantID, func(string, []byte) error { n++; return nil })
+	return n, err
 }
