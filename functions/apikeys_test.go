@@ -53,3 +53,30 @@ func TestAPIKeys(t *testing.T) {
 	expect(t, h.do("DELETE", "/api/apikeys/"+id, &owner, nil), 204, "")
 	expect(t, h.do("DELETE", "/api/apikeys/"+id, &owner, nil), 404, teamspro.ENOTFOUND)
 }
+
+// TestAPIKeyOnBookingContract: a key works on the connector routes of the
+// calendars it was made for, and nowhere else.
+func TestAPIKeyOnBookingContract(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	h.createRoom(s.admin, "r1", nil)
+	other := h.bookingTab(s.admin, "book2", nil)
+	secret := h.do("POST", "/api/apikeys", &s.admin, map[string]any{"name": "flow", "calendarIds": []string{s.cal}}).json(t)["key"].(string)
+	key := []string{"Ocp-Apim-Subscription-Key", secret}
+
+	res := h.do("POST", events(s.cal), nil, event("r1", at(2, 10, 0), at(2, 11, 0)), key...)
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	expect(t, h.do("GET", events(s.cal)+"/"+id, nil, nil, key...), 200, "")
+	expect(t, h.do("GET", events(s.cal), nil, nil, key...), 200, "")
+	expect(t, h.do("GET", events(other), nil, nil, key...), 404, teamspro.ENOTFOUND)
+	expect(t, h.do("POST", events(other), nil, event("r1", at(2, 12, 0), at(2, 13, 0)), key...), 404, teamspro.ENOTFOUND)
+	expect(t, h.do("GET", "/api/reservations/mine", nil, nil, key...), 401, teamspro.EUNAUTHORIZED)
+	expect(t, h.do("GET", "/api/rooms", nil, nil, key...), 401, teamspro.EUNAUTHORIZED)
+	expect(t, h.do("GET", events(s.cal), nil, nil, "Ocp-Apim-Subscription-Key", "tpk_"+strings.Repeat("A", 43)), 401, teamspro.EUNAUTHORIZED)
+
+	keyID := h.do("GET", "/api/apikeys", &s.admin, nil).json(t)["value"].([]any)[0].(map[string]any)["id"].(string)
+	expect(t, h.do("DELETE", "/api/apikeys/"+keyID, &s.admin, nil), 204, "")
+	expect(t, h.do("GET", events(s.cal), nil, nil, key...), 401, teamspro.EUNAUTHORIZED)
+}

@@ -18,11 +18,11 @@ import (
 func (s *Server) bookingRoutes() []Route {
 	const events = "/api/bookingroom/v1/{calendarId}/events"
 	return []Route{
-		{"bookingroom-events", "GET", events, User, s.handleListEvents},
-		{"bookingroom-events", "POST", events, User, s.handleCreateEvent},
-		{"bookingroom-event", "GET", events + "/{eventId}", User, s.handleGetEvent},
-		{"bookingroom-event", "PATCH", events + "/{eventId}", User, s.handleUpdateEvent},
-		{"bookingroom-event", "DELETE", events + "/{eventId}", User, s.handleDeleteEvent},
+		{"bookingroom-events", "GET", events, Connector, s.handleListEvents},
+		{"bookingroom-events", "POST", events, Connector, s.handleCreateEvent},
+		{"bookingroom-event", "GET", events + "/{eventId}", Connector, s.handleGetEvent},
+		{"bookingroom-event", "PATCH", events + "/{eventId}", Connector, s.handleUpdateEvent},
+		{"bookingroom-event", "DELETE", events + "/{eventId}", Connector, s.handleDeleteEvent},
 		{"reservations-mine", "GET", "/api/reservations/mine", User, s.handleMyReservations},
 		{"reservation", "GET", "/api/reservations/{reservationId}", User, s.handleGetReservation},
 		{"reservation-cancel", "POST", "/api/reservations/{reservationId}/cancel", User, s.handleCancelReservation},
@@ -51,6 +51,9 @@ func (s *Server) bookingTab(r *http.Request) (*tab.Tab, error) {
 	id, err := pathID(r, "calendarId")
 	if err != nil {
 		return nil, err
+	}
+	if !principal(r).ReachesCalendar(id) {
+		return nil, teamspro.Errorf(teamspro.ENOTFOUND, "The booking calendar does not exist.")
 	}
 	t, err := s.Tabs.ByCalendar(r.Context(), principal(r).TenantID, id)
 	if err != nil {

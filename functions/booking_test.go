@@ -71,7 +71,11 @@ type bookingSetup struct {
 
 func newBookingSetup(t *testing.T) *bookingSetup {
 	t.Helper()
-	h := newHarness(t)
+	return bookingSetupOn(t, newHarness(t))
+}
+
+func bookingSetupOn(t *testing.T, h *harness) *bookingSetup {
+	t.Helper()
 	h.now = monday
 	admin := h.newUser("", true)
 	member := h.newUser(admin.tenant, false)
@@ -378,7 +382,7 @@ const releaseTimer = `{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"Schedu
 
 func TestCheckInAndRelease(t *testing.T) {
 	t.Parallel()
-	s := newBookingSetup(t)
+	s := bookingSetupOn(t, newIsolatedHarness(t)) // runs the cross-tenant release timer
 	h := s.h
 	h.createRoom(s.admin, "desk", map[string]any{"rules": map[string]any{"checkInRequired": true, "releaseAfterMinutes": 10}})
 	h.createRoom(s.admin, "desk2", map[string]any{"rules": map[string]any{"checkInRequired": true, "releaseAfterMinutes": 10}})

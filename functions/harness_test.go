@@ -37,6 +37,18 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return buildHarness(t, tablestest.New(t))
+}
+
+// newIsolatedHarness is a harness on tables of its own, for tests that run the
+// cross-tenant timers.
+func newIsolatedHarness(t *testing.T) *harness {
+	t.Helper()
+	return buildHarness(t, tablestest.NewIsolated(t))
+}
+
+func buildHarness(t *testing.T, c *tables.Client) *harness {
+	t.Helper()
 	idp := entratest.New(t)
 	dev, err := entra.LoadDevIssuer(filepath.Join(t.TempDir(), "dev.json"))
 	if err != nil {
@@ -53,7 +65,6 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tablestest.New(t, tables.TableRooms, tables.TableBookings, tables.TableDue)
 	h := &harness{t: t, idp: idp, dev: dev, client: c, now: time.Now()}
 	d := storeDeps(c, v)
 	d.Now = func() time.Time { return h.now }

@@ -110,7 +110,7 @@ const timerPayload = `{
 
 func TestPurgeDeletedTimer(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	h := newIsolatedHarness(t) // runs a cross-tenant timer
 	u := h.newUser("", true)
 	expect(t, h.do("PUT", "/api/tabs/old", &u, tabBody("calendar")), 201, "")
 	expect(t, h.do("PUT", "/api/tabs/recent", &u, tabBody("calendar")), 201, "")
@@ -223,7 +223,7 @@ func TestInvocationIDOnEveryLogLine(t *testing.T) {
 
 func TestDeliverLocally(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	h := newIsolatedHarness(t) // runs a cross-tenant timer
 	if err := h.srv.DeliverLocally(context.Background(), "purge-deleted", "timer", []byte(`{"IsPastDue":false}`), map[string]any{"MessageId": "m1", "DeliveryCount": 1}); err != nil {
 		t.Fatalf("deliver to the timer: %v", err)
 	}

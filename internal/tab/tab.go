@@ -102,8 +102,13 @@ func (t *Tab) IsOwner(p teamspro.Principal) bool {
 	return p.Admin || (p.ObjectID != "" && slices.Contains(t.Settings.Owners, p.ObjectID))
 }
 
-// Allows reports whether p may do a to the tab's events.
+// Allows reports whether p may do a to the tab's events. An API key may do
+// everything on the calendars it was made for (its creator owned them), and
+// nothing elsewhere.
 func (t *Tab) Allows(p teamspro.Principal, a Action) bool {
+	if p.APIKeyID != "" {
+		return p.ReachesCalendar(t.CalendarID)
+	}
 	if t.IsOwner(p) {
 		return true
 	}

@@ -21,7 +21,8 @@ func TestAllows(t *testing.T) {
 		want  bool
 	}{
 		{"everyone: member adds", Permissions{Mode: PermEveryone}, member, ActionAdd, true},
-		{"everyone: API key has no user", Permissions{Mode: PermEveryone}, key, ActionAdd, false},
+		{"API key of another calendar", Permissions{Mode: PermEveryone}, key, ActionAdd, false},
+		{"API key of this calendar", Permissions{Mode: PermOwners}, teamspro.Principal{TenantID: "t", APIKeyID: "k", CalendarIDs: []string{"cal"}}, ActionDelete, true},
 		{"owners: member cannot add", Permissions{Mode: PermOwners}, member, ActionAdd, false},
 		{"owners: owner deletes", Permissions{Mode: PermOwners}, owner, ActionDelete, true},
 		{"owners: admin deletes", Permissions{Mode: PermOwners}, admin, ActionDelete, true},
@@ -33,7 +34,7 @@ func TestAllows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tb := &Tab{Settings: Settings{Permissions: tt.perms, Owners: []string{owner.ObjectID}}}
+			tb := &Tab{CalendarID: "cal", Settings: Settings{Permissions: tt.perms, Owners: []string{owner.ObjectID}}}
 			if got := tb.Allows(tt.who, tt.act); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}

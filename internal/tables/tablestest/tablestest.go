@@ -88,3 +88,24 @@ func Ensure(t testing.TB, c *tables.Client, extra ...string) {
 
 // Tenant returns a fresh tenant id, so a test's rows are its own.
 func Tenant() string { return uuid.NewString() }
+
+// NewIsolated returns a client on tables of its own, created for this test: for
+// tests that run the cross-tenant timers (purge, release), which would
+// otherwise act on the rows of tests running beside them.
+func NewIsolated(t testing.TB, extra ...string) *tables.Client {
+	t.Helper()
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	opts := Options(t, extra...)
+	opts.Prefix = fmt.Sprintf("%s%x", Prefix(), b)
+	c, err := tables.New(opts)
+	if err != nil {
+		t.Fatalf("tables.New: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatalf("EnsureTables: %v", err)
+	}
+	return c
+}
