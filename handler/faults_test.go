@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/loadtest"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 )
 
@@ -234,4 +235,53 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := <-stopErr; err != nil {
 		t.Errorf("run returned %v", err)
 	}
+}
+
+// TestLoad drives mixed traffic from several clients against one handler and
+// Azurite: no 5xx, no overlapping reservations. The figures are logged; the
+// longer run is `make bench`.
+func TestLoad(t *testing.T) {
+	cs := tablestest.ConnectionString(t)
+	keyFile := filepath.Join(t.TempDir(), "dev.json")
+	base, _ := bootHandler(t, map[string]string{
+		"TableStorage": cs, "TABLE_PREFIX": tablestest.Prefix() + "load",
+		"DEV_SIGNIN": "true", "DEV_SIGNIN_KEY_FILE": keyFile, "LOG_LEVEL": "warn",
+	})
+	waitReady(t, base)
+	admin, tenant, _ := devToken(t, keyFile, true)
+	var users []string
+	for i := 0; i < 5; i++ {
+		users = append(users, devTokenFor(t, keyFile, tenant))
+	}
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{
+		BaseURL: base, AdminToken: admin, UserTokens: users, Clients: 6, Requests: 600, Rooms: 3,
+		Day: time.Now().UTC().AddDate(0, 0, 2),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(rep)
+	if rep.ServerErr != 0 {
+		t.Errorf("got %d 5xx answers (%v), want none", rep.ServerErr, rep.ByStatus)
+	}
+	if len(rep.Overlaps) != 0 {
+		t.Errorf("overlapping reservations: %v", rep.Overlaps)
+	}
+	if rep.ByStatus[201] == 0 || rep.ByStatus[409] == 0 {
+		t.Errorf("got statuses %v, want both bookings (201) and contention (409)", rep.ByStatus)
+	}
+}
+
+func devTokenFor(t *testing.T, keyFile, tenant string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"devtoken", "--tenant", tenant, "--user", uuid.NewString()}, func(k string) string {
+		if k == "DEV_SIGNIN_KEY_FILE" {
+			return keyFile
+		}
+		return ""
+	}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out.String())
 }

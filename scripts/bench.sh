@@ -28,3 +28,6 @@ rm -f "$envfile"
 
 echo "== Go benchmarks (against Azurite)"
 go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-1s}" ./... | grep -E '^(Benchmark|ok|FAIL)' || true
+
+echo "== load, memory and handler overhead"
+go run ./tools/load -bin bin/handler-stripped -requests "${LOAD_REQUESTS:-10000}" -clients "${LOAD_CLIENTS:-8}"

@@ -10,6 +10,7 @@ package entra
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -55,7 +56,22 @@ type issuer struct {
 type Validator struct {
 	cfg     Config
 	issuers []issuer
+
+	// seen caches the principals of tokens that passed every check, keyed by
+	// the token's SHA-256, until the token expires: a tab sends the same token
+	// for up to an hour, and verifying its signature on every request was the
+	// largest cost of a cheap request. Bounded: emptied when full.
+	mu   sync.Mutex
+	seen map[[32]byte]seenToken
 }
+
+type seenToken struct {
+	p   teamspro.Principal
+	exp time.Time
+}
+
+// maxSeen bounds the token cache (a few MB at most).
+const maxSeen = 10000
 
 // allowedAlgs are the asymmetric algorithms Entra ID uses or may use. HMAC and
 // "none" are refused: with an HMAC algorithm, a public key could be misused as
@@ -71,7 +87,7 @@ func NewValidator(cfg Config, entraKeys KeySource, dev *DevIssuer) (*Validator, 
 	if cfg.Scope == "" {
 		return nil, errors.New("entra: a scope is required")
 	}
-	v := &Validator{cfg: cfg}
+	v := &Validator{cfg: cfg, seen: map[[32]byte]seenToken{}}
 	if entraKeys != nil {
 		if cfg.ClientID == "" || cfg.TenantID == "" {
 			return nil, errors.New("entra: client id and tenant id are required")
@@ -103,28 +119,57 @@ func (v *Validator) Validate(ctx context.Context, token string) (teamspro.Princi
 	if len(token) > 16<<10 {
 		return teamspro.Principal{}, unauthorized("token longer than 16 KiB")
 	}
+	sum := sha256.Sum256([]byte(token))
+	v.mu.Lock()
+	hit, ok := v.seen[sum]
+	v.mu.Unlock()
+	if ok {
+		if v.cfg.Now().Before(hit.exp.Add(v.cfg.ClockSkew)) {
+			return hit.p, nil
+		}
+		v.mu.Lock()
+		delete(v.seen, sum)
+		v.mu.Unlock()
+		return teamspro.Principal{}, unauthorized("expired")
+	}
+	p, exp, err := v.validate(ctx, token)
+	if err != nil {
+		return teamspro.Principal{}, err
+	}
+	v.mu.Lock()
+	if len(v.seen) >= maxSeen {
+		clear(v.seen)
+	}
+	v.seen[sum] = seenToken{p: p, exp: exp}
+	v.mu.Unlock()
+	return p, nil
+}
+
+// validate runs every check on a token not seen before.
+func (v *Validator) validate(ctx context.Context, token string) (teamspro.Principal, time.Time, error) {
+	fail := func(err error) (teamspro.Principal, time.Time, error) { return teamspro.Principal{}, time.Time{}, err }
 	msg, err := jws.Parse([]byte(token))
 	if err != nil {
-		return teamspro.Principal{}, unauthorized("malformed: %v", err)
+		return fail(unauthorized("malformed: %v", err))
 	}
 	sigs := msg.Signatures()
 	if len(sigs) != 1 {
-		return teamspro.Principal{}, unauthorized("%d signatures", len(sigs))
+		return fail(unauthorized("%d signatures", len(sigs)))
 	}
 	h := sigs[0].ProtectedHeaders()
 	alg := h.Algorithm()
 	if !slices.Contains(allowedAlgs, alg) {
-		return teamspro.Principal{}, unauthorized("algorithm %q refused", alg)
+		return fail(unauthorized("algorithm %q refused", alg))
 	}
 	kid := h.KeyID()
 	if kid == "" {
-		return teamspro.Principal{}, unauthorized("no kid")
+		return fail(unauthorized("no kid"))
 	}
 	// Read the unverified claims only to choose the issuer; nothing is trusted
 	// before the signature is checked below with that issuer's key.
 	pre, err := jwt.Parse(msg.Payload(), jwt.WithVerify(false), jwt.WithValidate(false))
 	if err != nil {
-		return teamspro.Principal{}, unauthorized("claims: %v", err)
+		return fail(unauthorized("claims: %v", err))
 	}
 	tid, _ := claimString(pre, "tid")
 	var iss *issuer
@@ -135,14 +180,14 @@ func (v *Validator) Validate(ctx context.Context, token string) (teamspro.Princi
 		}
 	}
 	if iss == nil {
-		return teamspro.Principal{}, unauthorized("issuer %q does not match tenant %q", pre.Issuer(), tid)
+		return fail(unauthorized("issuer %q does not match tenant %q", pre.Issuer(), tid))
 	}
 	key, err := iss.keys.Key(ctx, kid)
 	if err != nil {
-		return teamspro.Principal{}, err
+		return fail(err)
 	}
 	if err := keyFitsAlg(key, alg); err != nil {
-		return teamspro.Principal{}, err
+		return fail(err)
 	}
 	tok, err := jwt.Parse([]byte(token),
 		jwt.WithKey(alg, key),
@@ -153,9 +198,10 @@ func (v *Validator) Validate(ctx context.Context, token string) (teamspro.Princi
 		jwt.WithRequiredClaim("iat"),
 	)
 	if err != nil {
-		return teamspro.Principal{}, unauthorized("verify: %v", err)
+		return fail(unauthorized("verify: %v", err))
 	}
-	return v.principal(tok, iss.dev)
+	p, err := v.principal(tok, iss.dev)
+	return p, tok.Expiration(), err
 }
 
 // keyFitsAlg refuses a key whose type or declared algorithm differs from the

@@ -309,3 +309,29 @@ func TestDevIssuer(t *testing.T) {
 		t.Errorf("token of another dev key: got %v, want unauthorized", err)
 	}
 }
+
+// TestCachedTokenStillExpires: a token validated once is answered from the
+// cache, and the cache never outlives the token.
+func TestCachedTokenStillExpires(t *testing.T) {
+	t.Parallel()
+	idp := entratest.New(t)
+	now := time.Now()
+	v := newValidator(t, idp, func(c *entra.Config) { c.Now = func() time.Time { return now } })
+	c := idp.Claims()
+	tok := idp.Token(t, c)
+	first, err := v.Validate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := v.Validate(context.Background(), tok)
+	if err != nil || again.ObjectID != first.ObjectID {
+		t.Fatalf("second validation: got %+v %v, want the same principal", again, err)
+	}
+	if got := idp.Fetches.Load(); got != 1 {
+		t.Errorf("got %d key fetches, want 1", got)
+	}
+	now = now.Add(2 * time.Hour) // the token expired an hour ago
+	if _, err := v.Validate(context.Background(), tok); teamspro.ErrorCode(err) != teamspro.EUNAUTHORIZED {
+		t.Errorf("expired cached token: got %v, want unauthorized", err)
+	}
+}

@@ -1,0 +1,186 @@
+// Command load is the load part of `make bench`: it starts bin/handler against
+// the Table endpoint in TEAMSPRO_TEST_TABLES, sends mixed traffic (see package
+// loadtest) and prints throughput, latencies and the handler's resident memory
+// afterwards; then it compares listing rooms through the handler with the same
+// Table Storage calls made directly, and prints the ratio.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/loadtest"
+	"github.com/teamspro/functions/internal/tables"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/handler", "the handler binary")
+	requests := flag.Int("requests", 10000, "mixed requests")
+	clients := flag.Int("clients", 8, "concurrent clients")
+	flag.Parse()
+	if err := run(*bin, *requests, *clients); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, requests, clients int) error {
+	cs := os.Getenv("TEAMSPRO_TEST_TABLES")
+	if cs == "" {
+		return fmt.Errorf("TEAMSPRO_TEST_TABLES is not set")
+	}
+	dir, err := os.MkdirTemp("", "load")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	key := filepath.Join(dir, "dev.json")
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), "TableStorage="+cs, "TABLE_PREFIX=load", "DEV_SIGNIN=true",
+		"DEV_SIGNIN_KEY_FILE="+key, "LOG_LEVEL=warn", fmt.Sprintf("FUNCTIONS_CUSTOMHANDLER_PORT=%d", port))
+	tenant := uuid.NewString()
+	mint := func(admin bool) (string, error) {
+		args := []string{"devtoken", "--tenant", tenant, "--user", uuid.NewString()}
+		if admin {
+			args = append(args, "--admin")
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		out, err := cmd.Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	admin, err := mint(true)
+	if err != nil {
+		return fmt.Errorf("devtoken: %w", err)
+	}
+	var users []string
+	for i := 0; i < 20; i++ {
+		u, err := mint(false)
+		if err != nil {
+			return err
+		}
+		users = append(users, u)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		res, err := http.Get(base + "/api/health/ready")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if i > 300 {
+			return fmt.Errorf("handler not ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{
+		BaseURL: base, AdminToken: admin, UserTokens: users, Clients: clients, Requests: requests, Rooms: 5,
+		Day: time.Now().UTC().AddDate(0, 0, 3),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Println("mixed load:", rep)
+	rss := rssMB(cmd.Process.Pid)
+	fmt.Printf("memory: RSS after %d mixed requests %.1f MB (target <= 40 MB), ratio to target %.2f\n", rep.Requests, rss, rss/40)
+
+	// Handler overhead: GET /api/rooms through the handler, beside the same
+	// Table Storage query made directly, same concurrency, same duration.
+	const d = 3 * time.Second
+	through := rate(clients, d, func() error {
+		req, _ := http.NewRequest("GET", base+"/api/rooms", nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		_, _ = buf.ReadFrom(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			return fmt.Errorf("rooms: %d", res.StatusCode)
+		}
+		return nil
+	})
+	c, err := tables.New(tables.Options{ConnectionString: cs, Prefix: "load"})
+	if err != nil {
+		return err
+	}
+	rooms := tables.NewRoomStore(c)
+	direct := rate(clients, d, func() error {
+		_, err := rooms.List(context.Background(), tenant)
+		return err
+	})
+	fmt.Printf("handler overhead: list rooms %.0f req/s through the handler, %.0f/s direct aztables, ratio %.2f (target >= 0.85)\n", through, direct, through/direct)
+	return nil
+}
+
+// rate runs fn from n goroutines for d and returns the calls per second.
+func rate(n int, d time.Duration, fn func() error) float64 {
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	stop := time.Now().Add(d)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				if fn() == nil {
+					count.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(count.Load()) / d.Seconds()
+}
+
+func rssMB(pid int) float64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var kb float64
+		if _, err := fmt.Sscanf(sc.Text(), "VmRSS: %f kB", &kb); err == nil {
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
