@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dlclark/regexp2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -68,6 +69,9 @@ func LoadManifestSchema(path string) (*jsonschema.Schema, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
+	// The schema's patterns are ECMAScript regular expressions, some with
+	// look-aheads that Go's regexp lacks.
+	c.UseRegexpEngine(ecmaRegexp)
 	const id = "file:///MicrosoftTeams.schema.json"
 	if err := c.AddResource(id, doc); err != nil {
 		return nil, err
@@ -138,3 +142,21 @@ func ValidateManifest(manifest []byte, schema *jsonschema.Schema) error {
 	}
 	return nil
 }
+
+// ecmaRegexp compiles JSON Schema patterns with ECMAScript semantics.
+func ecmaRegexp(pattern string) (jsonschema.Regexp, error) {
+	re, err := regexp2.Compile(pattern, regexp2.ECMAScript)
+	if err != nil {
+		return nil, err
+	}
+	return (*ecmaRE)(re), nil
+}
+
+type ecmaRE regexp2.Regexp
+
+func (re *ecmaRE) MatchString(s string) bool {
+	ok, err := (*regexp2.Regexp)(re).MatchString(s)
+	return err == nil && ok
+}
+
+func (re *ecmaRE) String() string { return (*regexp2.Regexp)(re).String() }
