@@ -35,8 +35,8 @@ param adminObjectIds string = ''
 @description('Name of the app role that makes a user an administrator.')
 param adminAppRole string = 'TeamsPro.Admin'
 
-@description('Origins of the Teams tab pages allowed to call the API from the browser, such as https://tabs.contoso.com.')
-param corsAllowedOrigins array = []
+@description('Origins of the Teams tab pages allowed to call the API from the browser, comma separated, such as https://tabs.contoso.com.')
+param corsAllowedOrigins string = ''
 
 @secure()
 @description('SendGrid API key. When given, it is stored in Key Vault (secret sendgrid-api-key) and referenced from the app. Empty: keep the secret already in the vault if sendGridKeyInVault is true, otherwise send no mail.')
@@ -76,6 +76,8 @@ param keyVaultPurgeProtection bool = false
 
 // A short, stable suffix makes names unique per subscription, group and environment.
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+// The origins as a list, without blanks ('' gives an empty list).
+var corsOrigins = filter(map(split(corsAllowedOrigins, ','), o => trim(o)), o => !empty(o))
 var tags = { 'azd-env-name': environmentName, product: 'teamspro-functions' }
 
 // The one identity of the app: the function app runs as it, and every role below is
@@ -155,7 +157,7 @@ module functionApp 'modules/functionapp.bicep' = {
     entraAllowedTenants: entraAllowedTenants
     adminObjectIds: adminObjectIds
     adminAppRole: adminAppRole
-    corsAllowedOrigins: corsAllowedOrigins
+    corsAllowedOrigins: corsOrigins
     mailFrom: mailFrom
     tablePrefix: tablePrefix
     logLevel: logLevel

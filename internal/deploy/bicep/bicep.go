@@ -241,3 +241,24 @@ func shorten(s string) string {
 	}
 	return s
 }
+
+// Param is one top-level parameter declaration.
+type Param struct {
+	Name       string
+	HasDefault bool
+}
+
+// Params lists the file's parameters in source order.
+func (f *File) Params() []Param {
+	var out []Param
+	root := f.tree.RootNode()
+	for i := uint(0); i < root.NamedChildCount(); i++ {
+		n := root.NamedChild(i)
+		if n.Kind() != "parameter_declaration" || n.NamedChildCount() == 0 {
+			continue
+		}
+		// identifier, type, then the default value if there is one.
+		out = append(out, Param{Name: n.NamedChild(0).Utf8Text(f.src), HasDefault: n.NamedChildCount() > 2})
+	}
+	return out
+}
