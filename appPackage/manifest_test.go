@@ -293,6 +293,7 @@ func TestTeamsPackageScriptRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := full()
 			tt.change(v)
 			dist, out, err := runScript(t, v)

@@ -60,5 +60,5 @@ else
   "$tool" zip "$stage" "$zip_out"
 fi
 
-"$tool" verify-app "$zip_out"
+"$tool" verify-app "$zip_out" || { rm -f "$zip_out"; die "the package layout is wrong; nothing left in dist/"; }
 echo "package: $zip_out ($count functions)"

@@ -134,6 +134,7 @@ func TestPackageScriptRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			root := fakeRepo(t, tt.extra)
 			out, err := runPackage(t, root)
 			if err == nil {
@@ -141,6 +142,9 @@ func TestPackageScriptRefuses(t *testing.T) {
 			}
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("got output %q, want it to mention %q", out, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(root, "dist", "teamspro-functions.zip")); err == nil {
+				t.Error("got a zip in dist/, want none after a failure")
 			}
 		})
 	}
