@@ -22,7 +22,7 @@ bench: build ## print the benchmark figures and their ratios to targets
 package: ## build dist/teamspro-functions.zip for deployment
 	@bash scripts/package.sh
 
-teams-package: ## build dist/teams-app.zip, the Teams app package
+teams-package: ## build the Teams app packages (dist/teams-app-calendar-pro.zip, dist/teams-app-booking-room-pro.zip)
 	@bash scripts/teams-package.sh
 
 lint: ## gofmt and go vet

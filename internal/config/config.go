@@ -23,8 +23,9 @@ import (
 
 // Config holds every setting of the handler.
 type Config struct {
-	// Port is where the handler listens; the Functions host chooses it.
-	Port     int    `env:"FUNCTIONS_CUSTOMHANDLER_PORT" default:"8080"`
+	// Port is where the handler listens; the Functions host chooses it and
+	// passes it (make run sets 7071).
+	Port     int    `env:"FUNCTIONS_CUSTOMHANDLER_PORT" default:"8080" platform:"true"`
 	LogLevel string `env:"LOG_LEVEL" default:"info"`
 
 	// Table Storage: a connection string (Azurite, or an account key) or the
