@@ -373,9 +373,6 @@ func (p *Processor) sendOne(ctx context.Context, msg Message, msgID string, r Re
 			p.log.Warn("a refused mail cannot be marked for retry", "messageId", msgID, "error", err.Error())
 		}
 	}
-	if teamspro.ErrorCode(sendErr) == teamspro.EINTERNAL {
-		return rr, sendErr
-	}
 	return rr, transient(sendErr, "The mail of %s cannot be sent now.", msg)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sort"
 	"sync"
 	"testing"
@@ -117,6 +119,7 @@ func (r *recorder) none(t *testing.T) {
 func newTestQueue(t *testing.T, r *recorder, clock *manualTime, opts QueueOptions) *Queue {
 	t.Helper()
 	opts.Clock, opts.AfterFunc = clock.Now, clock.AfterFunc
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	q, err := NewQueue(r.deliver, opts)
 	if err != nil {
 		t.Fatal(err)
