@@ -93,12 +93,12 @@ func TestSendBuildsTheV3Request(t *testing.T) {
 		t.Errorf("got Content-Type %q, want application/json", r.contentType)
 	}
 	var body struct {
-		From struct{ Email, Name string }
+		From             struct{ Email, Name string }
 		Subject          string
 		Personalizations []struct {
 			To []struct{ Email, Name string }
 		}
-		Content []struct{ Type, Value string }
+		Content     []struct{ Type, Value string }
 		Attachments []struct {
 			Content, Type, Filename, Disposition string
 		}
