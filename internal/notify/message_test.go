@@ -212,4 +212,19 @@ func TestDeliveryMetadataShape(t *testing.T) {
 	if props, _ := md["ApplicationProperties"].(map[string]any); props["version"] != 1 {
 		t.Errorf("got ApplicationProperties %v, want version 1", md["ApplicationProperties"])
 	}
+	d.Body = []byte(`{"type":"reminder"}`)
+	b, err := json.Marshal(d.Invocation("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv struct {
+		Data     map[string]string
+		Metadata map[string]any
+	}
+	if err := json.Unmarshal(b, &inv); err != nil {
+		t.Fatal(err)
+	}
+	if inv.Data["message"] != `{"type":"reminder"}` || inv.Metadata["DeliveryCount"] != "3" {
+		t.Errorf("got invocation %s, want the body as a string under Data.message and the metadata", b)
+	}
 }

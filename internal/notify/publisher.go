@@ -46,6 +46,16 @@ type Delivery struct {
 	ApplicationProperties map[string]any
 }
 
+// Invocation returns d as the Functions host would POST it to a Service Bus trigger
+// whose binding is named binding: {"Data": {binding: body as a JSON string},
+// "Metadata": d.Metadata()}. A local run hands this to the same handler Azure calls.
+func (d Delivery) Invocation(binding string) map[string]any {
+	return map[string]any{
+		"Data":     map[string]any{binding: string(d.Body)},
+		"Metadata": d.Metadata(),
+	}
+}
+
 // Metadata returns d's metadata in the shape the Functions host gives a Service Bus
 // trigger (Metadata of the invocation payload, scalars JSON-encoded inside strings as
 // the host does), so that a local run exercises the same decoding as Azure.
