@@ -262,7 +262,7 @@ type ReservationInfo struct {
 type EventNotice struct {
 	Event      EventInfo   `json:"event"`
 	Recipients []Recipient `json:"recipients"`
-	Actor      Person      `json:"actor,omitempty"`
+	Actor      Person      `json:"actor,omitzero"`
 	Changes    []string    `json:"changes,omitempty"` // event.updated: the changed fields
 }
 
@@ -271,7 +271,7 @@ type EventNotice struct {
 type ReservationNotice struct {
 	Reservation ReservationInfo `json:"reservation"`
 	Recipients  []Recipient     `json:"recipients"`
-	Actor       Person          `json:"actor,omitempty"`
+	Actor       Person          `json:"actor,omitzero"`
 	Reason      string          `json:"reason,omitempty"`
 }
 
@@ -302,7 +302,7 @@ type CalendarCopy struct {
 	SourceCalendarID string   `json:"sourceCalendarId"`
 	TargetCalendarID string   `json:"targetCalendarId"`
 	EventIDs         []string `json:"eventIds"`
-	Requester        Person   `json:"requester,omitempty"`
+	Requester        Person   `json:"requester,omitzero"`
 }
 
 // JobCompleted is the payload of job.completed, sent to whoever started the job.
