@@ -140,11 +140,15 @@ func Build(mail notify.Mail) *sgmail.SGMailV3 {
 	return m
 }
 
+// calendarType is the content type of the calendar part: exactly
+// "text/calendar; method=X". SendGrid picks the charset and transfer encoding of the
+// part itself (UTF-8, quoted-printable), and SendGrid staff and users report that
+// invites render in Outlook and Gmail with this form and not with added parameters.
 func calendarType(method string) string {
 	if method == "" {
-		return "text/calendar; charset=utf-8"
+		return "text/calendar"
 	}
-	return "text/calendar; charset=utf-8; method=" + method
+	return "text/calendar; method=" + method
 }
 
 // apiErrors is the error body of the v3 API.

@@ -120,7 +120,7 @@ func TestSendBuildsTheV3Request(t *testing.T) {
 	wantContent := []struct{ Type, Value string }{
 		{"text/plain", "You are invited."},
 		{"text/html", "<p>You are invited.</p>"},
-		{"text/calendar; charset=utf-8; method=REQUEST", ics},
+		{"text/calendar; method=REQUEST", ics},
 	}
 	if len(body.Content) != len(wantContent) {
 		t.Fatalf("got %d content parts, want %d: %+v", len(body.Content), len(wantContent), body.Content)
