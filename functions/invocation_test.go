@@ -224,10 +224,10 @@ func TestInvocationIDOnEveryLogLine(t *testing.T) {
 func TestDeliverLocally(t *testing.T) {
 	t.Parallel()
 	h := newIsolatedHarness(t) // runs a cross-tenant timer
-	if err := h.srv.DeliverLocally(context.Background(), "purge-deleted", "timer", []byte(`{"IsPastDue":false}`), map[string]any{"MessageId": "m1", "DeliveryCount": 1}); err != nil {
+	if err := h.srv.DeliverLocally(context.Background(), "purge-deleted", map[string]any{"Data": map[string]any{"timer": `{"IsPastDue":false}`}}); err != nil {
 		t.Fatalf("deliver to the timer: %v", err)
 	}
-	err := h.srv.DeliverLocally(context.Background(), "no-such-function", "x", []byte(`{}`), nil)
+	err := h.srv.DeliverLocally(context.Background(), "no-such-function", map[string]any{"Data": map[string]any{}})
 	if teamspro.ErrorCode(err) != teamspro.EUNAVAILABLE {
 		t.Errorf("unknown function: got %v, want unavailable", err)
 	}

@@ -10,38 +10,22 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-// DeliverLocally hands a message to a trigger function exactly as the Functions
-// host would: a POST /<function> with the body as a JSON string under
-// Data.<binding> and metadata scalars JSON-encoded in strings, through the
-// whole HTTP stack. Local runs and tests use it so that the in-process queue and
-// Service Bus reach the same code through the same payload. A non-2xx answer is
-// returned as an EUNAVAILABLE error, which is what makes the host retry.
-func (s *Server) DeliverLocally(ctx context.Context, function, binding string, body []byte, meta map[string]any) error {
-	encMeta := make(map[string]any, len(meta))
-	for k, v := range meta {
-		switch v.(type) {
-		case string, int, int64, bool:
-			b, _ := json.Marshal(v)
-			encMeta[k] = string(b) // "DeliveryCount":"1", "MessageId":"\"abc\""
-		default:
-			encMeta[k] = v
-		}
-	}
-	payload, err := json.Marshal(map[string]any{
-		"Data":     map[string]any{binding: string(body)},
-		"Metadata": encMeta,
-	})
+// DeliverLocally posts an invocation payload ({"Data", "Metadata"}, shaped as
+// the Functions host shapes it) to a trigger function through the whole HTTP
+// stack, as the host would. Local runs use it so that the in-process queue
+// reaches the same code through the same payload as Service Bus does. A
+// non-2xx answer is returned as EUNAVAILABLE, which makes the queue retry, as
+// the host would.
+func (s *Server) DeliverLocally(ctx context.Context, function string, payload map[string]any) error {
+	b, err := json.Marshal(payload)
 	if err != nil {
 		return teamspro.Wrap(teamspro.EINTERNAL, err, "encode invocation")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/"+function, bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/"+function, bytes.NewReader(b))
 	if err != nil {
 		return teamspro.Wrap(teamspro.EINTERNAL, err, "build invocation")
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if id, ok := meta["MessageId"].(string); ok {
-		req.Header.Set("X-Azure-Functions-InvocationId", "local-"+id)
-	}
 	rec := &recorder{header: http.Header{}}
 	s.ServeHTTP(rec, req)
 	if rec.status < 200 || rec.status > 299 {

@@ -15,6 +15,7 @@ import (
 	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/directory"
+	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
 )
@@ -36,8 +37,15 @@ type Deps struct {
 	// Rooms and Reservations are Booking Room Pro's stores.
 	Rooms        booking.RoomStore
 	Reservations booking.ReservationStore
-	// Notifier is told about reservation changes (optional: nil sends nothing).
-	Notifier booking.Notifier
+	// Publisher queues notifications (optional: nil sends none).
+	Publisher notify.Publisher
+	// Processor turns queued notifications into mails, for the notify trigger
+	// (optional: without it the trigger answers 503 and the host retries).
+	Processor *notify.Processor
+	// Marks, when set, has its old processing marks purged by the daily timer.
+	Marks interface {
+		PurgeBefore(ctx context.Context, cutoff time.Time) (int, error)
+	}
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -106,11 +114,16 @@ func NewServer(d Deps) (*Server, error) {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, d.Notifier, d.Logger)
+	s := &Server{Deps: d, triggers: map[string]Trigger{}}
+	var n booking.Notifier
+	if d.Publisher != nil {
+		n = reservationNotifier{s}
+	}
+	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, n, d.Logger)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, booking: svc, triggers: map[string]Trigger{}}
+	s.booking = svc
 	s.routes = s.allRoutes()
 	s.trigList = s.allTriggers()
 	for _, t := range s.trigList {

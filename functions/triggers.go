@@ -30,6 +30,7 @@ func (s *Server) allTriggers() []Trigger {
 			}},
 			Handle: s.handlePurgeDeleted,
 		},
+		s.notifyTrigger(),
 		{
 			Function: "release-unchecked",
 			Binding:  "timer",
@@ -54,7 +55,15 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 	if err != nil {
 		return InvocationResult{}, err
 	}
-	msg := fmt.Sprintf("purged %d tabs deleted before %s", n, cutoff.UTC().Format(time.RFC3339))
+	marks := 0
+	if s.Marks != nil {
+		// A message cannot come back after the queue's time to live (a day):
+		// a week later its marks have done their work.
+		if marks, err = s.Marks.PurgeBefore(ctx, s.Now().Add(-7*24*time.Hour)); err != nil {
+			return InvocationResult{}, err
+		}
+	}
+	msg := fmt.Sprintf("purged %d tabs deleted before %s and %d notification marks", n, cutoff.UTC().Format(time.RFC3339), marks)
 	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
 	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"tabs": n}}, nil
 }

@@ -55,6 +55,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
+	notifications, err := newNotifications(cfg, cred, store, log)
+	if err != nil {
+		return err
+	}
+	defer notifications.close()
+
 	srv, err := functions.NewServer(functions.Deps{
 		Logger:       log,
 		Auth:         auth,
@@ -64,6 +70,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		OrgData:      store,
 		Rooms:        tables.NewRoomStore(store),
 		Reservations: tables.NewReservationStore(store),
+		Publisher:    notifications.publisher,
+		Processor:    notifications.processor,
+		Marks:        notifications.marks,
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -73,6 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
+	notifications.server = srv
 
 	// The Functions host reaches the handler on loopback; nothing else should.
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))

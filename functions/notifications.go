@@ -1,0 +1,122 @@
+package functions
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/notify"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// notifyTrigger is the Service Bus-triggered function that turns queued
+// notifications into mails. The queue name and the identity-based connection
+// come from app settings (NOTIFICATION_QUEUE, ServiceBusConnection__*).
+func (s *Server) notifyTrigger() Trigger {
+	return Trigger{
+		Function: "notify",
+		Binding:  "message",
+		Bindings: []map[string]any{{
+			"type": "serviceBusTrigger", "direction": "in", "name": "message",
+			"queueName": "%NOTIFICATION_QUEUE%", "connection": "ServiceBusConnection",
+		}},
+		Handle: s.handleNotify,
+	}
+}
+
+// handleNotify processes one message. A transient failure (mail service or
+// storage unavailable) answers non-2xx so the host abandons the message and it
+// comes back; a permanent one (unknown type, invalid recipient) is recorded by
+// the processor and answered 200, so it never loops to the dead-letter queue.
+func (s *Server) handleNotify(ctx context.Context, inv *Invocation) (InvocationResult, error) {
+	if s.Processor == nil {
+		return InvocationResult{}, teamspro.Errorf(teamspro.EUNAVAILABLE, "Notifications are not configured.")
+	}
+	body, err := inv.Body("message")
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	d := notify.Delivery{Body: body, MessageID: inv.Meta("MessageId"), ContentType: inv.Meta("ContentType"), Subject: inv.Meta("Subject")}
+	if n, ok := inv.MetaInt("DeliveryCount"); ok {
+		d.DeliveryCount = int(n)
+	}
+	if n, ok := inv.MetaInt("SequenceNumber"); ok {
+		d.SequenceNumber = n
+	}
+	if t, err := time.Parse(time.RFC3339Nano, inv.Meta("EnqueuedTimeUtc")); err == nil {
+		d.EnqueuedTime = t
+	}
+	props := map[string]any{}
+	if err := inv.MetaObject("ApplicationProperties", &props); err != nil || len(props) == 0 {
+		_ = inv.MetaObject("UserProperties", &props)
+	}
+	d.ApplicationProperties = props
+	if d.MessageID == "" {
+		return InvocationResult{}, teamspro.Errorf(teamspro.EINVALID, "The message has no MessageId.")
+	}
+	res, err := s.Processor.Process(ctx, d)
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	msg := fmt.Sprintf("message %s (%s): sent %d, duplicates %d, failed %d", res.MessageID, res.Type,
+		res.Count(notify.OutcomeSent), res.Count(notify.OutcomeDuplicate), res.Count(notify.OutcomeFailed))
+	logger(ctx).Info(msg, "permanent", res.Permanent, "reason", res.Reason, "delivery_count", d.DeliveryCount)
+	return InvocationResult{Logs: []string{msg}, ReturnValue: res}, nil
+}
+
+// reservationNotifier publishes a message for each reservation change, to the
+// organizer (and, for a pending one, to the room's managers). It runs after the
+// change is stored: a publishing failure is logged and never undoes the change.
+type reservationNotifier struct{ s *Server }
+
+var _ booking.Notifier = reservationNotifier{}
+
+var reservationTypes = map[string]notify.Type{
+	"created": notify.TypeReservationConfirmed, "updated": notify.TypeReservationConfirmed,
+	"cancelled": notify.TypeReservationCancelled, "approved": notify.TypeReservationApproved,
+	"declined": notify.TypeReservationDeclined, "released": notify.TypeReservationReleased,
+}
+
+// ReservationChanged publishes the message of one change.
+func (n reservationNotifier) ReservationChanged(ctx context.Context, kind string, r booking.Reservation) error {
+	s := n.s
+	typ, ok := reservationTypes[kind]
+	if !ok || s.Publisher == nil {
+		return nil
+	}
+	if kind == "created" && r.Status == booking.StatusPending {
+		typ = notify.TypeReservationPending
+	}
+	to, err := s.recipient(ctx, r.TenantID, r.Organizer, r.TimeZone)
+	if err != nil || to.Email == "" {
+		return err
+	}
+	seq, _ := strconv.Atoi(strings.Trim(r.ETag, `"W/`))
+	info := notify.ReservationInfo{ID: r.ID, RoomID: r.RoomID, RoomName: r.RoomName, Title: r.Title, Start: r.Start, End: r.End,
+		TimeZone: r.TimeZone, Organizer: notify.Person{Name: to.Name, Email: to.Email}, Sequence: seq}
+	env, err := notify.NewEnvelope(typ, uuid.NewString(), r.TenantID, s.Now(), &notify.ReservationNotice{Reservation: info, Recipients: []notify.Recipient{to}})
+	if err != nil {
+		return err
+	}
+	return s.Publisher.Publish(ctx, env)
+}
+
+// recipient finds the mail address of a user from the profile of their last
+// sign-in (the UPN, which is their mail address in most organizations).
+func (s *Server) recipient(ctx context.Context, tenantID, objectID, zone string) (notify.Recipient, error) {
+	if objectID == "" {
+		return notify.Recipient{}, nil
+	}
+	p, err := s.Directory.Profile(ctx, tenantID, objectID)
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND || (err == nil && !strings.Contains(p.UPN, "@")) {
+		return notify.Recipient{}, nil
+	}
+	if err != nil {
+		return notify.Recipient{}, err
+	}
+	return notify.Recipient{Name: p.Name, Email: p.UPN, TimeZone: zone}, nil
+}

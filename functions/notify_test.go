@@ -1,0 +1,265 @@
+package functions_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/google/uuid"
+	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/notify"
+	"github.com/teamspro/functions/internal/sendgrid"
+	"github.com/teamspro/functions/internal/tables"
+)
+
+// mailListener plays SendGrid: it records every mail sendgrid-go posts and
+// answers with the status the test sets.
+type mailListener struct {
+	mu     sync.Mutex
+	status int
+	body   string
+	mails  []map[string]any
+	srv    *httptest.Server
+}
+
+func newMailListener(t *testing.T) *mailListener {
+	t.Helper()
+	l := &mailListener{status: 202}
+	l.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if r.URL.Path != "/v3/mail/send" || r.Header.Get("Authorization") != "Bearer SG.test" {
+			w.WriteHeader(401)
+			return
+		}
+		if l.status == 202 {
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			l.mails = append(l.mails, m)
+		}
+		w.WriteHeader(l.status)
+		_, _ = w.Write([]byte(l.body))
+	}))
+	t.Cleanup(l.srv.Close)
+	return l
+}
+
+func (l *mailListener) set(status int, body string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.status, l.body = status, body
+}
+
+func (l *mailListener) sent() []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]map[string]any(nil), l.mails...)
+}
+
+// withMail gives h a notify processor that sends through sendgrid-go to l, and,
+// when queue is set, an in-process queue posting to the notify function.
+func withMail(t *testing.T, h *harness, l *mailListener, queue bool) {
+	t.Helper()
+	mailer, err := sendgrid.New(sendgrid.Config{APIKey: "SG.test", BaseURL: l.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := notify.NewProcessor(notify.ProcessorConfig{
+		Mailer: mailer, Marks: tables.NewMarkStore(h.client), From: notify.Address{Name: "TeamsPro", Email: "noreply@contoso.example"},
+		Invite: notify.Invite("contoso.example", time.Now),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.srv.Deps
+	d.Processor = p
+	var srv *functions.Server
+	if queue {
+		q, err := notify.NewQueue(func(ctx context.Context, dl notify.Delivery) error {
+			return srv.DeliverLocally(ctx, "notify", dl.Invocation("message"))
+		}, notify.QueueOptions{RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = q.Close() })
+		d.Publisher = q
+	}
+	srv, err = functions.NewServer(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = srv
+	h.http = newTestServer(t, srv)
+}
+
+func confirmedMessage(t *testing.T, email string) []byte {
+	t.Helper()
+	start := time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC)
+	env, err := notify.NewEnvelope(notify.TypeReservationConfirmed, uuid.NewString(), uuid.NewString(), time.Now(), &notify.ReservationNotice{
+		Reservation: notify.ReservationInfo{ID: "r-" + uuid.NewString()[:8], RoomID: "board", RoomName: "Board room", Title: "Planning",
+			Start: start, End: start.Add(time.Hour), TimeZone: "Europe/Paris", Organizer: notify.Person{Name: "Ada", Email: email}, Sequence: 1},
+		Recipients: []notify.Recipient{{Name: "Ada", Email: email, TimeZone: "Europe/Paris"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := env.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// serviceBusPayload is a Service Bus invocation as the host posts it, with the
+// body in one of its encodings.
+func serviceBusPayload(t *testing.T, body any, messageID string, deliveryCount int) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{
+		"Data": map[string]any{"message": body},
+		"Metadata": map[string]any{
+			"MessageId": `"` + messageID + `"`, "DeliveryCount": deliveryCount, "SequenceNumber": "17",
+			"EnqueuedTimeUtc": "2026-03-02T08:00:00Z", "ContentType": "application/json", "Subject": "reservation.confirmed",
+			"ApplicationProperties": map[string]any{"version": "1"},
+			"sys":                   map[string]any{"MethodName": "notify", "UtcNow": "2026-03-02T08:00:01Z"},
+		},
+	})
+	return string(b)
+}
+
+func TestNotifyTrigger(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	l := newMailListener(t)
+	withMail(t, h, l, false)
+
+	raw := confirmedMessage(t, "ada@contoso.example")
+	quoted, _ := json.Marshal(string(raw))
+	encodings := []struct {
+		name string
+		body any
+	}{
+		{"JSON string", string(raw)},
+		{"doubly encoded", string(quoted)},
+		{"base64", base64.StdEncoding.EncodeToString(raw)},
+		{"JSON object", json.RawMessage(raw)},
+	}
+	for i, enc := range encodings {
+		res := h.post("/notify", serviceBusPayload(t, enc.body, "msg-"+enc.name, 1))
+		if res.status != 200 {
+			t.Fatalf("%s: got %d %s", enc.name, res.status, res.body)
+		}
+		if got := len(l.sent()); got != i+1 {
+			t.Fatalf("%s: got %d mails, want %d", enc.name, got, i+1)
+		}
+	}
+
+	mail := l.sent()[0]
+	contents, _ := json.Marshal(mail["content"])
+	if !strings.Contains(string(contents), `text/calendar; method=REQUEST`) || !strings.Contains(string(contents), "text/html") {
+		t.Errorf("got contents %s, want text, html and a text/calendar REQUEST part", contents)
+	}
+	atts, _ := mail["attachments"].([]any)
+	if len(atts) != 1 {
+		t.Fatalf("got %d attachments, want the invite", len(atts))
+	}
+	data, _ := base64.StdEncoding.DecodeString(atts[0].(map[string]any)["content"].(string))
+	cal, err := ics.ParseCalendar(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatalf("the invite does not parse with an independent parser: %v", err)
+	}
+	evs := cal.Events()
+	if len(evs) != 1 {
+		t.Fatalf("got %d events in the invite, want 1", len(evs))
+	}
+	start, err := evs[0].GetStartAt()
+	if err != nil || !start.Equal(time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("invite starts %v (%v), want 09:00 UTC", start, err)
+	}
+	if m := cal.CalendarProperties; !strings.Contains(string(data), "METHOD:REQUEST") || len(m) == 0 {
+		t.Errorf("invite lacks METHOD:REQUEST")
+	}
+
+	// A redelivery of the same message sends nothing more.
+	before := len(l.sent())
+	if res := h.post("/notify", serviceBusPayload(t, string(raw), "msg-JSON string", 2)); res.status != 200 {
+		t.Fatalf("redelivery: got %d", res.status)
+	}
+	if got := len(l.sent()); got != before {
+		t.Errorf("redelivery sent %d more mails, want none", got-before)
+	}
+
+	// The mail service is down: non-2xx, so the host retries; then it works.
+	l.set(503, "")
+	if res := h.post("/notify", serviceBusPayload(t, string(confirmedMessage(t, "bob@contoso.example")), "msg-503", 1)); res.status < 300 {
+		t.Errorf("SendGrid 503: got %d, want non-2xx", res.status)
+	}
+	l.set(202, "")
+	if res := h.post("/notify", serviceBusPayload(t, string(confirmedMessage(t, "bob@contoso.example")), "msg-503", 2)); res.status != 200 {
+		t.Errorf("retry after 503: got %d %s", res.status, res.body)
+	}
+
+	// An invalid recipient is recorded and answered 200: no loop to the DLQ.
+	l.set(400, `{"errors":[{"message":"Does not contain a valid address.","field":"personalizations.0.to.0.email"}]}`)
+	res := h.post("/notify", serviceBusPayload(t, string(confirmedMessage(t, "nobody@contoso.example")), "msg-bad", 1))
+	if res.status != 200 {
+		t.Errorf("invalid recipient: got %d %s, want 200", res.status, res.body)
+	}
+	// An unknown message type is permanent too.
+	l.set(202, "")
+	res = h.post("/notify", serviceBusPayload(t, `{"type":"nope","version":1,"id":"x","tenantId":"t","occurredAt":"2026-01-01T00:00:00Z","payload":{}}`, "msg-unknown", 1))
+	if res.status != 200 {
+		t.Errorf("unknown type: got %d %s, want 200", res.status, res.body)
+	}
+}
+
+// TestReservationMailsEndToEnd: booking a room through the API queues a
+// message that the in-process queue posts to the notify function, which mails
+// the organizer through sendgrid-go.
+func TestReservationMailsEndToEnd(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	l := newMailListener(t)
+	withMail(t, h, l, true)
+	h.createRoom(s.admin, "r1", nil)
+	expect(t, h.do("GET", "/api/me", &s.member, nil), 200, "") // the profile holds the UPN mails go to
+	res := h.do("POST", events(s.cal), &s.member, event("r1", at(2, 10, 0), at(2, 11, 0)))
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	waitMails(t, l, 1)
+	expect(t, h.do("DELETE", events(s.cal)+"/"+id, &s.member, nil), 204, "")
+	waitMails(t, l, 2)
+	mails := l.sent()
+	subjects := []string{}
+	for _, m := range mails {
+		subjects = append(subjects, m["subject"].(string))
+		pers, _ := json.Marshal(m["personalizations"])
+		if !strings.Contains(string(pers), "t@x.example") {
+			t.Errorf("mail to %s, want the organizer's UPN", pers)
+		}
+	}
+	contents, _ := json.Marshal(mails[1]["content"])
+	if !strings.Contains(string(contents), "method=CANCEL") {
+		t.Errorf("cancellation mail without a CANCEL invite: %s (subjects %v)", contents, subjects)
+	}
+}
+
+func waitMails(t *testing.T, l *mailListener, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(l.sent()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d mails, want %d", len(l.sent()), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
