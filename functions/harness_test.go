@@ -53,7 +53,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tablestest.New(t, tables.TableRooms, tables.TableBookings, tables.TableDue)
+	c := tablestest.New(t, tables.TableRooms, tables.TableBookings, tables.TableDue, tables.TableEvents)
 	h := &harness{t: t, idp: idp, dev: dev, client: c, now: time.Now()}
 	d := storeDeps(c, v)
 	d.Now = func() time.Time { return h.now }
@@ -204,6 +204,7 @@ func offlineClient(t testing.TB) *tables.Client {
 // storeDeps are the server's dependencies on the stores of c, with a silent
 // logger; tests adjust what they need.
 func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
+	events := tables.NewEventStore(c)
 	return functions.Deps{
 		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Auth:         auth,
@@ -213,6 +214,8 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		OrgData:      c,
 		Rooms:        tables.NewRoomStore(c),
 		Reservations: tables.NewReservationStore(c),
+		Events:       events,
+		Feeds:        events,
 		Ready:        c.Ping,
 	}
 }

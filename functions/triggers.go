@@ -54,7 +54,11 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 	if err != nil {
 		return InvocationResult{}, err
 	}
-	msg := fmt.Sprintf("purged %d tabs deleted before %s", n, cutoff.UTC().Format(time.RFC3339))
+	ne, err := s.Events.PurgeAllDeleted(ctx, cutoff)
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	msg := fmt.Sprintf("purged %d tabs and %d events deleted before %s", n, ne, cutoff.UTC().Format(time.RFC3339))
 	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
-	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"tabs": n}}, nil
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"tabs": n, "events": ne}}, nil
 }

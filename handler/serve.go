@@ -50,6 +50,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
+	events := tables.NewEventStore(store)
+
 	auth, err := newAuthenticator(ctx, cfg)
 	if err != nil {
 		return err
@@ -64,6 +66,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		OrgData:      store,
 		Rooms:        tables.NewRoomStore(store),
 		Reservations: tables.NewReservationStore(store),
+		Events:       events,
+		Feeds:        events,
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
