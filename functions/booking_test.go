@@ -125,53 +125,67 @@ func TestFiftyConcurrentBookings(t *testing.T) {
 	}
 }
 
-var (
-	refOnce  sync.Once
-	refEvent *openapi3.Schema
-	refErr   error
-)
+// bookingReference is the reference contract of Booking Room Pro.
+const bookingReference = "/work/shared/reference/booking-room-pro.swagger.json"
 
-// referenceEvent is the Event definition of the reference Booking Room Pro
-// swagger 2.0 document, converted to OpenAPI 3. The reference lists the
-// strings "true" and "false" as the enum of the boolean allDay, which no
-// boolean can match; that enum is dropped, the rest is kept as published.
-func referenceEvent(t *testing.T) *openapi3.Schema {
+var refSchemas sync.Map // reference file -> *refSchema
+
+type refSchema struct {
+	once   sync.Once
+	schema *openapi3.Schema
+	err    error
+}
+
+// referenceEventOf is the Event definition of a reference swagger 2.0
+// document, converted to OpenAPI 3. The references list the strings "true"
+// and "false" as the enum of the boolean allDay, which no boolean can
+// match; that enum is dropped, the rest is kept as published.
+func referenceEventOf(t *testing.T, file string) *openapi3.Schema {
 	t.Helper()
-	refOnce.Do(func() {
-		b, err := os.ReadFile("/work/shared/reference/booking-room-pro.swagger.json")
+	v, _ := refSchemas.LoadOrStore(file, &refSchema{})
+	rs := v.(*refSchema)
+	rs.once.Do(func() {
+		b, err := os.ReadFile(file)
 		if err != nil {
-			refErr = err
+			rs.err = err
 			return
 		}
 		var doc2 openapi2.T
-		if refErr = json.Unmarshal(b, &doc2); refErr != nil {
+		if rs.err = json.Unmarshal(b, &doc2); rs.err != nil {
 			return
 		}
 		doc3, err := openapi2conv.ToV3(&doc2)
 		if err != nil {
-			refErr = err
+			rs.err = err
 			return
 		}
-		if refErr = openapi3.NewLoader().ResolveRefsIn(doc3, nil); refErr != nil {
+		if rs.err = openapi3.NewLoader().ResolveRefsIn(doc3, nil); rs.err != nil {
 			return
 		}
 		ref := doc3.Components.Schemas["Event"]
 		if ref == nil || ref.Value == nil {
-			refErr = fmt.Errorf("no Event definition")
+			rs.err = fmt.Errorf("no Event definition")
 			return
 		}
-		refEvent = ref.Value
-		refEvent.Properties["allDay"].Value.Enum = nil
+		rs.schema = ref.Value
+		rs.schema.Properties["allDay"].Value.Enum = nil
 	})
-	if refErr != nil {
-		t.Skipf("reference contract not available: %v", refErr)
+	if rs.err != nil {
+		t.Skipf("reference contract not available: %v", rs.err)
 	}
-	return refEvent
+	return rs.schema
 }
 
 func checkReference(t *testing.T, body []byte) {
 	t.Helper()
-	schema := referenceEvent(t)
+	checkReferenceOf(t, bookingReference, body)
+}
+
+// checkReferenceOf checks an Event, or an array of them, against the Event
+// definition of a reference contract.
+func checkReferenceOf(t *testing.T, file string, body []byte) {
+	t.Helper()
+	schema := referenceEventOf(t, file)
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatal(err)

@@ -215,6 +215,7 @@ func offlineClient(t testing.TB) *tables.Client {
 // storeDeps are the server's dependencies on the stores of c, with a silent
 // logger; tests adjust what they need.
 func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
+	events := tables.NewEventStore(c)
 	return functions.Deps{
 		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Auth:         auth,
@@ -224,6 +225,8 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		OrgData:      c,
 		Rooms:        tables.NewRoomStore(c),
 		Reservations: tables.NewReservationStore(c),
+		Events:       events,
+		Feeds:        events,
 		Ready:        c.Ping,
 	}
 }

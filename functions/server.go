@@ -46,6 +46,13 @@ type Deps struct {
 	Marks interface {
 		PurgeBefore(ctx context.Context, cutoff time.Time) (int, error)
 	}
+	// Events and Feeds are Calendar Pro's stores: events, and the tokens of
+	// the calendars' ICS feeds.
+	Events EventStore
+	Feeds  FeedStore
+	// EventNotifier is told about calendar event changes (optional: nil
+	// tells no one).
+	EventNotifier EventNotifier
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -95,6 +102,12 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Reservations == nil {
 		missing = append(missing, errors.New("reservation store"))
+	}
+	if d.Events == nil {
+		missing = append(missing, errors.New("event store"))
+	}
+	if d.Feeds == nil {
+		missing = append(missing, errors.New("feed store"))
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))

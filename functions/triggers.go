@@ -55,6 +55,10 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 	if err != nil {
 		return InvocationResult{}, err
 	}
+	ne, err := s.Events.PurgeAllDeleted(ctx, cutoff)
+	if err != nil {
+		return InvocationResult{}, err
+	}
 	marks := 0
 	if s.Marks != nil {
 		// A message cannot come back after the queue's time to live (a day):
@@ -63,7 +67,7 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 			return InvocationResult{}, err
 		}
 	}
-	msg := fmt.Sprintf("purged %d tabs deleted before %s and %d notification marks", n, cutoff.UTC().Format(time.RFC3339), marks)
+	msg := fmt.Sprintf("purged %d tabs and %d events deleted before %s, and %d notification marks", n, ne, cutoff.UTC().Format(time.RFC3339), marks)
 	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
-	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"tabs": n}}, nil
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"tabs": n, "events": ne}}, nil
 }

@@ -50,6 +50,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
+	events := tables.NewEventStore(store)
+
 	auth, err := newAuthenticator(ctx, cfg)
 	if err != nil {
 		return err
@@ -73,6 +75,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Publisher:    notifications.publisher,
 		Processor:    notifications.processor,
 		Marks:        notifications.marks,
+		Events:       events,
+		Feeds:        events,
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
