@@ -120,3 +120,65 @@ func (s *Server) recipient(ctx context.Context, tenantID, objectID, zone string)
 	}
 	return notify.Recipient{Name: p.Name, Email: p.UPN, TimeZone: zone}, nil
 }
+
+// eventNotifier publishes event.created / updated / deleted to the event's
+// participants when the tab's notification toggles ask for it.
+type eventNotifier struct{ s *Server }
+
+var eventTypes = map[EventChangeKind]notify.Type{
+	EventCreated: notify.TypeEventCreated, EventUpdated: notify.TypeEventUpdated, EventDeleted: notify.TypeEventDeleted,
+}
+
+// EventChanged publishes the message of one change; failures are logged: the
+// change itself is stored already.
+func (n eventNotifier) EventChanged(ctx context.Context, c EventChange) {
+	if err := n.publish(ctx, c); err != nil {
+		logger(ctx).Error("event notification not queued", "event", c.Event.ID, "kind", c.Kind, "err", err)
+	}
+}
+
+func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
+	s := n.s
+	toggles := c.Tab.Settings.Notifications
+	if s.Publisher == nil || (c.Kind == EventDeleted && !toggles.Deleted) || (c.Kind != EventDeleted && !toggles.AddedOrUpdated) {
+		return nil
+	}
+	e := c.Event
+	var to []notify.Recipient
+	for _, p := range e.Participants {
+		r := notify.Recipient{Name: p.Name, Email: p.Email, TimeZone: e.TimeZone}
+		if r.Email == "" && strings.Contains(p.UPN, "@") {
+			r.Email = p.UPN
+		}
+		if r.Email == "" && p.ObjectID != "" {
+			var err error
+			if r, err = s.recipient(ctx, c.Tab.TenantID, p.ObjectID, e.TimeZone); err != nil {
+				return err
+			}
+		}
+		if r.Email != "" {
+			to = append(to, r)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	seq, _ := strconv.Atoi(strings.Trim(e.ETag, `"W/`))
+	location := ""
+	if e.Address != nil {
+		location = e.Address.FullAddress
+	}
+	organizer, _ := s.recipient(ctx, c.Tab.TenantID, e.CreatedBy, e.TimeZone)
+	info := notify.EventInfo{ID: e.ID, CalendarID: e.CalendarID, Title: e.Title, Description: e.Description,
+		Start: e.Start, End: e.End, AllDay: e.AllDay, TimeZone: e.TimeZone, Location: location, RRule: e.RRule(),
+		Organizer: notify.Person{Name: organizer.Name, Email: organizer.Email}, Sequence: seq}
+	actor := notify.Person{Name: c.By.Name}
+	if strings.Contains(c.By.UPN, "@") {
+		actor.Email = c.By.UPN
+	}
+	env, err := notify.NewEnvelope(eventTypes[c.Kind], uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
+	if err != nil {
+		return err
+	}
+	return s.Publisher.Publish(ctx, env)
+}

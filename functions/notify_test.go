@@ -263,3 +263,36 @@ func waitMails(t *testing.T, l *mailListener, n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestEventMailsFollowTabToggles: participants get mails for added and changed
+// events when the tab asks for them, and none for deletions it does not.
+func TestEventMailsFollowTabToggles(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, map[string]any{"notifications": map[string]any{"addedOrUpdated": true, "deleted": false}})
+	h := s.h
+	l := newMailListener(t)
+	withMail(t, h, l, true)
+	body := calEvent("Retro", "2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z", "Europe/Paris",
+		map[string]any{"participants": []map[string]any{{"email": "bob@contoso.example", "name": "Bob"}}})
+	res := h.do("POST", calEvents(s.cal), &s.owner, body)
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	waitMails(t, l, 1)
+	expect(t, h.do("PATCH", calEvents(s.cal)+"/"+id, &s.owner, map[string]any{"title": "Retro (moved)"}), 200, "")
+	waitMails(t, l, 2)
+	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+id, &s.owner, nil), 204, "")
+	time.Sleep(300 * time.Millisecond) // give a wrongly queued mail the time to arrive
+	mails := l.sent()
+	if len(mails) != 2 {
+		t.Fatalf("got %d mails, want 2 (created, updated; deletions are off)", len(mails))
+	}
+	for _, m := range mails {
+		pers, _ := json.Marshal(m["personalizations"])
+		if !strings.Contains(string(pers), "bob@contoso.example") {
+			t.Errorf("mail to %s, want the participant", pers)
+		}
+	}
+	if subj, _ := mails[1]["subject"].(string); !strings.Contains(subj, "Retro (moved)") {
+		t.Errorf("got subject %q, want the new title", subj)
+	}
+}

@@ -131,6 +131,9 @@ func NewServer(d Deps) (*Server, error) {
 	var n booking.Notifier
 	if d.Publisher != nil {
 		n = reservationNotifier{s}
+		if s.EventNotifier == nil {
+			s.EventNotifier = eventNotifier{s}
+		}
 	}
 	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, n, d.Logger)
 	if err != nil {
