@@ -92,12 +92,18 @@ func (n reservationNotifier) ReservationChanged(ctx context.Context, kind string
 		typ = notify.TypeReservationPending
 	}
 	to, err := s.recipient(ctx, r.TenantID, r.Organizer, r.TimeZone)
-	if err != nil || to.Email == "" {
+	if err != nil {
 		return err
 	}
 	seq, _ := strconv.Atoi(strings.Trim(r.ETag, `"W/`))
 	info := notify.ReservationInfo{ID: r.ID, RoomID: r.RoomID, RoomName: r.RoomName, Title: r.Title, Start: r.Start, End: r.End,
 		TimeZone: r.TimeZone, Organizer: notify.Person{Name: to.Name, Email: to.Email}, Sequence: seq}
+	if err := n.reservationReminder(ctx, r, info, to); err != nil {
+		logger(ctx).Error("reservation reminder not scheduled", "reservation", r.ID, "err", err)
+	}
+	if to.Email == "" {
+		return nil
+	}
 	env, err := notify.NewEnvelope(typ, uuid.NewString(), r.TenantID, s.Now(), &notify.ReservationNotice{Reservation: info, Recipients: []notify.Recipient{to}})
 	if err != nil {
 		return err
@@ -139,8 +145,7 @@ func (n eventNotifier) EventChanged(ctx context.Context, c EventChange) {
 
 func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 	s := n.s
-	toggles := c.Tab.Settings.Notifications
-	if s.Publisher == nil || (c.Kind == EventDeleted && !toggles.Deleted) || (c.Kind != EventDeleted && !toggles.AddedOrUpdated) {
+	if s.Publisher == nil {
 		return nil
 	}
 	e := c.Event
@@ -160,9 +165,6 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 			to = append(to, r)
 		}
 	}
-	if len(to) == 0 {
-		return nil
-	}
 	seq, _ := strconv.Atoi(strings.Trim(e.ETag, `"W/`))
 	location := ""
 	if e.Address != nil {
@@ -172,6 +174,13 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 	info := notify.EventInfo{ID: e.ID, CalendarID: e.CalendarID, Title: e.Title, Description: e.Description,
 		Start: e.Start, End: e.End, AllDay: e.AllDay, TimeZone: e.TimeZone, Location: location, RRule: e.RRule(),
 		Organizer: notify.Person{Name: organizer.Name, Email: organizer.Email}, Sequence: seq}
+	if err := n.eventReminder(ctx, c, info, to); err != nil {
+		logger(ctx).Error("event reminder not scheduled", "event", e.ID, "err", err)
+	}
+	toggles := c.Tab.Settings.Notifications
+	if len(to) == 0 || (c.Kind == EventDeleted && !toggles.Deleted) || (c.Kind != EventDeleted && !toggles.AddedOrUpdated) {
+		return nil
+	}
 	actor := notify.Person{Name: c.By.Name}
 	if strings.Contains(c.By.UPN, "@") {
 		actor.Email = c.By.UPN
@@ -181,4 +190,82 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 		return err
 	}
 	return s.Publisher.Publish(ctx, env)
+}
+
+// Reminders records the scheduled reminder messages of each event and
+// reservation, so that a move or a delete cancels them.
+type Reminders interface {
+	// Get returns the sequence numbers scheduled for key; none when there are none.
+	Get(ctx context.Context, tenantID, key string) ([]int64, error)
+	// Put records the sequence numbers now scheduled for key; none forgets key.
+	Put(ctx context.Context, tenantID, key string, seqs []int64) error
+	// All returns every sequence number scheduled for the tenant.
+	All(ctx context.Context, tenantID string) ([]int64, error)
+}
+
+// reschedule cancels the reminders scheduled for key and, when env is not nil
+// and at is still ahead, schedules env at at. The cancel comes first: a moved
+// event never reminds twice; if scheduling then fails, it reminds not at all,
+// which the log says.
+func (s *Server) reschedule(ctx context.Context, tenantID, key string, at time.Time, env *notify.Envelope) error {
+	if s.Reminders == nil || s.Publisher == nil {
+		return nil
+	}
+	old, err := s.Reminders.Get(ctx, tenantID, key)
+	if err != nil {
+		return err
+	}
+	if len(old) > 0 {
+		if err := s.Publisher.CancelScheduled(ctx, old...); err != nil {
+			return err
+		}
+	}
+	var seqs []int64
+	if env != nil && at.After(s.Now()) {
+		seq, err := s.Publisher.Schedule(ctx, *env, at)
+		if err != nil {
+			_ = s.Reminders.Put(ctx, tenantID, key, nil)
+			return err
+		}
+		seqs = []int64{seq}
+	}
+	if len(old) == 0 && len(seqs) == 0 {
+		return nil
+	}
+	return s.Reminders.Put(ctx, tenantID, key, seqs)
+}
+
+// eventReminder reschedules the reminder of a single event; series and
+// deleted events have none.
+func (n eventNotifier) eventReminder(ctx context.Context, c EventChange, info notify.EventInfo, to []notify.Recipient) error {
+	s := n.s
+	key := "event|" + c.Event.CalendarID + "|" + c.Event.ID
+	mins := c.Tab.Settings.ReminderMinutes
+	if c.Kind == EventDeleted || c.Event.Recurring() || mins <= 0 || len(to) == 0 {
+		return s.reschedule(ctx, c.Tab.TenantID, key, time.Time{}, nil)
+	}
+	env, err := notify.NewEnvelope(notify.TypeReminder, uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.Reminder{Event: &info, Recipients: to})
+	if err != nil {
+		return err
+	}
+	return s.reschedule(ctx, c.Tab.TenantID, key, c.Event.Start.Add(-time.Duration(mins)*time.Minute), &env)
+}
+
+// reservationReminder reschedules the reminder of a reservation after a change:
+// a holding reservation gets one, a cancelled, declined or released one none.
+func (n reservationNotifier) reservationReminder(ctx context.Context, r booking.Reservation, info notify.ReservationInfo, to notify.Recipient) error {
+	s := n.s
+	key := "res|" + r.ID
+	var mins int
+	if t, err := s.Tabs.ByCalendar(ctx, r.TenantID, r.CalendarID); err == nil {
+		mins = t.Settings.ReminderMinutes
+	}
+	if !booking.Holds(r.Status) || mins <= 0 || to.Email == "" {
+		return s.reschedule(ctx, r.TenantID, key, time.Time{}, nil)
+	}
+	env, err := notify.NewEnvelope(notify.TypeReminder, uuid.NewString(), r.TenantID, s.Now(), &notify.Reminder{Reservation: &info, Recipients: []notify.Recipient{to}})
+	if err != nil {
+		return err
+	}
+	return s.reschedule(ctx, r.TenantID, key, r.Start.Add(-time.Duration(mins)*time.Minute), &env)
 }

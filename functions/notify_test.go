@@ -67,7 +67,7 @@ func (l *mailListener) sent() []map[string]any {
 
 // withMail gives h a notify processor that sends through sendgrid-go to l, and,
 // when queue is set, an in-process queue posting to the notify function.
-func withMail(t *testing.T, h *harness, l *mailListener, queue bool) {
+func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Queue {
 	t.Helper()
 	mailer, err := sendgrid.New(sendgrid.Config{APIKey: "SG.test", BaseURL: l.srv.URL})
 	if err != nil {
@@ -82,9 +82,11 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) {
 	}
 	d := h.srv.Deps
 	d.Processor = p
+	d.Reminders = tables.NewReminderStore(h.client)
 	var srv *functions.Server
+	var q *notify.Queue
 	if queue {
-		q, err := notify.NewQueue(func(ctx context.Context, dl notify.Delivery) error {
+		q, err = notify.NewQueue(func(ctx context.Context, dl notify.Delivery) error {
 			return srv.DeliverLocally(ctx, "notify", dl.Invocation("message"))
 		}, notify.QueueOptions{RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
 		if err != nil {
@@ -99,6 +101,7 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) {
 	}
 	h.srv = srv
 	h.http = newTestServer(t, srv)
+	return q
 }
 
 func confirmedMessage(t *testing.T, email string) []byte {
@@ -294,5 +297,61 @@ func TestEventMailsFollowTabToggles(t *testing.T) {
 	}
 	if subj, _ := mails[1]["subject"].(string); !strings.Contains(subj, "Retro (moved)") {
 		t.Errorf("got subject %q, want the new title", subj)
+	}
+}
+
+// TestRemindersFollowTheEvent: a tab with reminders schedules one per single
+// event; moving the event cancels it and schedules another; deleting cancels
+// it; so does the organization's purge.
+func TestRemindersFollowTheEvent(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
+	h := s.h
+	h.now = time.Now()
+	l := newMailListener(t)
+	q := withMail(t, h, l, true)
+	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Hour)
+	body := calEvent("1:1", start.Format(time.RFC3339), start.Add(time.Hour).Format(time.RFC3339), "UTC",
+		map[string]any{"participants": []map[string]any{{"email": "bob@contoso.example"}}})
+	res := h.do("POST", calEvents(s.cal), &s.owner, body)
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	key := "event|" + s.cal + "|" + id
+	reminders := tables.NewReminderStore(h.client)
+	first, err := reminders.Get(context.Background(), s.owner.tenant, key)
+	if err != nil || len(first) != 1 || q.Pending() != 1 {
+		t.Fatalf("after create: got seqs %v (%v), %d pending, want one scheduled reminder", first, err, q.Pending())
+	}
+	moved := start.Add(24 * time.Hour)
+	expect(t, h.do("PATCH", calEvents(s.cal)+"/"+id, &s.owner, map[string]any{"startDate": moved.Format(time.RFC3339), "endDate": moved.Add(time.Hour).Format(time.RFC3339)}), 200, "")
+	second, _ := reminders.Get(context.Background(), s.owner.tenant, key)
+	if len(second) != 1 || second[0] == first[0] || q.Pending() != 1 {
+		t.Errorf("after move: got seqs %v (was %v), %d pending, want one new reminder and the old one cancelled", second, first, q.Pending())
+	}
+	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+id, &s.owner, nil), 204, "")
+	if left, _ := reminders.Get(context.Background(), s.owner.tenant, key); len(left) != 0 || q.Pending() != 0 {
+		t.Errorf("after delete: got seqs %v, %d pending, want none", left, q.Pending())
+	}
+	if n := len(l.sent()); n != 0 {
+		t.Errorf("got %d mails with notifications off, want 0", n)
+	}
+}
+
+// TestReminderMailArrives: a reminder scheduled a moment ahead is delivered by
+// the queue to the notify function and mailed.
+func TestReminderMailArrives(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
+	h := s.h
+	h.now = time.Now()
+	l := newMailListener(t)
+	withMail(t, h, l, true)
+	start := time.Now().Add(15*time.Minute + 1500*time.Millisecond).UTC()
+	body := calEvent("Soon", start.Format(time.RFC3339Nano), start.Add(time.Hour).Format(time.RFC3339Nano), "UTC",
+		map[string]any{"participants": []map[string]any{{"email": "bob@contoso.example"}}})
+	expect(t, h.do("POST", calEvents(s.cal), &s.owner, body), 201, "")
+	waitMails(t, l, 1)
+	if subj, _ := l.sent()[0]["subject"].(string); !strings.Contains(strings.ToLower(subj), "remind") {
+		t.Errorf("got subject %q, want a reminder", subj)
 	}
 }

@@ -79,6 +79,17 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request) error {
 		e.Fields = []teamspro.FieldError{{Field: "confirmTenantId", Reason: "must equal your tenant id"}}
 		return e
 	}
+	if s.Reminders != nil && s.Publisher != nil {
+		// Scheduled reminders live in the queue, not in storage: cancel them
+		// first, while their sequence numbers are still known.
+		seqs, err := s.Reminders.All(r.Context(), p.TenantID)
+		if err != nil {
+			return err
+		}
+		if err := s.Publisher.CancelScheduled(r.Context(), seqs...); err != nil {
+			return err
+		}
+	}
 	counts, err := s.OrgData.PurgeTenant(r.Context(), p.TenantID)
 	if err != nil {
 		return err

@@ -75,6 +75,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Publisher:    notifications.publisher,
 		Processor:    notifications.processor,
 		Marks:        notifications.marks,
+		Reminders:    tables.NewReminderStore(store),
 		Events:       events,
 		Feeds:        events,
 		Ready:        store.Ping,

@@ -56,9 +56,12 @@ type Settings struct {
 	ShowWeekends    bool          `json:"showWeekends"`
 	ShowWeekNumbers bool          `json:"showWeekNumbers"`
 	Notifications   Notifications `json:"notifications"`
-	Permissions     Permissions   `json:"permissions"`
-	Owners          []string      `json:"owners,omitempty"` // Entra object ids
-	Rooms           []string      `json:"rooms,omitempty"`  // booking tabs: the rooms shown
+	// ReminderMinutes, when above zero, mails a reminder that long before each
+	// event (single events) and reservation of the tab.
+	ReminderMinutes int         `json:"reminderMinutes,omitempty"`
+	Permissions     Permissions `json:"permissions"`
+	Owners          []string    `json:"owners,omitempty"` // Entra object ids
+	Rooms           []string    `json:"rooms,omitempty"`  // booking tabs: the rooms shown
 }
 
 // Hours is a daily opening window in local time, "HH:MM" each.
@@ -194,6 +197,7 @@ func (in *Input) Validate() error {
 		_, err := time.LoadLocation(s.TimeZone)
 		v.Check(err == nil && s.TimeZone != "Local", "settings.timeZone", "is not an IANA time zone name")
 	}
+	v.Check(s.ReminderMinutes >= 0 && s.ReminderMinutes <= 10080, "settings.reminderMinutes", "must be 0 (none) to 10080 (a week)")
 	switch s.Permissions.Mode {
 	case "", PermEveryone, PermOwners, PermCustom:
 	default:
