@@ -72,4 +72,3 @@ func (s *ReminderStore) All(ctx context.Context, tenantID string) ([]int64, erro
 	}
 	return all, nil
 }
-
