@@ -108,7 +108,56 @@ func (n reservationNotifier) ReservationChanged(ctx context.Context, kind string
 	if err != nil {
 		return err
 	}
-	return s.Publisher.Publish(ctx, env)
+	return s.publish(ctx, env)
+}
+
+// Outbox keeps messages that could not be queued, for the flush-outbox timer.
+type Outbox interface {
+	// Add keeps one encoded message of the tenant.
+	Add(ctx context.Context, tenantID, messageID string, body []byte) error
+	// Each calls fn with every kept message and forgets those fn accepts.
+	Each(ctx context.Context, fn func(body []byte) error) (int, error)
+}
+
+// publish queues env after its change was stored. When the queue refuses it,
+// the message is kept in the outbox and queued again by the flush-outbox timer,
+// so a queue outage delays mail instead of losing it. (A crash between the
+// change and this call still loses the message: the outbox is not written in
+// the change's own batch.)
+func (s *Server) publish(ctx context.Context, env notify.Envelope) error {
+	err := s.Publisher.Publish(ctx, env)
+	if err == nil || s.Outbox == nil {
+		return err
+	}
+	body, eerr := env.Encode()
+	if eerr != nil {
+		return eerr
+	}
+	if oerr := s.Outbox.Add(ctx, env.TenantID, env.ID, body); oerr != nil {
+		return fmt.Errorf("queue: %w; outbox: %v", err, oerr)
+	}
+	logger(ctx).Warn("message kept in the outbox; the queue refused it", "message", env.ID, "err", err)
+	return nil
+}
+
+// handleFlushOutbox queues again the messages the queue refused earlier.
+func (s *Server) handleFlushOutbox(ctx context.Context, inv *Invocation) (InvocationResult, error) {
+	if s.Outbox == nil || s.Publisher == nil {
+		return InvocationResult{Logs: []string{"no outbox"}}, nil
+	}
+	n, err := s.Outbox.Each(ctx, func(body []byte) error {
+		env, err := notify.DecodeEnvelope(body)
+		if err != nil {
+			logger(ctx).Error("dropping an unreadable outbox message", "err", err)
+			return nil
+		}
+		return s.Publisher.Publish(ctx, env)
+	})
+	msg := fmt.Sprintf("queued %d messages from the outbox", n)
+	if err != nil {
+		return InvocationResult{}, teamspro.Wrap(teamspro.EUNAVAILABLE, err, "%s; the rest waits", msg)
+	}
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"queued": n}}, nil
 }
 
 // recipient finds the mail address of a user from the profile of their last
@@ -189,7 +238,7 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 	if err != nil {
 		return err
 	}
-	return s.Publisher.Publish(ctx, env)
+	return s.publish(ctx, env)
 }
 
 // Reminders records the scheduled reminder messages of each event and

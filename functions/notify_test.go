@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/sendgrid"
 	"github.com/teamspro/functions/internal/tables"
+	"github.com/teamspro/functions/internal/teamspro"
 )
 
 // mailListener plays SendGrid: it records every mail sendgrid-go posts and
@@ -353,5 +355,61 @@ func TestReminderMailArrives(t *testing.T) {
 	waitMails(t, l, 1)
 	if subj, _ := l.sent()[0]["subject"].(string); !strings.Contains(strings.ToLower(subj), "remind") {
 		t.Errorf("got subject %q, want a reminder", subj)
+	}
+}
+
+// flakyPublisher refuses every message while down.
+type flakyPublisher struct {
+	notify.Publisher
+	down atomic.Bool
+}
+
+func (f *flakyPublisher) Publish(ctx context.Context, env notify.Envelope) error {
+	if f.down.Load() {
+		return teamspro.Errorf(teamspro.EUNAVAILABLE, "queue down")
+	}
+	return f.Publisher.Publish(ctx, env)
+}
+
+// TestOutboxKeepsRefusedMessages: while the queue refuses messages the change
+// is still made and its mail waits in the outbox; the flush-outbox timer
+// queues it once the queue is back.
+func TestOutboxKeepsRefusedMessages(t *testing.T) {
+	t.Parallel()
+	s := bookingSetupOn(t, newIsolatedHarness(t)) // the flush timer is cross-tenant
+	h := s.h
+	l := newMailListener(t)
+	q := withMail(t, h, l, true)
+	flaky := &flakyPublisher{Publisher: q}
+	flaky.down.Store(true)
+	d := h.srv.Deps
+	d.Publisher = flaky
+	d.Outbox = tables.NewOutboxStore(h.client)
+	srv, err := functions.NewServer(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv, h.http = srv, newTestServer(t, srv)
+	// The queue delivers to the notify function of the first server, which
+	// shares the stores: mails go to the same listener.
+
+	h.createRoom(s.admin, "r1", nil)
+	expect(t, h.do("GET", "/api/me", &s.member, nil), 200, "")
+	expect(t, h.do("POST", events(s.cal), &s.member, event("r1", at(2, 10, 0), at(2, 11, 0))), 201, "")
+	time.Sleep(200 * time.Millisecond)
+	if n := len(l.sent()); n != 0 {
+		t.Fatalf("got %d mails while the queue is down, want 0", n)
+	}
+	// Still down: the timer fails (non-2xx) and keeps the message.
+	if res := h.post("/flush-outbox", timerPayload); res.status < 300 {
+		t.Errorf("flush while down: got %d, want a failure", res.status)
+	}
+	flaky.down.Store(false)
+	if res := h.post("/flush-outbox", timerPayload); res.status != 200 || !strings.Contains(string(res.body), `"queued":1`) {
+		t.Fatalf("flush: got %d %s, want one message queued", res.status, res.body)
+	}
+	waitMails(t, l, 1)
+	if res := h.post("/flush-outbox", timerPayload); !strings.Contains(string(res.body), `"queued":0`) {
+		t.Errorf("second flush: got %s, want nothing left", res.body)
 	}
 }

@@ -46,6 +46,8 @@ type Deps struct {
 	Marks interface {
 		PurgeBefore(ctx context.Context, cutoff time.Time) (int, error)
 	}
+	// Outbox keeps messages the queue refused (optional).
+	Outbox Outbox
 	// Reminders records scheduled reminders (optional: nil schedules none).
 	Reminders Reminders
 	// Events and Feeds are Calendar Pro's stores: events, and the tokens of

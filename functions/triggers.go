@@ -32,6 +32,15 @@ func (s *Server) allTriggers() []Trigger {
 		},
 		s.notifyTrigger(),
 		{
+			Function: "flush-outbox",
+			Binding:  "timer",
+			Bindings: []map[string]any{{
+				"type": "timerTrigger", "direction": "in", "name": "timer",
+				"schedule": "0 */2 * * * *", "runOnStartup": false, "useMonitor": true,
+			}},
+			Handle: s.handleFlushOutbox,
+		},
+		{
 			Function: "release-unchecked",
 			Binding:  "timer",
 			Bindings: []map[string]any{{

@@ -76,6 +76,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Processor:    notifications.processor,
 		Marks:        notifications.marks,
 		Reminders:    tables.NewReminderStore(store),
+		Outbox:       tables.NewOutboxStore(store),
 		Events:       events,
 		Feeds:        events,
 		Ready:        store.Ping,
