@@ -25,13 +25,7 @@ func at(day, h, m int) string {
 // bookingTab creates a booking tab owned by u and returns its calendar id.
 func (h *harness) bookingTab(u user, id string, settings map[string]any) string {
 	h.t.Helper()
-	body := tabBody("booking")
-	for k, v := range settings {
-		body["settings"].(map[string]any)[k] = v
-	}
-	res := h.do("PUT", "/api/tabs/"+id, &u, body)
-	expect(h.t, res, 201, "")
-	return res.json(h.t)["calendarId"].(string)
+	return h.newTab(u, "booking", id, settings)
 }
 
 func roomBody(id string, extra map[string]any) map[string]any {

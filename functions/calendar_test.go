@@ -18,13 +18,7 @@ func calEvents(cal string) string { return "/api/calendar/v1/" + cal + "/events"
 // calendarTab creates a calendar tab owned by u and returns its calendar id.
 func (h *harness) calendarTab(u user, id string, settings map[string]any) string {
 	h.t.Helper()
-	body := tabBody("calendar")
-	for k, v := range settings {
-		body["settings"].(map[string]any)[k] = v
-	}
-	res := h.do("PUT", "/api/tabs/"+id, &u, body)
-	expect(h.t, res, 201, "")
-	return res.json(h.t)["calendarId"].(string)
+	return h.newTab(u, "calendar", id, settings)
 }
 
 func calEvent(title, start, end, tz string, extra map[string]any) map[string]any {

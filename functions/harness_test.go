@@ -267,3 +267,16 @@ func fuzzServer(t *testing.T) *functions.Server {
 }
 
 func fuzzUser(t *testing.T) string { fuzzServer(t); return fuzzToken }
+
+// newTab creates a tab of kind owned by u, with settings over tabBody's, and
+// returns its calendar id.
+func (h *harness) newTab(u user, kind, id string, settings map[string]any) string {
+	h.t.Helper()
+	body := tabBody(kind)
+	for k, v := range settings {
+		body["settings"].(map[string]any)[k] = v
+	}
+	res := h.do("PUT", "/api/tabs/"+id, &u, body)
+	expect(h.t, res, 201, "")
+	return res.json(h.t)["calendarId"].(string)
+}

@@ -21,34 +21,25 @@ type TimerInfo struct {
 // the bindings of its function.json, so the files are checked against it.
 func (s *Server) allTriggers() []Trigger {
 	return []Trigger{
-		{
-			Function: "purge-deleted",
-			Binding:  "timer",
-			Bindings: []map[string]any{{
-				"type": "timerTrigger", "direction": "in", "name": "timer",
-				"schedule": "0 30 3 * * *", "runOnStartup": false, "useMonitor": true,
-			}},
-			Handle: s.handlePurgeDeleted,
-		},
+		timerTrigger("purge-deleted", "0 30 3 * * *", s.handlePurgeDeleted),          // daily, 03:30 UTC
+		timerTrigger("flush-outbox", "0 */2 * * * *", s.handleFlushOutbox),           // every 2 minutes
+		timerTrigger("release-unchecked", "0 */5 * * * *", s.handleReleaseUnchecked), // every 5 minutes
 		s.notifyTrigger(),
-		{
-			Function: "flush-outbox",
-			Binding:  "timer",
-			Bindings: []map[string]any{{
-				"type": "timerTrigger", "direction": "in", "name": "timer",
-				"schedule": "0 */2 * * * *", "runOnStartup": false, "useMonitor": true,
-			}},
-			Handle: s.handleFlushOutbox,
-		},
-		{
-			Function: "release-unchecked",
-			Binding:  "timer",
-			Bindings: []map[string]any{{
-				"type": "timerTrigger", "direction": "in", "name": "timer",
-				"schedule": "0 */5 * * * *", "runOnStartup": false, "useMonitor": true,
-			}},
-			Handle: s.handleReleaseUnchecked,
-		},
+	}
+}
+
+// timerTrigger is a timer function with an NCRONTAB schedule (with seconds).
+// Timers use the monitor so that a run missed while the app was scaled to
+// zero is made up (IsPastDue), never on start-up.
+func timerTrigger(name, schedule string, handle func(context.Context, *Invocation) (InvocationResult, error)) Trigger {
+	return Trigger{
+		Function: name,
+		Binding:  "timer",
+		Bindings: []map[string]any{{
+			"type": "timerTrigger", "direction": "in", "name": "timer",
+			"schedule": schedule, "runOnStartup": false, "useMonitor": true,
+		}},
+		Handle: handle,
 	}
 }
 
