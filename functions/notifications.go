@@ -101,6 +101,11 @@ func (n reservationNotifier) ReservationChanged(ctx context.Context, kind string
 	if err := n.reservationReminder(ctx, r, info, to); err != nil {
 		logger(ctx).Error("reservation reminder not scheduled", "reservation", r.ID, "err", err)
 	}
+	if typ == notify.TypeReservationPending {
+		if err := n.requestApproval(ctx, r, info); err != nil {
+			logger(ctx).Error("approval request not queued", "reservation", r.ID, "err", err)
+		}
+	}
 	if to.Email == "" {
 		return nil
 	}
@@ -158,6 +163,33 @@ func (s *Server) handleFlushOutbox(ctx context.Context, inv *Invocation) (Invoca
 		return InvocationResult{}, teamspro.Wrap(teamspro.EUNAVAILABLE, err, "%s; the rest waits", msg)
 	}
 	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"queued": n}}, nil
+}
+
+// requestApproval asks the room's managers to approve a pending reservation.
+func (n reservationNotifier) requestApproval(ctx context.Context, r booking.Reservation, info notify.ReservationInfo) error {
+	s := n.s
+	room, err := s.Rooms.Get(ctx, r.TenantID, r.RoomID)
+	if err != nil {
+		return err
+	}
+	var managers []notify.Recipient
+	for _, oid := range room.Managers {
+		m, err := s.recipient(ctx, r.TenantID, oid, room.TimeZone)
+		if err != nil {
+			return err
+		}
+		if m.Email != "" {
+			managers = append(managers, m)
+		}
+	}
+	if len(managers) == 0 {
+		return nil
+	}
+	env, err := notify.NewEnvelope(notify.TypeApprovalRequested, uuid.NewString(), r.TenantID, s.Now(), &notify.ApprovalRequest{Reservation: info, Managers: managers})
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, env)
 }
 
 // recipient finds the mail address of a user from the profile of their last

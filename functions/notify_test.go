@@ -413,3 +413,31 @@ func TestOutboxKeepsRefusedMessages(t *testing.T) {
 		t.Errorf("second flush: got %s, want nothing left", res.body)
 	}
 }
+
+// TestApprovalRequestMailsManagers: a reservation of a room that needs
+// approval mails the organizer (pending) and asks the room's managers.
+func TestApprovalRequestMailsManagers(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	l := newMailListener(t)
+	withMail(t, h, l, true)
+	manager := h.newUser(s.admin.tenant, false)
+	expect(t, h.do("GET", "/api/me", &manager, nil), 200, "")
+	expect(t, h.do("GET", "/api/me", &s.member, nil), 200, "")
+	h.createRoom(s.admin, "exec", map[string]any{"managers": []string{manager.oid}, "rules": map[string]any{"requiresApproval": true}})
+	res := h.do("POST", events(s.cal), &s.member, event("exec", at(3, 10, 0), at(3, 11, 0)))
+	expect(t, res, 201, "")
+	if st := res.json(t)["status"]; st != "pending" {
+		t.Fatalf("got status %v, want pending", st)
+	}
+	waitMails(t, l, 2)
+	var subjects []string
+	for _, m := range l.sent() {
+		subjects = append(subjects, m["subject"].(string))
+	}
+	joined := strings.ToLower(strings.Join(subjects, " | "))
+	if !strings.Contains(joined, "approv") {
+		t.Errorf("got subjects %v, want an approval request", subjects)
+	}
+}
