@@ -26,7 +26,7 @@ import (
 // harness is the real server over a real Azurite, with the real validator
 // accepting tokens of a test identity provider and of a dev issuer.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *functions.Server
 	http   *httptest.Server
 	idp    *entratest.IDP
@@ -107,7 +107,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -159,7 +159,7 @@ func (h *harness) do(method, path string, u *user, body any, headers ...string) 
 
 // expect fails the test unless r has the status and, for errors, a problem
 // document with the code.
-func expect(t *testing.T, r response, status int, code string) {
+func expect(t testing.TB, r response, status int, code string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("got status %d (%s), want %d", r.status, r.body, status)
@@ -231,7 +231,7 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 	}
 }
 
-func newTestServer(t *testing.T, h http.Handler) *httptest.Server {
+func newTestServer(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
 	s := httptest.NewServer(h)
 	t.Cleanup(s.Close)

@@ -1,0 +1,73 @@
+package functions_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/tables"
+	"github.com/teamspro/functions/internal/tables/tablestest"
+)
+
+// BenchmarkRoundTrips reports the storage round trips of common API
+// operations, end to end through the handler (tab lookup and permission
+// checks included), counted by an instrumented transport.
+func BenchmarkRoundTrips(b *testing.B) {
+	ct := &tables.CountingTransport{}
+	opts := tablestest.Options(b)
+	opts.Transport = ct
+	c, err := tables.New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tablestest.Ensure(b, c)
+	h := benchHarness(b, c)
+	admin := h.newUser("", true)
+	cal := h.newTab(admin, "calendar", "rt-cal", nil)
+	book := h.newTab(admin, "booking", "rt-book", nil)
+	h.createRoom(admin, "rt-room", nil)
+	ev := h.do("POST", calEvents(cal), &admin, calEvent("Read me", "2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z", "UTC", nil)).json(h.t)["id"].(string)
+
+	measure := func(name string, op func(i int)) {
+		b.Run(name, func(b *testing.B) {
+			ct.Reset()
+			for i := 0; i < b.N; i++ {
+				op(i)
+			}
+			b.ReportMetric(float64(ct.Reset())/float64(b.N), "roundtrips/op")
+		})
+	}
+	measure("read-event", func(int) { h.do("GET", calEvents(cal)+"/"+ev, &admin, nil) })
+	measure("create-event", func(int) {
+		h.do("POST", calEvents(cal), &admin, calEvent("New", "2026-03-05T09:00:00Z", "2026-03-05T10:00:00Z", "UTC", nil))
+	})
+	measure("month-view", func(int) {
+		h.do("GET", calEvents(cal)+"?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z", &admin, nil)
+	})
+	measure("create-reservation", func(i int) {
+		start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 30 * time.Minute)
+		h.do("POST", events(book), &admin, event("rt-room", start.Format(time.RFC3339), start.Add(30*time.Minute).Format(time.RFC3339)))
+	})
+}
+
+// benchHarness is the harness over c with a dev issuer, for benchmarks.
+func benchHarness(b *testing.B, c *tables.Client) *harness {
+	b.Helper()
+	dev, err := entra.LoadDevIssuer(b.TempDir() + "/dev.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := entra.NewValidator(entra.Config{Scope: "access_as_user", AdminRole: "TeamsPro.Admin"}, nil, dev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &harness{t: b, dev: dev, client: c, now: monday}
+	d := storeDeps(c, v)
+	d.Now = func() time.Time { return h.now }
+	if h.srv, err = functions.NewServer(d); err != nil {
+		b.Fatal(err)
+	}
+	h.http = newTestServer(b, h.srv)
+	return h
+}
