@@ -35,3 +35,39 @@ func FuzzParseRRule(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEventInput decodes arbitrary JSON as the contract's event input, as the
+// API does (strictly), then validates, converts and expands it: nothing panics,
+// every rejection is EINVALID, and what validates converts.
+func FuzzEventInput(f *testing.F) {
+	for _, s := range []string{
+		`{"title":"Sync","startDate":"2026-03-02T09:00:00Z","endDate":"2026-03-02T10:00:00Z","timeZone":"Europe/Paris"}`,
+		`{"title":"All day","startDate":"2026-03-02","endDate":"2026-03-03","allDay":true,"timeZone":"Australia/Sydney","modeRecurrence":"Workweek"}`,
+		`{"title":"M","startDate":"2026-01-31T09:00:00Z","endDate":"2026-01-31T10:00:00Z","timeZone":"UTC","rrule":{"freq":"MONTHLY","bymonthday":[31],"count":5}}`,
+		`{"title":"L","startDate":"2026-01-30T09:00:00Z","endDate":"2026-01-30T10:00:00Z","timeZone":"UTC","rrule":{"freq":"MONTHLY","byweekday":[{"weekday":4,"n":-1}]}}`,
+		`{"title":"S","startDate":"2026-01-30T09:00:00Z","endDate":"2026-01-30T10:00:00Z","timeZone":"UTC","rrule":"FREQ=WEEKLY;BYDAY=FR;UNTIL=20260601T000000Z"}`,
+		`{"title":"","address":{"lat":91,"lng":-181},"tags":[""],"color":"` + "x" + `"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var in EventInput
+		if err := strictUnmarshal(b, &in); err != nil {
+			return
+		}
+		if err := in.Validate(); err != nil {
+			if teamspro.ErrorCode(err) != teamspro.EINVALID {
+				t.Fatalf("Validate: got %v, want invalid", err)
+			}
+			return
+		}
+		e, err := in.ToEvent()
+		if err != nil {
+			t.Fatalf("valid input does not convert: %v", err)
+		}
+		from := e.Start.Add(-24 * time.Hour)
+		if _, err := Occurrences(e, nil, from, from.Add(60*24*time.Hour)); err != nil && teamspro.ErrorCode(err) != teamspro.EINVALID {
+			t.Fatalf("Occurrences: got %v, want nil or invalid", err)
+		}
+	})
+}
