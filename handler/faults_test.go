@@ -23,6 +23,9 @@ func bootHandler(t *testing.T, env map[string]string) (base string, stop func() 
 	t.Helper()
 	port := freePort(t)
 	env["FUNCTIONS_CUSTOMHANDLER_PORT"] = strconv.Itoa(port)
+	if env["MAIL_OUTBOX_DIR"] == "" {
+		env["MAIL_OUTBOX_DIR"] = t.TempDir()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
@@ -243,9 +246,10 @@ func TestGracefulShutdown(t *testing.T) {
 func TestLoad(t *testing.T) {
 	cs := tablestest.ConnectionString(t)
 	keyFile := filepath.Join(t.TempDir(), "dev.json")
+	outbox := t.TempDir()
 	base, _ := bootHandler(t, map[string]string{
 		"TableStorage": cs, "TABLE_PREFIX": tablestest.Prefix() + "load",
-		"DEV_SIGNIN": "true", "DEV_SIGNIN_KEY_FILE": keyFile, "LOG_LEVEL": "warn",
+		"DEV_SIGNIN": "true", "DEV_SIGNIN_KEY_FILE": keyFile, "LOG_LEVEL": "warn", "MAIL_OUTBOX_DIR": outbox,
 	})
 	waitReady(t, base)
 	admin, tenant, _ := devToken(t, keyFile, true)
@@ -270,12 +274,27 @@ func TestLoad(t *testing.T) {
 	if rep.ByStatus[201] == 0 || rep.ByStatus[409] == 0 {
 		t.Errorf("got statuses %v, want both bookings (201) and contention (409)", rep.ByStatus)
 	}
+	// Every notification accounted for: one mail per confirmed booking and
+	// per cancellation, in the outbox once the in-process queue drains.
+	want := rep.Outcomes["book 201"] + rep.Outcomes["cancel 204"]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+		if len(files) == want {
+			break
+		}
+		if len(files) > want || time.Now().After(deadline) {
+			t.Fatalf("got %d mails in the outbox, want %d (%v)", len(files), want, rep.Outcomes)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func devTokenFor(t *testing.T, keyFile, tenant string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"devtoken", "--tenant", tenant, "--user", uuid.NewString()}, func(k string) string {
+	user := uuid.NewString()
+	if err := run(context.Background(), []string{"devtoken", "--tenant", tenant, "--user", user, "--upn", user[:8] + "@contoso.example"}, func(k string) string {
 		if k == "DEV_SIGNIN_KEY_FILE" {
 			return keyFile
 		}

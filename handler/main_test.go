@@ -58,6 +58,7 @@ func TestRunEndToEnd(t *testing.T) {
 		"DEV_SIGNIN":                   "true",
 		"DEV_SIGNIN_KEY_FILE":          keyFile,
 		"LOG_LEVEL":                    "debug",
+		"MAIL_OUTBOX_DIR":              t.TempDir(),
 	}
 	getenv := func(k string) string { return env[k] }
 

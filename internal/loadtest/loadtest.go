@@ -36,6 +36,7 @@ type Report struct {
 	Requests  int
 	ByStatus  map[int]int
 	ByKind    map[string]int
+	Outcomes  map[string]int // "book 201", "cancel 204", ...
 	Elapsed   time.Duration
 	P50, P99  time.Duration
 	Overlaps  []string // pairs of overlapping reservations found afterwards
@@ -100,12 +101,19 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	_ = json.Unmarshal(b, &tab)
 	events := "/api/bookingroom/v1/" + tab.CalendarID + "/events"
+	// Every user signs in first, as a Teams tab does: their profile holds the
+	// address their mails go to.
+	for _, tok := range cfg.UserTokens {
+		if st, b, err := c.do(ctx, "GET", "/api/me", tok, nil); err != nil || st != 200 {
+			return Report{}, fmt.Errorf("sign in: %d %s %v", st, b, err)
+		}
+	}
 	dayStart := time.Date(cfg.Day.Year(), cfg.Day.Month(), cfg.Day.Day(), 8, 0, 0, 0, time.UTC)
 
 	var (
 		mu        sync.Mutex
 		lat       []time.Duration
-		rep       = Report{ByStatus: map[int]int{}, ByKind: map[string]int{}}
+		rep       = Report{ByStatus: map[int]int{}, ByKind: map[string]int{}, Outcomes: map[string]int{}}
 		next      atomic.Int64
 		bookedMu  sync.Mutex
 		booked    = map[string][]string{} // token -> reservation ids
@@ -172,6 +180,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				lat = append(lat, d)
 				rep.ByStatus[st]++
 				rep.ByKind[kind]++
+				rep.Outcomes[fmt.Sprintf("%s %d", kind, st)]++
 				if st >= 500 {
 					rep.ServerErr++
 				}
