@@ -677,3 +677,32 @@ func TestBookingCrossTenant(t *testing.T) {
 	}
 
 }
+
+// TestRecurringReservationSharesCalendarRecurrence: a reservation's rrule is
+// Calendar Pro's: an RFC 5545 string and nth weekdays are accepted.
+func TestRecurringReservationSharesCalendarRecurrence(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	h.createRoom(s.admin, "rr", nil)
+	body := event("rr", at(6, 9, 0), at(6, 10, 0)) // Friday 6 March
+	body["rrule"] = "FREQ=WEEKLY;BYDAY=FR;COUNT=3"
+	res := h.do("POST", events(s.cal), &s.member, body)
+	expect(t, res, 201, "")
+	sched := h.do("GET", "/api/rooms/rr/schedule?from="+at(1, 0, 0)+"&to="+at(31, 0, 0), &s.member, nil).json(t)
+	if n := len(sched["reservations"].([]any)); n != 3 {
+		t.Errorf("RFC 5545 rrule: got %d reservations, want 3", n)
+	}
+	body = event("rr", at(27, 9, 0), at(27, 10, 0)) // the last Friday of March
+	body["rrule"] = map[string]any{"freq": "MONTHLY", "count": 2, "byweekday": []any{map[string]any{"weekday": 4, "n": -1}}}
+	res = h.do("POST", events(s.cal), &s.member, body)
+	expect(t, res, 201, "")
+	sched = h.do("GET", "/api/rooms/rr/schedule?from="+at(27, 0, 0)+"&to=2026-05-01T00:00:00Z", &s.member, nil).json(t)
+	var starts []string
+	for _, r := range sched["reservations"].([]any) {
+		starts = append(starts, r.(map[string]any)["startDate"].(string))
+	}
+	if len(starts) != 2 || starts[1] != "2026-04-24T09:00:00Z" {
+		t.Errorf("last Friday monthly: got %v, want 27 March and 24 April", starts)
+	}
+}

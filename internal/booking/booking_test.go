@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"errors"
+	"github.com/teamspro/functions/internal/calendar"
 	"testing"
 	"time"
 
@@ -132,13 +133,26 @@ func TestOverlap(t *testing.T) {
 	}
 }
 
+// series is a recurring reservation input of an hour from start.
+func series(t *testing.T, start time.Time, zone string, mode string, rule *calendar.RecurrenceRule) booking.Series {
+	t.Helper()
+	in := &booking.EventInput{Title: "Sync", StartDate: start, EndDate: start.Add(time.Hour), TimeZone: zone, ResourceID: "r", ModeRecurrence: mode, RRule: rule}
+	s, err := booking.SeriesOf(in, start, start.Add(time.Hour), zone)
+	if err != nil {
+		t.Fatalf("SeriesOf: %v", err)
+	}
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // TestExpandDST checks that a weekly 09:00 series stays at 09:00 Paris time
 // across the change to summer time.
 func TestExpandDST(t *testing.T) {
 	t.Parallel()
 	loc := paris(t)
 	start := time.Date(2026, 3, 23, 9, 0, 0, 0, loc) // a week before the change (29 March)
-	got, err := booking.Expand(&booking.RRule{Freq: "WEEKLY", Dtstart: start, Count: 3}, loc, start.AddDate(1, 0, 0))
+	got, err := series(t, start, "Europe/Paris", "", &calendar.RecurrenceRule{Freq: "WEEKLY", Count: ptr(3)}).Starts(start.AddDate(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,17 +171,23 @@ func TestExpandDST(t *testing.T) {
 
 func TestExpandBounds(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	got, err := booking.Expand(&booking.RRule{Freq: "DAILY", Dtstart: start}, time.UTC, start.AddDate(0, 0, 9))
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
+	got, err := series(t, start, "UTC", "", &calendar.RecurrenceRule{Freq: "DAILY"}).Starts(start.AddDate(0, 0, 9).Add(time.Minute))
 	if err != nil || len(got) != 10 {
 		t.Errorf("horizon: got %d occurrences (%v), want 10", len(got), err)
 	}
-	wk, err := booking.Expand(booking.RuleOf(&booking.EventInput{StartDate: start, ModeRecurrence: "Workweek"}), time.UTC, start.AddDate(0, 0, 13))
+	wk, err := series(t, start, "UTC", "Workweek", nil).Starts(start.AddDate(0, 0, 13).Add(time.Minute))
 	if err != nil || len(wk) != 10 {
 		t.Errorf("workweek over two weeks: got %d (%v), want 10", len(wk), err)
 	}
-	if _, err := booking.Expand(&booking.RRule{Freq: "MINUTELY", Dtstart: start}, time.UTC, start.AddDate(1, 0, 0)); teamspro.ErrorCode(err) != teamspro.EINVALID {
-		t.Errorf("unbounded minutely: got %v, want EINVALID", err)
+	lastFriday, err := series(t, time.Date(2026, 3, 27, 9, 0, 0, 0, time.UTC), "UTC", "",
+		&calendar.RecurrenceRule{Freq: "MONTHLY", Count: ptr(3), Byweekday: []calendar.WeekdayJSON{{Day: 4, N: -1}}}).Starts(start.AddDate(1, 0, 0))
+	if err != nil || len(lastFriday) != 3 || lastFriday[1].Day() != 24 {
+		t.Errorf("last Friday monthly: got %v (%v), want 27 Mar, 24 Apr, 29 May", lastFriday, err)
+	}
+	in := &booking.EventInput{Title: "x", StartDate: start, EndDate: start.Add(time.Hour), TimeZone: "UTC", ResourceID: "r", RRule: &calendar.RecurrenceRule{Freq: "MINUTELY"}}
+	if _, err := booking.SeriesOf(in, start, start.Add(time.Hour), "UTC"); teamspro.ErrorCode(err) != teamspro.EINVALID {
+		t.Errorf("minutely: got %v, want EINVALID", err)
 	}
 }
 

@@ -1,10 +1,9 @@
 package booking
 
 import (
-	"strings"
 	"time"
 
-	"github.com/teambition/rrule-go"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -12,93 +11,61 @@ import (
 // occurrence, so its size is its cost.
 const MaxOccurrences = 500
 
-var freqs = map[string]rrule.Frequency{
-	"YEARLY": rrule.YEARLY, "MONTHLY": rrule.MONTHLY, "WEEKLY": rrule.WEEKLY, "DAILY": rrule.DAILY,
-	"HOURLY": rrule.HOURLY, "MINUTELY": rrule.MINUTELY, "SECONDLY": rrule.SECONDLY,
+// Series is a recurring reservation as Calendar Pro's event model sees it:
+// the recurrence (from rrule or a modeRecurrence shortcut) with its first
+// occurrence at [start, end), computed on the wall clock of zone.
+type Series struct {
+	Event calendar.Event
 }
 
-var weekdays = map[string]rrule.Weekday{
-	"Monday": rrule.MO, "Tuesday": rrule.TU, "Wednesday": rrule.WE, "Thursday": rrule.TH,
-	"Friday": rrule.FR, "Saturday": rrule.SA, "Sunday": rrule.SU,
-}
-
-// RuleOf returns the recurrence of in: its rrule, or the one its
-// modeRecurrence stands for, starting at in.StartDate.
-func RuleOf(in *EventInput) *RRule {
-	if in.RRule != nil {
-		r := *in.RRule
-		if r.Dtstart.IsZero() {
-			r.Dtstart = in.StartDate
-		}
-		return &r
-	}
-	r := &RRule{Dtstart: in.StartDate}
-	switch in.ModeRecurrence {
-	case "Daily":
-		r.Freq = "DAILY"
-	case "Workweek":
-		r.Freq = "WEEKLY"
-		r.Byweekday = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}
-	case "Weekly":
-		r.Freq = "WEEKLY"
-	case "Monthly":
-		r.Freq = "MONTHLY"
-	case "Yearly":
-		r.Freq = "YEARLY"
-	default:
-		return nil
-	}
-	return r
-}
-
-// Expand returns the start times of rule's occurrences up to horizon, in loc:
-// the recurrence is computed on the wall clock of loc, so a 09:00 series stays
-// at 09:00 across daylight saving changes. At most MaxOccurrences; EINVALID
-// when the rule yields none or more.
-//
-// This is the one place that expands recurrences for booking; it can be
-// swapped for the calendar package's expander without touching its callers.
-func Expand(rule *RRule, loc *time.Location, horizon time.Time) ([]time.Time, error) {
-	opt := rrule.ROption{
-		Freq: freqs[strings.ToUpper(rule.Freq)], Dtstart: rule.Dtstart.In(loc), Interval: rule.Interval, Count: rule.Count,
-		Bymonth: rule.Bymonth, Bysetpos: rule.Bysetpos, Bymonthday: rule.Bymonthday, Byyearday: rule.Byyearday,
-		Byweekno: rule.Byweekno, Byhour: rule.Byhour, Byminute: rule.Byminute, Bysecond: rule.Bysecond,
-	}
-	if rule.Wkst != "" {
-		opt.Wkst = weekdays[rule.Wkst]
-	}
-	for _, d := range rule.Byweekday {
-		opt.Byweekday = append(opt.Byweekday, weekdays[d])
-	}
-	until := horizon
-	if rule.Until != nil && rule.Until.Before(until) {
-		until = *rule.Until
-	}
-	opt.Until = until.In(loc)
-	rr, err := rrule.NewRRule(opt)
+// SeriesOf converts in to a series starting at [start, end) in zone (the
+// room's: a 09:00 series stays at 09:00 in the room across DST changes).
+// EINVALID when the recurrence is not valid.
+func SeriesOf(in *EventInput, start, end time.Time, zone string) (Series, error) {
+	ci := in.Calendar()
+	ci.StartDate, ci.EndDate, ci.TimeZone, ci.AllDay = start.Format(time.RFC3339), end.Format(time.RFC3339), zone, false
+	ci.Duration = nil
+	e, err := ci.ToEvent()
 	if err != nil {
-		e := teamspro.Wrap(teamspro.EINVALID, err, "The recurrence rule is not valid.")
-		e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: err.Error()}}
+		return Series{}, err
+	}
+	return Series{Event: e}, nil
+}
+
+// Bounded reports whether the series ends by itself (count or until).
+func (s Series) Bounded() bool {
+	r := s.Event.Rule
+	return r != nil && (r.Count > 0 || !r.Until.IsZero())
+}
+
+// Rule is the recurrence in the contract's rrule.js shape, for the answer.
+func (s Series) Rule() *calendar.RecurrenceRule { return s.Event.JSON().RRule }
+
+// Starts returns the start times of the series' occurrences before horizon,
+// expanded by calendar.Occurrences (rrule-go, DST-correct). At most
+// MaxOccurrences; EINVALID when the series yields none or more.
+func (s Series) Starts(horizon time.Time) ([]time.Time, error) {
+	from := s.Event.Start
+	if max := from.Add(calendar.MaxWindow); horizon.After(max) {
+		horizon = max
+	}
+	occ, err := calendar.Occurrences(s.Event, nil, from, horizon)
+	if err != nil {
+		return nil, err
+	}
+	if len(occ) > MaxOccurrences {
+		e := teamspro.Errorf(teamspro.EINVALID, "The recurrence has more than %d occurrences; set count or until.", MaxOccurrences)
+		e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "too many occurrences"}}
 		return nil, e
 	}
-	var out []time.Time
-	it := rr.Iterator()
-	for {
-		t, ok := it()
-		if !ok {
-			break
-		}
-		if len(out) == MaxOccurrences {
-			e := teamspro.Errorf(teamspro.EINVALID, "The recurrence has more than %d occurrences; set count or until.", MaxOccurrences)
-			e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "too many occurrences"}}
-			return nil, e
-		}
-		out = append(out, t)
-	}
-	if len(out) == 0 {
+	if len(occ) == 0 {
 		e := teamspro.Errorf(teamspro.EINVALID, "The recurrence has no occurrence.")
 		e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "no occurrence"}}
 		return nil, e
+	}
+	out := make([]time.Time, len(occ))
+	for i, o := range occ {
+		out[i] = o.Start
 	}
 	return out, nil
 }

@@ -2,8 +2,8 @@ package booking
 
 import (
 	"context"
-	"slices"
-	"strings"
+	"errors"
+	"github.com/teamspro/functions/internal/calendar"
 	"time"
 
 	"github.com/teamspro/functions/internal/teamspro"
@@ -29,56 +29,36 @@ type Address struct {
 	Lng         float64 `json:"lng"`
 }
 
-// RRule is a recurrence in the shape of rrule.js options, as the reference
-// contract carries it: week days by English name, dates in RFC 3339.
-type RRule struct {
-	Freq       string     `json:"freq"`
-	Dtstart    time.Time  `json:"dtstart"`
-	Until      *time.Time `json:"until,omitempty"`
-	Count      int        `json:"count,omitempty"`
-	Interval   int        `json:"interval,omitempty"`
-	Wkst       string     `json:"wkst,omitempty"`
-	Byweekday  []string   `json:"byweekday,omitempty"`
-	Bymonth    []int      `json:"bymonth,omitempty"`
-	Bysetpos   []int      `json:"bysetpos,omitempty"`
-	Bymonthday []int      `json:"bymonthday,omitempty"`
-	Byyearday  []int      `json:"byyearday,omitempty"`
-	Byweekno   []int      `json:"byweekno,omitempty"`
-	Byhour     []int      `json:"byhour,omitempty"`
-	Byminute   []int      `json:"byminute,omitempty"`
-	Bysecond   []int      `json:"bysecond,omitempty"`
-}
-
 // Reservation is one booked slot of one room. Its JSON is the reference
 // contract's Event (id, calendarId, title, startDate, ... resourceId) plus the
 // booking fields (status, organizer, check-in).
 type Reservation struct {
-	TenantID       string     `json:"-"`
-	ID             string     `json:"id"`
-	CalendarID     string     `json:"calendarId"`
-	Title          string     `json:"title"`
-	Description    string     `json:"description,omitempty"`
-	Start          time.Time  `json:"startDate"`
-	End            time.Time  `json:"endDate"`
-	Color          string     `json:"color,omitempty"`
-	AllDay         bool       `json:"allDay"`
-	RoomID         string     `json:"resourceId"`
-	RoomName       string     `json:"resourceName,omitempty"`
-	RRule          *RRule     `json:"rrule,omitempty"`
-	Duration       int64      `json:"duration"` // milliseconds
-	ModeRecurrence string     `json:"modeRecurrence,omitempty"`
-	TimeZone       string     `json:"timeZone"`
-	Address        *Address   `json:"address,omitempty"`
-	Tags           []string   `json:"tags"`
-	SeriesID       string     `json:"seriesId,omitempty"`
-	Status         string     `json:"status"`
-	Organizer      string     `json:"organizer"`
-	OrganizerName  string     `json:"organizerName,omitempty"`
-	CheckInBy      *time.Time `json:"checkInBy,omitempty"` // release time of check-in rooms
-	CheckedInAt    *time.Time `json:"checkedInAt,omitempty"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
-	ETag           string     `json:"etag"`
+	TenantID       string                   `json:"-"`
+	ID             string                   `json:"id"`
+	CalendarID     string                   `json:"calendarId"`
+	Title          string                   `json:"title"`
+	Description    string                   `json:"description,omitempty"`
+	Start          time.Time                `json:"startDate"`
+	End            time.Time                `json:"endDate"`
+	Color          string                   `json:"color,omitempty"`
+	AllDay         bool                     `json:"allDay"`
+	RoomID         string                   `json:"resourceId"`
+	RoomName       string                   `json:"resourceName,omitempty"`
+	RRule          *calendar.RecurrenceRule `json:"rrule,omitempty"`
+	Duration       int64                    `json:"duration"` // milliseconds
+	ModeRecurrence string                   `json:"modeRecurrence,omitempty"`
+	TimeZone       string                   `json:"timeZone"`
+	Address        *Address                 `json:"address,omitempty"`
+	Tags           []string                 `json:"tags"`
+	SeriesID       string                   `json:"seriesId,omitempty"`
+	Status         string                   `json:"status"`
+	Organizer      string                   `json:"organizer"`
+	OrganizerName  string                   `json:"organizerName,omitempty"`
+	CheckInBy      *time.Time               `json:"checkInBy,omitempty"` // release time of check-in rooms
+	CheckedInAt    *time.Time               `json:"checkedInAt,omitempty"`
+	CreatedAt      time.Time                `json:"createdAt"`
+	UpdatedAt      time.Time                `json:"updatedAt"`
+	ETag           string                   `json:"etag"`
 	// Day is the room-local date of Start, the reservation's day partition.
 	Day string `json:"-"`
 }
@@ -139,21 +119,21 @@ func (r *Reservation) CheckInWindow(now time.Time) bool {
 // (title, startDate, endDate, timeZone and resourceId required), plus the
 // optional fields of its Event and skipConflicts for recurring reservations.
 type EventInput struct {
-	Title          string    `json:"title"`
-	Description    string    `json:"description"`
-	StartDate      time.Time `json:"startDate"`
-	EndDate        time.Time `json:"endDate"`
-	Color          string    `json:"color"`
-	AllDay         bool      `json:"allDay"`
-	ResourceID     string    `json:"resourceId"`
-	ModeRecurrence string    `json:"modeRecurrence"`
-	TimeZone       string    `json:"timeZone"`
-	Address        *Address  `json:"address"`
-	Tags           []string  `json:"tags"`
-	RRule          *RRule    `json:"rrule"`
-	Duration       *int64    `json:"duration"`
-	ResourceName   string    `json:"resourceName"`
-	SkipConflicts  bool      `json:"skipConflicts"`
+	Title          string                   `json:"title"`
+	Description    string                   `json:"description"`
+	StartDate      time.Time                `json:"startDate"`
+	EndDate        time.Time                `json:"endDate"`
+	Color          string                   `json:"color"`
+	AllDay         bool                     `json:"allDay"`
+	ResourceID     string                   `json:"resourceId"`
+	ModeRecurrence string                   `json:"modeRecurrence"`
+	TimeZone       string                   `json:"timeZone"`
+	Address        *Address                 `json:"address"`
+	Tags           []string                 `json:"tags"`
+	RRule          *calendar.RecurrenceRule `json:"rrule"`
+	Duration       *int64                   `json:"duration"`
+	ResourceName   string                   `json:"resourceName"`
+	SkipConflicts  bool                     `json:"skipConflicts"`
 	// CalendarID and ID are ignored: a client may send back an Event as read.
 	CalendarID string `json:"calendarId"`
 	ID         string `json:"id"`
@@ -162,55 +142,62 @@ type EventInput struct {
 // Recurrence modes of the reference contract.
 var modes = []string{"", "NotRepeat", "Workweek", "Daily", "Weekly", "Monthly", "Yearly", "Custom"}
 
-// Validate reports every invalid field of in at once, with the contract's limits.
+// Validate reports every invalid field of in at once. The contract's fields
+// and limits are Calendar Pro's (one event model for both apps): the input is
+// checked by calendar.EventInput.ValidateReservation, which also requires the room.
 func (in *EventInput) Validate() error {
 	var v teamspro.Validation
-	v.Check(len(strings.TrimSpace(in.Title)) >= 1 && len([]rune(in.Title)) <= 100, "title", "is required, 1 to 100 characters")
-	v.Check(len([]rune(in.Description)) <= 250, "description", "at most 250 characters")
-	v.Check(len([]rune(in.Color)) <= 30, "color", "at most 30 characters")
 	v.Check(!in.StartDate.IsZero(), "startDate", "is required (RFC 3339)")
 	v.Check(!in.EndDate.IsZero(), "endDate", "is required (RFC 3339)")
-	v.Check(teamspro.ValidID(in.ResourceID), "resourceId", "is required: the room id")
-	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" || len(in.TimeZone) > 50 {
-		v.Add("timeZone", "is required: an IANA time zone name")
+	v.Check(in.ResourceID == "" || teamspro.ValidID(in.ResourceID), "resourceId", "room ids are letters, digits and . _ : @ -")
+	mine := v.Err()
+	theirs := in.Calendar().ValidateReservation()
+	if mine == nil || theirs == nil {
+		if mine != nil {
+			return mine
+		}
+		return theirs
+	}
+	// Both found problems: one answer listing every field once.
+	var a, b *teamspro.Error
+	errors.As(mine, &a)
+	errors.As(theirs, &b)
+	seen := map[string]bool{}
+	for _, f := range a.Fields {
+		seen[f.Field] = true
+	}
+	for _, f := range b.Fields {
+		if !seen[f.Field] {
+			a.Fields = append(a.Fields, f)
+		}
+	}
+	return a
+}
+
+// Calendar returns in as Calendar Pro's event input, whose validation,
+// recurrence shortcuts and expansion reservations share.
+func (in *EventInput) Calendar() calendar.EventInput {
+	out := calendar.EventInput{
+		Title: in.Title, Description: in.Description, Color: in.Color, AllDay: in.AllDay,
+		StartDate: in.StartDate.Format(time.RFC3339Nano), EndDate: in.EndDate.Format(time.RFC3339Nano),
+		ResourceID: in.ResourceID, ResourceName: in.ResourceName, ModeRecurrence: in.ModeRecurrence,
+		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration,
+	}
+	if in.AllDay {
+		out.StartDate, out.EndDate = in.StartDate.Format(time.DateOnly), in.EndDate.Format(time.DateOnly)
+		if !in.EndDate.After(in.StartDate) {
+			out.EndDate = out.StartDate
+		}
 	}
 	if a := in.Address; a != nil {
-		v.Check(len([]rune(a.FullAddress)) <= 250, "address.fullAddress", "at most 250 characters")
-		v.Check(a.Lat >= -90 && a.Lat <= 90, "address.lat", "must be -90 to 90")
-		v.Check(a.Lng >= -180 && a.Lng <= 180, "address.lng", "must be -180 to 180")
+		out.Address = &calendar.AddressJSON{FullAddress: &a.FullAddress, Lat: &a.Lat, Lng: &a.Lng}
 	}
-	v.Check(len(in.Tags) <= 50, "tags", "at most 50 tags")
-	for _, t := range in.Tags {
-		if !v.Check(len(t) <= 100, "tags", "tags are at most 100 characters") {
-			break
-		}
-	}
-	v.Check(slices.Contains(modes, in.ModeRecurrence), "modeRecurrence", "must be NotRepeat, Workweek, Daily, Weekly, Monthly, Yearly or Custom")
-	if in.Duration != nil {
-		v.Check(*in.Duration >= 0, "duration", "must not be negative")
-	}
-	if r := in.RRule; r != nil {
-		if _, ok := freqs[strings.ToUpper(r.Freq)]; !ok {
-			v.Add("rrule.freq", "must be YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY or SECONDLY")
-		}
-		v.Check(r.Count >= 0 && r.Count <= MaxOccurrences, "rrule.count", "must be 0 to 500")
-		v.Check(r.Interval >= 0, "rrule.interval", "must not be negative")
-		if r.Wkst != "" {
-			_, ok := weekdays[r.Wkst]
-			v.Check(ok, "rrule.wkst", "must be a week day name (Monday ...)")
-		}
-		for _, d := range r.Byweekday {
-			if _, ok := weekdays[d]; !v.Check(ok, "rrule.byweekday", "week days are Monday ... Sunday") {
-				break
-			}
-		}
-	}
-	return v.Err()
+	return out
 }
 
 // Recurring reports whether in asks for a series.
 func (in *EventInput) Recurring() bool {
-	return in.RRule != nil || (in.ModeRecurrence != "" && in.ModeRecurrence != "NotRepeat" && in.ModeRecurrence != "Custom")
+	return in.RRule != nil || (in.ModeRecurrence != "" && in.ModeRecurrence != string(calendar.NotRepeat) && in.ModeRecurrence != string(calendar.Custom))
 }
 
 // Due is a check-in deadline to enforce: the release-unchecked timer reads

@@ -120,8 +120,10 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		return &Created{First: &r, All: []*Reservation{&r}}, nil
 	}
 
-	rule := RuleOf(in)
-	rule.Dtstart = start
+	series, err := SeriesOf(in, start, end, room.TimeZone)
+	if err != nil {
+		return nil, err
+	}
 	days := room.Rules.MaxDaysAhead
 	if days == 0 {
 		days = 366
@@ -130,15 +132,16 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	// a bounded one (count or until) whole, so that occurrences beyond that
 	// are reported (too_far_ahead) rather than silently dropped.
 	horizon := now.Add(time.Duration(days)*24*time.Hour + time.Minute)
-	if rule.Count > 0 || rule.Until != nil {
+	if series.Bounded() {
 		horizon = now.AddDate(5, 0, 0)
 	}
-	starts, err := Expand(rule, room.Location(), horizon)
+	starts, err := series.Starts(horizon)
 	if err != nil {
 		return nil, err
 	}
+	rule := series.Rule()
 	length := end.Sub(start)
-	series := uuid.NewString()
+	seriesID := uuid.NewString()
 	out := &Created{}
 	for _, st := range starts {
 		st, en := st.UTC(), st.Add(length).UTC()
@@ -151,7 +154,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 			continue
 		}
 		r := base
-		r.ID, r.SeriesID = uuid.NewString(), series
+		r.ID, r.SeriesID = uuid.NewString(), seriesID
 		s.fill(&r, in, room, st, en)
 		if len(out.All) == 0 {
 			r.RRule = rule
