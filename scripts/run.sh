@@ -57,6 +57,8 @@ Try:
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:${port}/api/me
 
 More tokens: bin/handler devtoken --tenant <guid> --user <guid> [--name ...] [--upn ...] [--admin]
-The API: http://127.0.0.1:${port}/api/openapi.json     Stop: Ctrl-C
+The API: http://127.0.0.1:${port}/api/openapi.json
+Notifications go through an in-process queue; mails land in ${MAIL_OUTBOX_DIR} as .eml files.
+Stop: Ctrl-C
 MSG
 wait "$hpid"
