@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -75,9 +76,10 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Que
 	if err != nil {
 		t.Fatal(err)
 	}
+	var srv *functions.Server
 	p, err := notify.NewProcessor(notify.ProcessorConfig{
 		Mailer: mailer, Marks: tables.NewMarkStore(h.client), From: notify.Address{Name: "TeamsPro", Email: "noreply@contoso.example"},
-		Invite: notify.Invite("contoso.example", time.Now),
+		Invite: notify.Invite("contoso.example", time.Now), Steps: stepsOf{&srv},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +87,7 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Que
 	d := h.srv.Deps
 	d.Processor = p
 	d.Reminders = tables.NewReminderStore(h.client)
-	var srv *functions.Server
+	d.Jobs = tables.NewJobStore(h.client)
 	var q *notify.Queue
 	if queue {
 		q, err = notify.NewQueue(func(ctx context.Context, dl notify.Delivery) error {
@@ -440,4 +442,91 @@ func TestApprovalRequestMailsManagers(t *testing.T) {
 	if !strings.Contains(joined, "approv") {
 		t.Errorf("got subjects %v, want an approval request", subjects)
 	}
+}
+
+// stepsOf runs job steps on the server built after the processor.
+type stepsOf struct{ srv **functions.Server }
+
+func (s stepsOf) RunCalendarCopy(ctx context.Context, env notify.Envelope, step *notify.CalendarCopy) error {
+	return (*s.srv).RunCalendarCopy(ctx, env, step)
+}
+
+// TestCopyCalendarJob copies a calendar of 120 events (one a series with an
+// exception) into another through the queue, in batches: every event arrives
+// once, the job completes, the requester gets one mail; running a step again
+// changes nothing.
+func TestCopyCalendarJob(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, nil)
+	h := s.h
+	l := newMailListener(t)
+	withMail(t, h, l, true)
+	expect(t, h.do("GET", "/api/me", &s.owner, nil), 200, "")
+	target := h.calendarTab(s.owner, "copy-target", nil)
+	stranger := h.newUser("", true)
+	day := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < 119; i++ {
+		st := day.Add(time.Duration(i) * 2 * time.Hour)
+		expect(t, h.do("POST", calEvents(s.cal), &s.owner, calEvent(fmt.Sprintf("E%d", i), st.Format(time.RFC3339), st.Add(time.Hour).Format(time.RFC3339), "UTC", nil)), 201, "")
+	}
+	series := h.do("POST", calEvents(s.cal), &s.owner, calEvent("Weekly", "2026-03-02T08:00:00Z", "2026-03-02T08:30:00Z", "UTC",
+		map[string]any{"rrule": "FREQ=WEEKLY;COUNT=4"})).json(t)["id"].(string)
+	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+series+"/occurrences/2026-03-09T08:00:00Z", &s.owner, nil), 204, "")
+
+	expect(t, h.do("POST", "/api/calendar/v1/"+s.cal+"/copy", &s.other, map[string]any{"targetCalendarId": "nope"}), 404, "not_found")
+	expect(t, h.do("POST", "/api/calendar/v1/"+s.cal+"/copy", &stranger, map[string]any{"targetCalendarId": target}), 404, "not_found")
+	res := h.do("POST", "/api/calendar/v1/"+s.cal+"/copy", &s.owner, map[string]any{"targetCalendarId": target})
+	expect(t, res, 202, "")
+	j := res.json(t)
+	if j["total"] != float64(120) || j["steps"] != float64(3) {
+		t.Fatalf("got job %v, want 120 events in 3 steps", j)
+	}
+	jobURL := res.header.Get("Location")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j = h.do("GET", jobURL, &s.owner, nil).json(t)
+		if j["status"] == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job not completed: %v", j)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if j["copied"] != float64(120) || j["failed"] != float64(0) {
+		t.Errorf("got job %v, want 120 copied", j)
+	}
+	expect(t, h.do("GET", jobURL, &stranger, nil), 404, "not_found")
+	waitMails(t, l, 1)
+	countTarget := func() int {
+		return len(h.listOcc(t, &s.owner, target, "2026-03-01T00:00:00Z", "2026-04-15T00:00:00Z", ""))
+	}
+	want := len(h.listOcc(t, &s.owner, s.cal, "2026-03-01T00:00:00Z", "2026-04-15T00:00:00Z", ""))
+	if got := countTarget(); got != want || want != 119+3 {
+		t.Errorf("target has %d occurrences, source %d, want 122 in both (the cancelled occurrence stays cancelled)", got, want)
+	}
+	// A step delivered again copies nothing twice and counts nothing twice.
+	env, _ := notify.NewEnvelope(notify.TypeCalendarCopy, "again", s.owner.tenant, time.Now(), &notify.CalendarCopy{
+		JobID: j["id"].(string), Step: 1, Steps: 3, SourceCalendarID: s.cal, TargetCalendarID: target, EventIDs: []string{series}})
+	if err := h.srv.RunCalendarCopy(context.Background(), env, env2copy(t, env)); err != nil {
+		t.Fatal(err)
+	}
+	if got := countTarget(); got != want {
+		t.Errorf("after a repeated step: %d occurrences, want %d", got, want)
+	}
+	if again := h.do("GET", jobURL, &s.owner, nil).json(t); again["copied"] != float64(120) {
+		t.Errorf("repeated step changed the count: %v", again["copied"])
+	}
+	if n := len(l.sent()); n != 1 {
+		t.Errorf("got %d completion mails, want 1", n)
+	}
+}
+
+func env2copy(t *testing.T, env notify.Envelope) *notify.CalendarCopy {
+	t.Helper()
+	var c notify.CalendarCopy
+	if err := json.Unmarshal(env.Payload, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
 }

@@ -62,6 +62,7 @@ func (s *Server) allRoutes() []Route {
 	}
 	routes = append(routes, s.roomRoutes()...)
 	routes = append(routes, s.bookingRoutes()...)
+	routes = append(routes, s.copyRoutes()...)
 	routes = append(routes, s.calendarRoutes()...)
 	return routes
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/directory"
+	"github.com/teamspro/functions/internal/job"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -46,6 +47,8 @@ type Deps struct {
 	Marks interface {
 		PurgeBefore(ctx context.Context, cutoff time.Time) (int, error)
 	}
+	// Jobs keeps asynchronous jobs (optional: without it no copy starts).
+	Jobs job.Store
 	// Outbox keeps messages the queue refused (optional).
 	Outbox Outbox
 	// Reminders records scheduled reminders (optional: nil schedules none).

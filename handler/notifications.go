@@ -58,7 +58,7 @@ func newNotifications(cfg *config.Config, cred azcore.TokenCredential, store *ta
 	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
 	n.processor, err = notify.NewProcessor(notify.ProcessorConfig{
 		Mailer: mailer, Marks: n.marks, From: notify.Address{Name: from.Name, Email: from.Address},
-		Invite: notify.Invite(domain, time.Now), Clock: time.Now, Logger: log,
+		Invite: notify.Invite(domain, time.Now), Steps: lateSteps{n}, Clock: time.Now, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -88,4 +88,11 @@ func newNotifications(cfg *config.Config, cred azcore.TokenCredential, store *ta
 		log.Info("notifications use the in-process queue (no Service Bus configured)")
 	}
 	return n, nil
+}
+
+// lateSteps hands job steps to the server, which is built after the processor.
+type lateSteps struct{ n *notifications }
+
+func (l lateSteps) RunCalendarCopy(ctx context.Context, env notify.Envelope, step *notify.CalendarCopy) error {
+	return l.n.server.RunCalendarCopy(ctx, env, step)
 }

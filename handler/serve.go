@@ -77,6 +77,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Marks:        notifications.marks,
 		Reminders:    tables.NewReminderStore(store),
 		Outbox:       tables.NewOutboxStore(store),
+		Jobs:         tables.NewJobStore(store),
 		Events:       events,
 		Feeds:        events,
 		Ready:        store.Ping,

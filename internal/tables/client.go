@@ -90,7 +90,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("tables: %w", err)
 	}
 	c.svc = svc
-	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue, TableMarks, TableEvents, TableReminders, TableOutbox}
+	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue, TableMarks, TableEvents, TableReminders, TableOutbox, TableJobs}
 	c.Register(opts.Tables...)
 	return c, nil
 }

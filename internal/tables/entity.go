@@ -127,3 +127,5 @@ func decodeInto(value []byte, v any) error {
 	}
 	return nil
 }
+
+func azETag(s string) azcore.ETag { return azcore.ETag(s) }
