@@ -38,9 +38,6 @@ type copyInput struct {
 // handleCopyCalendar starts a copy of the path's calendar into another
 // calendar tab of the tenant: 202 with the job and its Location.
 func (s *Server) handleCopyCalendar(w http.ResponseWriter, r *http.Request) error {
-	if s.Jobs == nil || s.Publisher == nil {
-		return teamspro.Errorf(teamspro.EUNAVAILABLE, "Jobs are not configured.")
-	}
 	src, err := s.calendarTab(r)
 	if err != nil {
 		return err
@@ -53,6 +50,9 @@ func (s *Server) handleCopyCalendar(w http.ResponseWriter, r *http.Request) erro
 		e := teamspro.Errorf(teamspro.EINVALID, "targetCalendarId must be another calendar's id.")
 		e.Fields = []teamspro.FieldError{{Field: "targetCalendarId", Reason: "another calendar of the organization"}}
 		return e
+	}
+	if s.Jobs == nil || s.Publisher == nil {
+		return teamspro.Errorf(teamspro.EUNAVAILABLE, "Jobs are not configured.")
 	}
 	p := principal(r)
 	dst, err := s.Tabs.ByCalendar(r.Context(), p.TenantID, in.TargetCalendarID)

@@ -227,6 +227,7 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Reservations: tables.NewReservationStore(c),
 		Events:       events,
 		Feeds:        events,
+		Jobs:         tables.NewJobStore(c),
 		Ready:        c.Ping,
 	}
 }
