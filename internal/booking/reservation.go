@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"github.com/teamspro/functions/internal/calendar"
 	"time"
 
@@ -150,28 +149,10 @@ func (in *EventInput) Validate() error {
 	v.Check(!in.StartDate.IsZero(), "startDate", "is required (RFC 3339)")
 	v.Check(!in.EndDate.IsZero(), "endDate", "is required (RFC 3339)")
 	v.Check(in.ResourceID == "" || teamspro.ValidID(in.ResourceID), "resourceId", "room ids are letters, digits and . _ : @ -")
-	mine := v.Err()
-	theirs := in.Calendar().ValidateReservation()
-	if mine == nil || theirs == nil {
-		if mine != nil {
-			return mine
-		}
-		return theirs
+	if err := in.Calendar().ValidateReservation(); err != nil && !v.Merge(err) {
+		return err
 	}
-	// Both found problems: one answer listing every field once.
-	var a, b *teamspro.Error
-	errors.As(mine, &a)
-	errors.As(theirs, &b)
-	seen := map[string]bool{}
-	for _, f := range a.Fields {
-		seen[f.Field] = true
-	}
-	for _, f := range b.Fields {
-		if !seen[f.Field] {
-			a.Fields = append(a.Fields, f)
-		}
-	}
-	return a
+	return v.Err()
 }
 
 // Calendar returns in as Calendar Pro's event input, whose validation,

@@ -439,7 +439,7 @@ func TestRuleRoundTrip(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.json), &rr); err != nil {
 				t.Fatal(err)
 			}
-			v := &vlist{}
+			v := &teamspro.Validation{}
 			r, ok := rr.rule(v, false)
 			if !ok {
 				t.Fatalf("rule: %v", v.Err())
@@ -462,7 +462,7 @@ func TestRuleRoundTrip(t *testing.T) {
 			if err := strictUnmarshal(gotJSON, &again); err != nil {
 				t.Fatal(err)
 			}
-			r2, ok := again.rule(&vlist{}, false)
+			r2, ok := again.rule(&teamspro.Validation{}, false)
 			if !ok || r2.String() != tt.rfc {
 				t.Errorf("got %q, want %q", r2.String(), tt.rfc)
 			}

@@ -228,8 +228,8 @@ func (in EventInput) ToEvent() (Event, error) {
 
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
-func (in EventInput) convert() (Event, *vlist) {
-	v := &vlist{}
+func (in EventInput) convert() (Event, *teamspro.Validation) {
+	v := &teamspro.Validation{}
 	e := Event{Title: in.Title, Description: in.Description, Color: in.Color, AllDay: in.AllDay,
 		TimeZone: in.TimeZone, ResourceID: in.ResourceID, ResourceName: in.ResourceName}
 
@@ -382,7 +382,7 @@ func (in EventInput) convert() (Event, *vlist) {
 			}
 			v.Check(ok, "rrule.until", "must not be before startDate")
 		}
-		if v.n() == 0 {
+		if v.Len() == 0 {
 			// RFC 5545 leaves a series whose DTSTART the rule does not
 			// select undefined (some clients show DTSTART, others not), so
 			// the start must be an occurrence.

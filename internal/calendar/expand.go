@@ -82,7 +82,7 @@ func NewException(series Event, originalStart time.Time, override *Event) (Excep
 }
 
 func invalid(field, reason string) error {
-	v := vlist{}
+	v := teamspro.Validation{}
 	v.Add(field, reason)
 	return v.Err()
 }
@@ -169,7 +169,7 @@ type window struct {
 }
 
 func newWindow(from, to time.Time) (window, error) {
-	v := vlist{}
+	v := teamspro.Validation{}
 	v.Check(!from.IsZero(), "from", "is required")
 	v.Check(!to.IsZero(), "to", "is required")
 	if !from.IsZero() && !to.IsZero() {

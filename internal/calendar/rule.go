@@ -165,7 +165,7 @@ func ParseRRule(s string) (Rule, error) {
 		return Rule{}, &teamspro.Error{Code: teamspro.EINVALID, Message: "The recurrence rule is invalid.",
 			Fields: []teamspro.FieldError{{Field: "rrule", Reason: err.Error()}}}
 	}
-	var v vlist
+	var v teamspro.Validation
 	r.check(&v, "rrule", false)
 	if err := v.Err(); err != nil {
 		return Rule{}, err
@@ -233,7 +233,7 @@ func parseRRule(s string) (Rule, error) {
 
 // check records every broken constraint of r under field (for example
 // "rrule.bymonthday"). allDay forbids time parts.
-func (r Rule) check(v *vlist, field string, allDay bool) {
+func (r Rule) check(v *teamspro.Validation, field string, allDay bool) {
 	f := func(name string) string { return field + "." + name }
 	if _, ok := freqs[r.Freq]; !ok {
 		v.Add(f("freq"), "must be one of YEARLY, MONTHLY, WEEKLY, DAILY")
@@ -495,8 +495,8 @@ func (rr *RecurrenceRule) UnmarshalJSON(b []byte) error {
 
 // rule converts rr to a Rule, recording problems under "rrule.*". An absent
 // freq or dtstart is tolerated when the mode supplies them.
-func (rr *RecurrenceRule) rule(v *vlist, allDay bool) (Rule, bool) {
-	before := v.n()
+func (rr *RecurrenceRule) rule(v *teamspro.Validation, allDay bool) (Rule, bool) {
+	before := v.Len()
 	if rr.badRaw != "" {
 		v.Add("rrule", "cannot be read: "+rr.badRaw)
 		return Rule{}, false
@@ -508,7 +508,7 @@ func (rr *RecurrenceRule) rule(v *vlist, allDay bool) (Rule, bool) {
 			return Rule{}, false
 		}
 		r.check(v, "rrule", allDay)
-		return r, v.n() == before
+		return r, v.Len() == before
 	}
 	r := Rule{Freq: Frequency(strings.ToUpper(rr.Freq)), Interval: 1,
 		ByMonth: rr.Bymonth, BySetPos: rr.Bysetpos, ByMonthDay: rr.Bymonthday, ByYearDay: rr.Byyearday,
@@ -543,7 +543,7 @@ func (rr *RecurrenceRule) rule(v *vlist, allDay bool) (Rule, bool) {
 		r.ByWeekday = append(r.ByWeekday, WeekdayNum{Day: w.Day, N: w.N})
 	}
 	r.check(v, "rrule", allDay)
-	return r, v.n() == before
+	return r, v.Len() == before
 }
 
 // parseInstant reads an RFC 3339 date-time (fractions allowed, as

@@ -6,6 +6,7 @@ package teamspro
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Error codes are stable strings: clients match on them, so a code is never renamed.
@@ -104,6 +105,25 @@ func (v *Validation) Check(ok bool, field, reason string) bool {
 		v.Add(field, reason)
 	}
 	return ok
+}
+
+// Len returns how many problems are recorded, so that a step of a larger
+// validation can tell whether it found any.
+func (v *Validation) Len() int { return len(v.fields) }
+
+// Merge records the fields of err, an EINVALID error from another validation,
+// each field once. It reports false, recording nothing, for any other error.
+func (v *Validation) Merge(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EINVALID {
+		return false
+	}
+	for _, f := range e.Fields {
+		if !slices.ContainsFunc(v.fields, func(g FieldError) bool { return g.Field == f.Field }) {
+			v.fields = append(v.fields, f)
+		}
+	}
+	return true
 }
 
 // Err returns an EINVALID *Error listing every recorded field, or nil when there is none.

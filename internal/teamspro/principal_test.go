@@ -61,3 +61,17 @@ func TestReachesCalendar(t *testing.T) {
 			user.ReachesCalendar("any"), key.ReachesCalendar("c1"), key.ReachesCalendar("c2"))
 	}
 }
+
+func TestValidationMerge(t *testing.T) {
+	t.Parallel()
+	var a, b Validation
+	a.Add("title", "required")
+	b.Add("title", "too long")
+	b.Add("color", "too long")
+	if !a.Merge(b.Err()) || a.Len() != 2 {
+		t.Errorf("got %d fields, want title once and color", a.Len())
+	}
+	if a.Merge(Errorf(EUNAVAILABLE, "down")) || a.Len() != 2 {
+		t.Errorf("merging a non-validation error: got %d fields, want it refused", a.Len())
+	}
+}
