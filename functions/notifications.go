@@ -95,7 +95,7 @@ func (n reservationNotifier) ReservationChanged(ctx context.Context, kind string
 	if err != nil {
 		return err
 	}
-	seq, _ := strconv.Atoi(strings.Trim(r.ETag, `"W/`))
+	seq := sequenceOf(r.ETag)
 	info := notify.ReservationInfo{ID: r.ID, RoomID: r.RoomID, RoomName: r.RoomName, Title: r.Title, Start: r.Start, End: r.End,
 		TimeZone: r.TimeZone, Organizer: notify.Person{Name: to.Name, Email: to.Email}, Sequence: seq}
 	if err := n.reservationReminder(ctx, r, info, to); err != nil {
@@ -246,7 +246,7 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 			to = append(to, r)
 		}
 	}
-	seq, _ := strconv.Atoi(strings.Trim(e.ETag, `"W/`))
+	seq := sequenceOf(e.ETag)
 	location := ""
 	if e.Address != nil {
 		location = e.Address.FullAddress
@@ -349,4 +349,11 @@ func (n reservationNotifier) reservationReminder(ctx context.Context, r booking.
 		return err
 	}
 	return s.reschedule(ctx, r.TenantID, key, r.Start.Add(-time.Duration(mins)*time.Minute), &env)
+}
+
+// sequenceOf is the iCalendar SEQUENCE of an item: its version, which every
+// stored change raises, read from its ETag ("3" or W/"3").
+func sequenceOf(etag string) int {
+	n, _ := strconv.Atoi(strings.Trim(etag, `"W/`))
+	return n
 }
