@@ -194,7 +194,7 @@ func TestExpandBounds(t *testing.T) {
 func TestEventInputValidate(t *testing.T) {
 	t.Parallel()
 	in := booking.EventInput{Title: "", Description: string(make([]byte, 251)), Color: "0123456789012345678901234567890",
-		ResourceID: "a b", TimeZone: "Mars/Olympus", ModeRecurrence: "Hourly", Address: &booking.Address{Lat: 91, Lng: -181}}
+		ResourceID: "a b", TimeZone: "Mars/Olympus", ModeRecurrence: "Hourly", Address: &calendar.Address{Lat: 91, Lng: -181}}
 	err := in.Validate()
 	var e *teamspro.Error
 	if !errors.As(err, &e) {

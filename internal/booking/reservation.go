@@ -21,13 +21,6 @@ const (
 // Holds reports whether a reservation in status holds its room's slot.
 func Holds(status string) bool { return status == StatusConfirmed || status == StatusPending }
 
-// Address is where an event takes place (the reference contract's Address).
-type Address struct {
-	FullAddress string  `json:"fullAddress"`
-	Lat         float64 `json:"lat"`
-	Lng         float64 `json:"lng"`
-}
-
 // Reservation is one booked slot of one room. Its JSON is the reference
 // contract's Event (id, calendarId, title, startDate, ... resourceId) plus the
 // booking fields (status, organizer, check-in).
@@ -47,7 +40,7 @@ type Reservation struct {
 	Duration       int64                    `json:"duration"` // milliseconds
 	ModeRecurrence string                   `json:"modeRecurrence,omitempty"`
 	TimeZone       string                   `json:"timeZone"`
-	Address        *Address                 `json:"address,omitempty"`
+	Address        *calendar.Address        `json:"address,omitempty"`
 	Tags           []string                 `json:"tags"`
 	SeriesID       string                   `json:"seriesId,omitempty"`
 	Status         string                   `json:"status"`
@@ -127,7 +120,7 @@ type EventInput struct {
 	ResourceID     string                   `json:"resourceId"`
 	ModeRecurrence string                   `json:"modeRecurrence"`
 	TimeZone       string                   `json:"timeZone"`
-	Address        *Address                 `json:"address"`
+	Address        *calendar.Address        `json:"address"`
 	Tags           []string                 `json:"tags"`
 	RRule          *calendar.RecurrenceRule `json:"rrule"`
 	Duration       *int64                   `json:"duration"`

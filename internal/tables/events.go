@@ -43,9 +43,8 @@ type EventStore struct {
 
 var _ calendar.Store = (*EventStore)(nil)
 
-// NewEventStore returns the event store of c and registers its table.
+// NewEventStore returns the event store of c.
 func NewEventStore(c *Client) *EventStore {
-	c.Register(TableEvents)
 	return &EventStore{c: c}
 }
 

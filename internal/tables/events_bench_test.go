@@ -89,7 +89,6 @@ func seedMonthView(b *testing.B, s *EventStore) {
 func BenchmarkMonthView5000(b *testing.B) {
 	counter := &CountingTransport{}
 	c := benchClient(b, counter)
-	c.Register(TableEvents)
 	if err := c.EnsureTables(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -45,9 +45,8 @@ type ReservationStore struct {
 
 var _ booking.ReservationStore = (*ReservationStore)(nil)
 
-// NewReservationStore returns the reservation store of c and registers its tables.
+// NewReservationStore returns the reservation store of c.
 func NewReservationStore(c *Client) *ReservationStore {
-	c.Register(TableBookings, TableDue)
 	return &ReservationStore{c: c, Retries: 64}
 }
 

@@ -16,9 +16,8 @@ type RoomStore struct{ c *Client }
 
 var _ booking.RoomStore = (*RoomStore)(nil)
 
-// NewRoomStore returns the room store of c and registers its table.
+// NewRoomStore returns the room store of c.
 func NewRoomStore(c *Client) *RoomStore {
-	c.Register(TableRooms)
 	return &RoomStore{c: c}
 }
 
