@@ -110,7 +110,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		if err := store.EnsureTables(ctx); err != nil {
+		if err := store.EnsureTables(ctx); err != nil && ctx.Err() != context.Canceled {
 			log.Warn("tables not ensured; requests will answer 503 until storage is reachable", "err", err)
 		}
 	}()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/tab"
@@ -262,4 +263,76 @@ func TestPingUnreachable(t *testing.T) {
 	if err := c.Ping(ctx); code(err) != teamspro.EUNAVAILABLE {
 		t.Errorf("got %v, want unavailable", err)
 	}
+}
+
+// TestEnsureTablesCreatesOnlyMissing: a start lists the deployment's tables in
+// one call and creates only those that are missing, including one deleted by
+// hand.
+func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ct := &tables.CountingTransport{}
+	opts := tablestest.Options(t)
+	opts.Prefix = tablestest.Prefix() + "ens"
+	opts.Transport = ct
+	c, err := tables.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := aztables.NewServiceClientFromConnectionString(opts.ConnectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func() map[string]bool {
+		t.Helper()
+		filter := "TableName ge '" + opts.Prefix + "' and TableName lt '" + opts.Prefix + "{'"
+		got := map[string]bool{}
+		pager := svc.NewListTablesPager(&aztables.ListTablesOptions{Filter: &filter})
+		for pager.More() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tb := range page.Tables {
+				got[*tb.Name] = true
+			}
+		}
+		return got
+	}
+
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all := listed()
+	if len(all) < 11 || !all[opts.Prefix+tables.TableBookings] {
+		t.Fatalf("got tables %v, want every table of the client", all)
+	}
+	if got, want := ct.Reset(), 1+len(all); got != want {
+		t.Errorf("first start: got %d round trips, want %d (one list, one create per table)", got, want)
+	}
+
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := ct.Reset(); got != 1 {
+		t.Errorf("start with every table: got %d round trips, want 1", got)
+	}
+
+	if _, err := svc.DeleteTable(ctx, opts.Prefix+tables.TableRooms, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnsureTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := ct.Reset(); got != 2 {
+		t.Errorf("start with one table missing: got %d round trips, want 2", got)
+	}
+	if got := listed(); len(got) != len(all) {
+		t.Errorf("got %d tables after re-creating, want %d", len(got), len(all))
+	}
+	t.Cleanup(func() {
+		for name := range listed() {
+			_, _ = svc.DeleteTable(context.Background(), name, nil)
+		}
+	})
 }
