@@ -19,6 +19,7 @@ import (
 	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 )
@@ -220,7 +221,7 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(c),
-		Tabs:         tables.NewTabStore(c),
+		Tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
 		Keys:         tables.NewAPIKeyStore(c),
 		OrgData:      c,
 		Rooms:        tables.NewRoomStore(c),

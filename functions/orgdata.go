@@ -90,6 +90,11 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// A tab store that remembers tabs (tab.Cache) must not keep serving
+	// the purged ones, even if the purge stops halfway.
+	if f, ok := s.Tabs.(interface{ ForgetTenant(string) }); ok {
+		defer f.ForgetTenant(p.TenantID)
+	}
 	counts, err := s.OrgData.PurgeTenant(r.Context(), p.TenantID)
 	if err != nil {
 		return err

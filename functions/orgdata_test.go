@@ -76,7 +76,13 @@ func TestExportAndPurge(t *testing.T) {
 	if n := h.countTenant(t, admin.tenant); n < len(doc.Items)+2 {
 		t.Errorf("storage holds %d entities of the tenant, want the %d exported plus a key hash and a deadline", n, len(doc.Items))
 	}
+	// The calendar's tab is remembered by this instance from here on.
+	expect(t, h.do("GET", calEvents(cal), &admin, nil), 200, "")
 	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": admin.tenant}), 200, "")
+	// Nothing remembered outlives the purge: the calendar is gone at once,
+	// and a late write cannot bring the tenant's data back.
+	expect(t, h.do("GET", calEvents(cal), &admin, nil), 404, teamspro.ENOTFOUND)
+	expect(t, h.do("POST", calEvents(cal), &admin, calEvent("Late", "2026-03-05T09:00:00Z", "2026-03-05T10:00:00Z", "UTC", nil)), 404, teamspro.ENOTFOUND)
 	if n := h.countTenant(t, admin.tenant); n != 0 {
 		t.Errorf("after purge %d entities of the tenant remain, want 0", n)
 	}

@@ -38,6 +38,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 			b.ReportMetric(float64(ct.Reset())/float64(b.N), "roundtrips/op")
 		})
 	}
+	measure("list-rooms", func(int) { h.do("GET", "/api/rooms", &admin, nil) })
 	measure("read-event", func(int) { h.do("GET", calEvents(cal)+"/"+ev, &admin, nil) })
 	measure("create-event", func(int) {
 		h.do("POST", calEvents(cal), &admin, calEvent("New", "2026-03-05T09:00:00Z", "2026-03-05T10:00:00Z", "UTC", nil))

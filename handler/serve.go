@@ -16,6 +16,7 @@ import (
 	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 )
 
@@ -67,7 +68,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Logger:       log,
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(store),
-		Tabs:         tables.NewTabStore(store),
+		Tabs:         tab.NewCache(tables.NewTabStore(store), cfg.TabCacheTTL, 0, time.Now),
 		Keys:         tables.NewAPIKeyStore(store),
 		OrgData:      store,
 		Rooms:        tables.NewRoomStore(store),

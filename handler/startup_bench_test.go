@@ -18,12 +18,12 @@ func BenchmarkServeStartup(b *testing.B) {
 	cs := tablestest.ConnectionString(b)
 	dir := b.TempDir()
 	env := map[string]string{
-		"TableStorage":                 cs,
-		"TABLE_PREFIX":                 tablestest.Prefix() + "bench",
-		"DEV_SIGNIN":                   "true",
-		"DEV_SIGNIN_KEY_FILE":          filepath.Join(dir, "dev.json"),
-		"LOG_LEVEL":                    "warn",
-		"MAIL_OUTBOX_DIR":              dir,
+		"TableStorage":        cs,
+		"TABLE_PREFIX":        tablestest.Prefix() + "bench",
+		"DEV_SIGNIN":          "true",
+		"DEV_SIGNIN_KEY_FILE": filepath.Join(dir, "dev.json"),
+		"LOG_LEVEL":           "warn",
+		"MAIL_OUTBOX_DIR":     dir,
 	}
 	getenv := func(k string) string { return env[k] }
 	b.ReportAllocs()
