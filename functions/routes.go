@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teamspro/functions/internal/teamspro"
@@ -73,8 +74,6 @@ func (r Route) FunctionRoute() string { return strings.TrimPrefix(r.Path, RouteP
 
 func (s *Server) buildRouter() (http.Handler, error) {
 	mux := http.NewServeMux()
-	paths := http.NewServeMux() // the same paths without methods, to tell 405 from 404
-	seen := map[string]bool{}
 	fnPath := map[string]string{}
 	for _, rt := range s.routes {
 		if p, ok := fnPath[rt.Function]; ok && p != rt.Path {
@@ -82,21 +81,43 @@ func (s *Server) buildRouter() (http.Handler, error) {
 		}
 		fnPath[rt.Function] = rt.Path
 		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
-		if !seen[rt.Path] {
-			seen[rt.Path] = true
-			paths.Handle(rt.Path, http.NotFoundHandler())
-		}
 	}
 	for name := range s.triggers {
 		mux.Handle("POST /"+name, s.invocationHandler(name))
 	}
-	return s.middleware(mux, paths), nil
+	mux.Handle("/", s.noRoute())
+	return s.middleware(mux), nil
+}
+
+// noRoute answers the requests that match no route: 405 when the path is
+// served with another method, else 404, both as problems. The paths it
+// checks are registered at the first such request, not at start, where every
+// registration adds to the cold start.
+func (s *Server) noRoute() http.Handler {
+	paths := sync.OnceValue(func() *http.ServeMux {
+		m := http.NewServeMux()
+		seen := map[string]bool{}
+		for _, rt := range s.routes {
+			if !seen[rt.Path] {
+				seen[rt.Path] = true
+				m.Handle(rt.Path, http.NotFoundHandler())
+			}
+		}
+		return m
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, p := paths().Handler(r); p != "" {
+			writeError(w, r, teamspro.Errorf(teamspro.EMETHODNOTALLOWED, "%s is not allowed on %s.", r.Method, r.URL.Path))
+			return
+		}
+		writeError(w, r, teamspro.Errorf(teamspro.ENOTFOUND, "No route %s %s.", r.Method, r.URL.Path))
+	})
 }
 
 // middleware adds, around every request: a logger carrying the invocation id,
 // panic recovery, CORS for configured origins, and problem answers for unknown
 // paths and methods.
-func (s *Server) middleware(mux, paths *http.ServeMux) http.Handler {
+func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		log := s.Logger.With("invocation_id", r.Header.Get("X-Azure-Functions-InvocationId"), "method", r.Method, "path", r.URL.Path)
@@ -113,14 +134,6 @@ func (s *Server) middleware(mux, paths *http.ServeMux) http.Handler {
 			logger(r.Context()).Debug("served", "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 		}()
 		if s.cors(sw, r) {
-			return
-		}
-		if _, pattern := mux.Handler(r); pattern == "" {
-			if _, p := paths.Handler(r); p != "" {
-				writeError(sw, r, teamspro.Errorf(teamspro.EMETHODNOTALLOWED, "%s is not allowed on %s.", r.Method, r.URL.Path))
-				return
-			}
-			writeError(sw, r, teamspro.Errorf(teamspro.ENOTFOUND, "No route %s %s.", r.Method, r.URL.Path))
 			return
 		}
 		mux.ServeHTTP(sw, r)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teamspro/functions/internal/teamspro"
@@ -72,7 +73,8 @@ const CheckInEarly = 15 * time.Minute
 // DefaultReleaseAfter is the release delay of check-in rooms that set none.
 const DefaultReleaseAfter = 15
 
-var hhmm = regexp.MustCompile(`^(([01]\d|2[0-3]):[0-5]\d|24:00)$`)
+// Compiled at first use, not at start (cold start).
+var hhmm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(([01]\d|2[0-3]):[0-5]\d|24:00)$`) })
 
 // Validate reports every invalid field of in at once.
 func (in *RoomInput) Validate() error {
@@ -98,7 +100,7 @@ func (in *RoomInput) Validate() error {
 		v.Add("timeZone", "is required: an IANA time zone name")
 	}
 	if h := in.Hours; h != nil {
-		if v.Check(hhmm.MatchString(h.Start) && hhmm.MatchString(h.End) && h.Start != "24:00", "hours", "start and end are HH:MM") {
+		if v.Check(hhmm().MatchString(h.Start) && hhmm().MatchString(h.End) && h.Start != "24:00", "hours", "start and end are HH:MM") {
 			v.Check(h.Start < h.End, "hours", "start must be before end")
 		}
 	}

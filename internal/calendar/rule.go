@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -173,7 +174,8 @@ func ParseRRule(s string) (Rule, error) {
 	return r, nil
 }
 
-var rfcPart = regexp.MustCompile(`^[A-Z]+=[A-Za-z0-9+\-,:]+$`)
+// Compiled at first use, not at start (cold start).
+var rfcPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]+=[A-Za-z0-9+\-,:]+$`) })
 
 func parseRRule(s string) (Rule, error) {
 	if len(s) > maxRuleString {
@@ -187,7 +189,7 @@ func parseRRule(s string) (Rule, error) {
 	}
 	seen := map[string]bool{}
 	for _, p := range strings.Split(s, ";") {
-		if !rfcPart.MatchString(p) {
+		if !rfcPart().MatchString(p) {
 			return Rule{}, fmt.Errorf("malformed part %q", p)
 		}
 		name := p[:strings.IndexByte(p, '=')]
@@ -372,7 +374,7 @@ type WeekdayJSON struct {
 	bad string // why the value was rejected, reported by validation
 }
 
-var nthDay = regexp.MustCompile(`^([+-]?[0-9]{1,2})?([A-Z]{2})$`)
+var nthDay = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([+-]?[0-9]{1,2})?([A-Z]{2})$`) })
 
 // UnmarshalJSON never fails: a bad value is kept and reported by Validate
 // with the other field errors.
@@ -392,7 +394,7 @@ func (w *WeekdayJSON) UnmarshalJSON(b []byte) error {
 				return nil
 			}
 		}
-		m := nthDay.FindStringSubmatch(strings.ToUpper(s))
+		m := nthDay().FindStringSubmatch(strings.ToUpper(s))
 		if m != nil {
 			for i, c := range weekdayCodes {
 				if c == m[2] {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -26,7 +27,11 @@ type view struct {
 
 type row struct{ Label, Value string }
 
-var textLayout = texttemplate.Must(texttemplate.New("text").Parse(`{{.Heading}}
+// The layouts are parsed at first use, not at start: only the notify
+// function renders mail, and parsing at package init would add to every cold
+// start of the HTTP functions.
+var textLayout = sync.OnceValue(func() *texttemplate.Template {
+	return texttemplate.Must(texttemplate.New("text").Parse(`{{.Heading}}
 
 {{if .Intro}}{{.Intro}}
 
@@ -39,8 +44,10 @@ var textLayout = texttemplate.Must(texttemplate.New("text").Parse(`{{.Heading}}
 --
 Sent by TeamsPro. You receive this mail because of your part in the event or reservation above.
 `))
+})
 
-var htmlLayout = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
+var htmlLayout = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#242424">
 <h2>{{.Heading}}</h2>
@@ -53,6 +60,7 @@ var htmlLayout = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE htm
 {{end}}<p style="color:#707070;font-size:small">Sent by TeamsPro. You receive this mail because of your part in the event or reservation above.</p>
 </body></html>
 `))
+})
 
 // rendered is the content of one mail.
 type rendered struct {
@@ -67,10 +75,10 @@ func render(msg Message, loc *time.Location) (rendered, error) {
 	}
 	v.Subject = oneLine(v.Subject)
 	var text, html bytes.Buffer
-	if err := textLayout.Execute(&text, v); err != nil {
+	if err := textLayout().Execute(&text, v); err != nil {
 		return rendered{}, teamspro.Wrap(teamspro.EINTERNAL, err, "The %s mail cannot be rendered.", msg.Type)
 	}
-	if err := htmlLayout.Execute(&html, v); err != nil {
+	if err := htmlLayout().Execute(&html, v); err != nil {
 		return rendered{}, teamspro.Wrap(teamspro.EINTERNAL, err, "The %s mail cannot be rendered.", msg.Type)
 	}
 	return rendered{Subject: v.Subject, Text: text.String(), HTML: html.String()}, nil
