@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -58,6 +59,9 @@ type Client struct {
 	// Re-creating missing tables: see tableWatch.
 	ensuring    sync.Mutex
 	lastEnsured time.Time
+	// ensured is true once every table is known to exist, false again when
+	// storage answers TableNotFound; readiness waits for it.
+	ensured atomic.Bool
 }
 
 // New builds a Client. It does no I/O, so it adds nothing to cold start.
@@ -144,7 +148,11 @@ func (c *Client) EnsureTables(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	c.ensured.Store(true)
+	return nil
 }
 
 // missingTables returns the names (without prefix) of the tables that the
@@ -184,6 +192,7 @@ type tableWatch struct{ c *Client }
 func (w tableWatch) Do(req *policy.Request) (*http.Response, error) {
 	res, err := req.Next()
 	if err == nil && res.StatusCode == http.StatusNotFound && res.Header.Get("x-ms-error-code") == "TableNotFound" {
+		w.c.ensured.Store(false)
 		w.c.ensureSoon()
 	}
 	return res, err
@@ -204,8 +213,15 @@ func (c *Client) ensureSoon() {
 	}()
 }
 
-// Ping checks that storage answers, for the readiness probe: one cheap query.
+// Ping checks that storage answers and every table exists, for the
+// readiness probe: one cheap query once the tables are known to exist. Until
+// then it creates them, so that "ready" means every route can work.
 func (c *Client) Ping(ctx context.Context) error {
+	if !c.ensured.Load() {
+		if err := c.EnsureTables(ctx); err != nil {
+			return err
+		}
+	}
 	top := int32(1)
 	pager := c.table(TableDirectory).NewListEntitiesPager(&aztables.ListEntitiesOptions{Top: &top, Select: to("PartitionKey")})
 	_, err := pager.NextPage(ctx)

@@ -336,3 +336,36 @@ func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
 		}
 	})
 }
+
+// TestPingWaitsForTables: readiness means every table exists, not only the
+// one the probe queries.
+func TestPingWaitsForTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	opts := tablestest.Options(t)
+	opts.Prefix = tablestest.Prefix() + "ping"
+	c, err := tables.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := aztables.NewServiceClientFromConnectionString(opts.ConnectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, n := range []string{tables.TableDirectory, tables.TableTabs, tables.TableAPIKeys, tables.TableRooms, tables.TableBookings, tables.TableDue,
+			tables.TableMarks, tables.TableEvents, tables.TableReminders, tables.TableOutbox, tables.TableJobs} {
+			_, _ = svc.DeleteTable(context.Background(), opts.Prefix+n, nil)
+		}
+	})
+	// Only the table the probe queries exists, as when a start was cut short.
+	if _, err := svc.CreateTable(ctx, opts.Prefix+tables.TableDirectory, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	if _, err := tables.NewRoomStore(c).List(ctx, tablestest.Tenant()); err != nil {
+		t.Errorf("list rooms after a successful ping: %v, want the rooms table to exist", err)
+	}
+}

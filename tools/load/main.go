@@ -16,6 +16,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,12 +113,14 @@ func run(bin string, requests, clients int) error {
 	fmt.Printf("memory: RSS after %d mixed requests %.1f MB (target <= 40 MB), ratio to target %.2f\n", rep.Requests, rss, rss/40)
 
 	// Handler overhead: GET /api/rooms through the handler, beside the same
-	// Table Storage query made directly, same concurrency, same duration.
-	const d = 3 * time.Second
+	// Table Storage query made directly, same concurrency. The two share the
+	// machine with Azurite, whose speed drifts: they alternate over several
+	// short rounds and the median of the per-round ratios is printed.
+	const rounds, d = 7, 1500 * time.Millisecond
 	// As many idle connections as clients: the default client keeps two per
 	// host and would measure new TCP connections, not the handler.
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxIdleConns: clients}}
-	through := rate(clients, d, func() error {
+	viaHandler := func() error {
 		req, _ := http.NewRequest("GET", base+"/api/rooms", nil)
 		req.Header.Set("Authorization", "Bearer "+admin)
 		res, err := hc.Do(req)
@@ -129,18 +134,64 @@ func run(bin string, requests, clients int) error {
 			return fmt.Errorf("rooms: %d", res.StatusCode)
 		}
 		return nil
-	})
+	}
 	c, err := tables.New(tables.Options{ConnectionString: cs, Prefix: "load"})
 	if err != nil {
 		return err
 	}
 	rooms := tables.NewRoomStore(c)
-	direct := rate(clients, d, func() error {
+	direct := func() error {
 		_, err := rooms.List(context.Background(), tenant)
 		return err
-	})
-	fmt.Printf("handler overhead: list rooms %.0f req/s through the handler, %.0f/s direct aztables, ratio %.2f (target >= 0.85)\n", through, direct, through/direct)
+	}
+	var ratios, throughs, directs, busyThrough, busyDirect []float64
+	for i := 0; i < rounds; i++ {
+		b0 := cpuTimes()
+		t := rate(clients, d, viaHandler)
+		b1 := cpuTimes()
+		dr := rate(clients, d, direct)
+		b2 := cpuTimes()
+		throughs, directs, ratios = append(throughs, t), append(directs, dr), append(ratios, t/dr)
+		busyThrough, busyDirect = append(busyThrough, b1.busySince(b0)), append(busyDirect, b2.busySince(b1))
+	}
+	fmt.Printf("handler overhead: list rooms %.0f req/s through the handler, %.0f/s direct aztables (medians of %d alternating rounds), ratio %.2f (median; rounds %.2f..%.2f) (target >= 0.85)\n",
+		median(throughs), median(directs), rounds, median(ratios), slices.Min(ratios), slices.Max(ratios))
+	fmt.Printf("  machine CPU busy (%d cores shared with Azurite and this load generator): %.0f%% through the handler, %.0f%% direct\n",
+		runtime.NumCPU(), 100*median(busyThrough), 100*median(busyDirect))
 	return nil
+}
+
+// cpuSample is the machine's busy and total CPU time from /proc/stat.
+type cpuSample struct{ busy, total float64 }
+
+func cpuTimes() cpuSample {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuSample{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var s cpuSample
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		s.total += v
+		if i != 3 && i != 4 { // idle, iowait
+			s.busy += v
+		}
+	}
+	return s
+}
+
+func (s cpuSample) busySince(o cpuSample) float64 {
+	if s.total == o.total {
+		return 0
+	}
+	return (s.busy - o.busy) / (s.total - o.total)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // rate runs fn from n goroutines for d and returns the calls per second.
