@@ -265,16 +265,16 @@ func TestPingUnreachable(t *testing.T) {
 	}
 }
 
-// TestEnsureTablesCreatesOnlyMissing: a start lists the deployment's tables in
-// one call and creates only those that are missing, including one deleted by
-// hand.
-func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	ct := &tables.CountingTransport{}
+// ownTables is a client whose prefix no other test uses, so that it starts
+// with no table at all, and a raw service client to inspect and change the
+// tables behind its back. Its tables are deleted when the test ends.
+func ownTables(t *testing.T, suffix string, transport *tables.CountingTransport) (*tables.Client, *aztables.ServiceClient, tables.Options) {
+	t.Helper()
 	opts := tablestest.Options(t)
-	opts.Prefix = tablestest.Prefix() + "ens"
-	opts.Transport = ct
+	opts.Prefix = tablestest.Prefix() + suffix
+	if transport != nil {
+		opts.Transport = transport
+	}
 	c, err := tables.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -283,27 +283,45 @@ func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	listed := func() map[string]bool {
-		t.Helper()
-		filter := "TableName ge '" + opts.Prefix + "' and TableName lt '" + opts.Prefix + "{'"
-		got := map[string]bool{}
-		pager := svc.NewListTablesPager(&aztables.ListTablesOptions{Filter: &filter})
-		for pager.More() {
-			page, err := pager.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tb := range page.Tables {
-				got[*tb.Name] = true
-			}
+	t.Cleanup(func() {
+		for name := range listTables(t, svc, opts.Prefix) {
+			_, _ = svc.DeleteTable(context.Background(), name, nil)
 		}
-		return got
+	})
+	return c, svc, opts
+}
+
+// listTables returns the names of the tables that start with prefix.
+func listTables(t *testing.T, svc *aztables.ServiceClient, prefix string) map[string]bool {
+	t.Helper()
+	filter := "TableName ge '" + prefix + "' and TableName lt '" + prefix + "{'"
+	got := map[string]bool{}
+	pager := svc.NewListTablesPager(&aztables.ListTablesOptions{Filter: &filter})
+	for pager.More() {
+		page, err := pager.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tb := range page.Tables {
+			got[*tb.Name] = true
+		}
 	}
+	return got
+}
+
+// TestEnsureTablesCreatesOnlyMissing: a start lists the deployment's tables in
+// one call and creates only those that are missing, including one deleted by
+// hand.
+func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ct := &tables.CountingTransport{}
+	c, svc, opts := ownTables(t, "ens", ct)
 
 	if err := c.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	all := listed()
+	all := listTables(t, svc, opts.Prefix)
 	if len(all) < 11 || !all[opts.Prefix+tables.TableBookings] {
 		t.Fatalf("got tables %v, want every table of the client", all)
 	}
@@ -327,14 +345,9 @@ func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
 	if got := ct.Reset(); got != 2 {
 		t.Errorf("start with one table missing: got %d round trips, want 2", got)
 	}
-	if got := listed(); len(got) != len(all) {
+	if got := listTables(t, svc, opts.Prefix); len(got) != len(all) {
 		t.Errorf("got %d tables after re-creating, want %d", len(got), len(all))
 	}
-	t.Cleanup(func() {
-		for name := range listed() {
-			_, _ = svc.DeleteTable(context.Background(), name, nil)
-		}
-	})
 }
 
 // TestPingWaitsForTables: readiness means every table exists, not only the
@@ -342,22 +355,7 @@ func TestEnsureTablesCreatesOnlyMissing(t *testing.T) {
 func TestPingWaitsForTables(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	opts := tablestest.Options(t)
-	opts.Prefix = tablestest.Prefix() + "ping"
-	c, err := tables.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := aztables.NewServiceClientFromConnectionString(opts.ConnectionString, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, n := range []string{tables.TableDirectory, tables.TableTabs, tables.TableAPIKeys, tables.TableRooms, tables.TableBookings, tables.TableDue,
-			tables.TableMarks, tables.TableEvents, tables.TableReminders, tables.TableOutbox, tables.TableJobs} {
-			_, _ = svc.DeleteTable(context.Background(), opts.Prefix+n, nil)
-		}
-	})
+	c, svc, opts := ownTables(t, "ping", nil)
 	// Only the table the probe queries exists, as when a start was cut short.
 	if _, err := svc.CreateTable(ctx, opts.Prefix+tables.TableDirectory, nil); err != nil {
 		t.Fatal(err)

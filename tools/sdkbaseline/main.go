@@ -1,0 +1,35 @@
+// Command sdkbaseline is the second baseline of the cold-start benchmark: the
+// bare net/http server of tools/barehttp, linked with the packages the
+// product requires (Azure SDK, MSAL through azidentity, jwx, sendgrid-go,
+// go-ical, rrule-go, the zone database) and nothing of ours. Beside the
+// handler and barehttp it splits cold start into what those packages cost at
+// start and what the handler adds.
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+
+	_ "github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	_ "github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	_ "github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
+	_ "github.com/emersion/go-ical"
+	_ "github.com/lestrrat-go/jwx/v2/jwk"
+	_ "github.com/lestrrat-go/jwx/v2/jwt"
+	_ "github.com/sendgrid/sendgrid-go"
+	_ "github.com/teambition/rrule-go"
+	_ "time/tzdata"
+)
+
+func main() {
+	http.HandleFunc("GET /api/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("FUNCTIONS_CUSTOMHANDLER_PORT"))
+	if err != nil {
+		os.Exit(1)
+	}
+	_ = http.Serve(ln, nil)
+}
