@@ -115,8 +115,8 @@ func (s *Server) noRoute() http.Handler {
 }
 
 // middleware adds, around every request: a logger carrying the invocation id,
-// panic recovery, CORS for configured origins, and problem answers for unknown
-// paths and methods.
+// panic recovery and CORS for configured origins. Unknown paths and methods
+// reach noRoute through the mux.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
