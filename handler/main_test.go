@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/entra/entratest"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 )
 
@@ -182,5 +183,71 @@ func TestDevtoken(t *testing.T) {
 				t.Errorf("got %v, want an error mentioning %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestRunWithEntraID boots the binary configured for Entra ID: the signing
+// keys are fetched in the background at start, before any request, and a
+// real token then signs in without another fetch.
+func TestRunWithEntraID(t *testing.T) {
+	t.Parallel()
+	idp := entratest.New(t)
+	port := freePort(t)
+	env := map[string]string{
+		"FUNCTIONS_CUSTOMHANDLER_PORT": strconv.Itoa(port),
+		"TableStorage":                 tablestest.ConnectionString(t),
+		"TABLE_PREFIX":                 tablestest.Prefix() + "entra",
+		"ENTRA_CLIENT_ID":              idp.ClientID,
+		"ENTRA_TENANT_ID":              idp.TenantID,
+		"ENTRA_JWKS_URL":               idp.JWKSURL(),
+		"LOG_LEVEL":                    "warn",
+		"MAIL_OUTBOX_DIR":              t.TempDir(),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &logs, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+
+	deadline := time.Now().Add(10 * time.Second)
+	for idp.Fetches.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the signing keys were not fetched at start\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; ; i++ {
+		res, err := http.Get(base + "/api/health/ready")
+		if err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatalf("never ready\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	claims := idp.Claims()
+	req, _ := http.NewRequest("GET", base+"/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+idp.Token(t, claims))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&me)
+	res.Body.Close()
+	if res.StatusCode != 200 || me["objectId"] != claims["oid"] {
+		t.Fatalf("got %d %v, want 200 for the token's user", res.StatusCode, me)
+	}
+	if got := idp.Fetches.Load(); got != 1 {
+		t.Errorf("got %d key fetches after the first sign-in, want 1", got)
 	}
 }

@@ -53,7 +53,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 
 	events := tables.NewEventStore(store)
 
-	auth, err := newAuthenticator(ctx, cfg)
+	auth, err := newAuthenticator(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -140,8 +140,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 }
 
 // newAuthenticator accepts Entra ID tokens when the app registration is
-// configured, and dev tokens when dev sign-in is on.
-func newAuthenticator(ctx context.Context, cfg *config.Config) (*entra.Validator, error) {
+// configured, and dev tokens when dev sign-in is on. Entra ID's keys are
+// fetched in the background, while the host sends its first request.
+func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger) (*entra.Validator, error) {
 	ec := entra.Config{
 		ClientID: cfg.EntraClientID, AppIDURI: cfg.EntraAppIDURI, TenantID: cfg.EntraTenantID,
 		AllowedTenants: cfg.EntraAllowedTenants, Scope: cfg.EntraScope, AdminRole: cfg.AdminAppRole,
@@ -154,6 +155,13 @@ func newAuthenticator(ctx context.Context, cfg *config.Config) (*entra.Validator
 			return nil, err
 		}
 		keys = rk
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if err := rk.Warm(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sign-in keys not fetched at start; the first sign-in will try again", "err", err)
+			}
+		}()
 	}
 	var dev *entra.DevIssuer
 	if cfg.DevSignIn {

@@ -308,7 +308,8 @@ type RemoteKeys struct {
 }
 
 // NewRemoteKeys registers url with a cache living as long as ctx. It does not
-// fetch: the first token does, so the cold start does not wait on Entra ID.
+// fetch, so the cold start does not wait on Entra ID: Warm fetches in the
+// background, or else the first token does.
 func NewRemoteKeys(ctx context.Context, url string, opts ...jwk.RegisterOption) (*RemoteKeys, error) {
 	c := jwk.NewCache(ctx)
 	opts = append([]jwk.RegisterOption{jwk.WithMinRefreshInterval(15 * time.Minute)}, opts...)
@@ -316,6 +317,16 @@ func NewRemoteKeys(ctx context.Context, url string, opts ...jwk.RegisterOption) 
 		return nil, fmt.Errorf("entra: register %s: %w", url, err)
 	}
 	return &RemoteKeys{url: url, cache: c, minRefresh: time.Minute}, nil
+}
+
+// Warm fetches the key set if it has not been fetched yet. The handler calls
+// it in the background at start, so that the first signed-in request after a
+// cold start does not wait for Entra ID.
+func (r *RemoteKeys) Warm(ctx context.Context) error {
+	if _, err := r.cache.Get(ctx, r.url); err != nil {
+		return teamspro.Wrap(teamspro.EUNAVAILABLE, err, "The sign-in keys cannot be fetched; try again.")
+	}
+	return nil
 }
 
 // Key returns the key with that kid.

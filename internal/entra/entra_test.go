@@ -335,3 +335,49 @@ func TestCachedTokenStillExpires(t *testing.T) {
 		t.Errorf("expired cached token: got %v, want unauthorized", err)
 	}
 }
+
+// TestWarmFetchesBeforeTheFirstToken: after Warm, validating a token fetches
+// nothing more.
+func TestWarmFetchesBeforeTheFirstToken(t *testing.T) {
+	t.Parallel()
+	idp := entratest.New(t)
+	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idp.Fetches.Load(); got != 0 {
+		t.Fatalf("got %d fetches before Warm, want 0 (the cold start must not wait)", got)
+	}
+	if err := keys.Warm(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := idp.Fetches.Load(); got != 1 {
+		t.Errorf("got %d fetches after Warm, want 1", got)
+	}
+	v, err := entra.NewValidator(entra.Config{
+		ClientID: idp.ClientID, AppIDURI: "api://tab.contoso.example/" + idp.ClientID, TenantID: idp.TenantID,
+		Scope: "access_as_user", ClockSkew: 2 * time.Minute,
+	}, keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Validate(context.Background(), idp.Token(t, idp.Claims())); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if got := idp.Fetches.Load(); got != 1 {
+		t.Errorf("got %d fetches after the first token, want still 1", got)
+	}
+}
+
+func TestWarmUnreachable(t *testing.T) {
+	t.Parallel()
+	keys, err := entra.NewRemoteKeys(t.Context(), "http://127.0.0.1:1/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := keys.Warm(ctx); teamspro.ErrorCode(err) != teamspro.EUNAVAILABLE {
+		t.Errorf("got %v, want unavailable", err)
+	}
+}
