@@ -268,3 +268,22 @@ type Store interface {
 	// returns how many. A tab restored meanwhile is kept.
 	PurgeDeleted(ctx context.Context, cutoff time.Time) (int, error)
 }
+
+// Clone returns a deep copy of t, so that callers of a cache never share
+// settings.
+func (t *Tab) Clone() *Tab {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	s := &c.Settings
+	s.BusinessDays = slices.Clone(s.BusinessDays)
+	if s.BusinessHours != nil {
+		h := *s.BusinessHours
+		s.BusinessHours = &h
+	}
+	s.Permissions.Members = slices.Clone(s.Permissions.Members)
+	s.Owners = slices.Clone(s.Owners)
+	s.Rooms = slices.Clone(s.Rooms)
+	return &c
+}
