@@ -90,17 +90,7 @@ func TestRunEndToEnd(t *testing.T) {
 	token := strings.TrimSpace(out.String())
 
 	// Storage tables are created in the background: readiness may take a moment.
-	for i := 0; ; i++ {
-		res, err := http.Get(base + "/api/health/ready")
-		if err == nil && res.StatusCode == 200 {
-			res.Body.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatalf("never ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base)
 	req, _ := http.NewRequest("GET", base+"/api/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("X-Azure-Functions-InvocationId", "e2e-1")
@@ -223,17 +213,7 @@ func TestRunWithEntraID(t *testing.T) {
 	}
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	for i := 0; ; i++ {
-		res, err := http.Get(base + "/api/health/ready")
-		if err == nil && res.StatusCode == 200 {
-			res.Body.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatalf("never ready\n%s", logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base)
 	claims := idp.Claims()
 	req, _ := http.NewRequest("GET", base+"/api/me", nil)
 	req.Header.Set("Authorization", "Bearer "+idp.Token(t, claims))

@@ -7,10 +7,6 @@
 package main
 
 import (
-	"net"
-	"net/http"
-	"os"
-
 	_ "github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	_ "github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 	_ "github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
@@ -19,17 +15,8 @@ import (
 	_ "github.com/lestrrat-go/jwx/v2/jwt"
 	_ "github.com/sendgrid/sendgrid-go"
 	_ "github.com/teambition/rrule-go"
+	"github.com/teamspro/functions/tools/internal/baseline"
 	_ "time/tzdata"
 )
 
-func main() {
-	http.HandleFunc("GET /api/health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("FUNCTIONS_CUSTOMHANDLER_PORT"))
-	if err != nil {
-		os.Exit(1)
-	}
-	_ = http.Serve(ln, nil)
-}
+func main() { baseline.Serve() }
