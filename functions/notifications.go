@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/teamspro"
 )
@@ -61,6 +62,14 @@ func (s *Server) handleNotify(ctx context.Context, inv *Invocation) (InvocationR
 	res, err := s.Processor.Process(ctx, d)
 	if err != nil {
 		return InvocationResult{}, err
+	}
+	if r, ok := res.Payload.(*notify.Reminder); ok && !res.Permanent && r.Event != nil && r.Event.RRule != "" {
+		// A series has one reminder scheduled at a time: this one's
+		// delivery schedules the next. Failing here fails the message, so
+		// that its redelivery tries again (its mails are not sent twice).
+		if err := s.nextSeriesReminder(ctx, res.TenantID, r.Event); err != nil {
+			return InvocationResult{}, err
+		}
 	}
 	msg := fmt.Sprintf("message %s (%s): sent %d, duplicates %d, failed %d", res.MessageID, res.Type,
 		res.Count(notify.OutcomeSent), res.Count(notify.OutcomeDuplicate), res.Count(notify.OutcomeFailed))
@@ -229,6 +238,32 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 	if s.Publisher == nil {
 		return nil
 	}
+	info, to, err := n.describe(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := n.eventReminder(ctx, c, info, to, time.Time{}); err != nil {
+		logger(ctx).Error("event reminder not scheduled", "event", c.Event.ID, "err", err)
+	}
+	toggles := c.Tab.Settings.Notifications
+	if len(to) == 0 || (c.Kind == EventDeleted && !toggles.Deleted) || (c.Kind != EventDeleted && !toggles.AddedOrUpdated) {
+		return nil
+	}
+	actor := notify.Person{Name: c.By.Name}
+	if strings.Contains(c.By.UPN, "@") {
+		actor.Email = c.By.UPN
+	}
+	env, err := notify.NewEnvelope(eventTypes[c.Kind], uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, env)
+}
+
+// describe returns what a message says of an event, and who receives it:
+// its participants with an address.
+func (n eventNotifier) describe(ctx context.Context, c EventChange) (notify.EventInfo, []notify.Recipient, error) {
+	s := n.s
 	e := c.Event
 	var to []notify.Recipient
 	for _, p := range e.Participants {
@@ -239,7 +274,7 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 		if r.Email == "" && p.ObjectID != "" {
 			var err error
 			if r, err = s.recipient(ctx, c.Tab.TenantID, p.ObjectID, e.TimeZone); err != nil {
-				return err
+				return notify.EventInfo{}, nil, err
 			}
 		}
 		if r.Email != "" {
@@ -255,22 +290,7 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 	info := notify.EventInfo{ID: e.ID, CalendarID: e.CalendarID, Title: e.Title, Description: e.Description,
 		Start: e.Start, End: e.End, AllDay: e.AllDay, TimeZone: e.TimeZone, Location: location, RRule: e.RRule(),
 		Organizer: notify.Person{Name: organizer.Name, Email: organizer.Email}, Sequence: seq}
-	if err := n.eventReminder(ctx, c, info, to); err != nil {
-		logger(ctx).Error("event reminder not scheduled", "event", e.ID, "err", err)
-	}
-	toggles := c.Tab.Settings.Notifications
-	if len(to) == 0 || (c.Kind == EventDeleted && !toggles.Deleted) || (c.Kind != EventDeleted && !toggles.AddedOrUpdated) {
-		return nil
-	}
-	actor := notify.Person{Name: c.By.Name}
-	if strings.Contains(c.By.UPN, "@") {
-		actor.Email = c.By.UPN
-	}
-	env, err := notify.NewEnvelope(eventTypes[c.Kind], uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
-	if err != nil {
-		return err
-	}
-	return s.publish(ctx, env)
+	return info, to, nil
 }
 
 // Reminders records the scheduled reminder messages of each event and
@@ -316,20 +336,73 @@ func (s *Server) reschedule(ctx context.Context, tenantID, key string, at time.T
 	return s.Reminders.Put(ctx, tenantID, key, seqs)
 }
 
-// eventReminder reschedules the reminder of a single event; series and
-// deleted events have none.
-func (n eventNotifier) eventReminder(ctx context.Context, c EventChange, info notify.EventInfo, to []notify.Recipient) error {
+// eventReminder reschedules the reminder of an event after a change. A
+// single event has one; a series has one at a time, for its next occurrence
+// (exceptions applied) that starts after after and whose reminder is still
+// ahead, and delivering it schedules the next (nextSeriesReminder). A deleted
+// event has none.
+func (n eventNotifier) eventReminder(ctx context.Context, c EventChange, info notify.EventInfo, to []notify.Recipient, after time.Time) error {
 	s := n.s
 	key := "event|" + c.Event.CalendarID + "|" + c.Event.ID
 	mins := c.Tab.Settings.ReminderMinutes
-	if c.Kind == EventDeleted || c.Event.Recurring() || mins <= 0 || len(to) == 0 {
+	if c.Kind == EventDeleted || mins <= 0 || len(to) == 0 {
 		return s.reschedule(ctx, c.Tab.TenantID, key, time.Time{}, nil)
+	}
+	lead := time.Duration(mins) * time.Minute
+	if c.Event.Recurring() {
+		xs, err := s.Events.Exceptions(ctx, c.Tab.TenantID, c.Event.CalendarID, c.Event.ID)
+		if err != nil {
+			return err
+		}
+		o, ok, err := calendar.NextOccurrence(c.Event, xs, later(s.Now().Add(lead), after))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.reschedule(ctx, c.Tab.TenantID, key, time.Time{}, nil)
+		}
+		info.Start, info.End, info.AllDay, info.Title = o.Start, o.End, o.AllDay, o.Title
 	}
 	env, err := notify.NewEnvelope(notify.TypeReminder, uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.Reminder{Event: &info, Recipients: to})
 	if err != nil {
 		return err
 	}
-	return s.reschedule(ctx, c.Tab.TenantID, key, c.Event.Start.Add(-time.Duration(mins)*time.Minute), &env)
+	return s.reschedule(ctx, c.Tab.TenantID, key, info.Start.Add(-lead), &env)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// nextSeriesReminder schedules, once the reminder of one occurrence of a
+// series is delivered, the reminder of the occurrence after it, from the
+// series as stored now: a deleted series or tab gets none.
+func (s *Server) nextSeriesReminder(ctx context.Context, tenantID string, reminded *notify.EventInfo) error {
+	key := "event|" + reminded.CalendarID + "|" + reminded.ID
+	t, err := s.Tabs.ByCalendar(ctx, tenantID, reminded.CalendarID)
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return s.reschedule(ctx, tenantID, key, time.Time{}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	e, err := s.Events.Get(ctx, tenantID, reminded.CalendarID, reminded.ID)
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return s.reschedule(ctx, tenantID, key, time.Time{}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	n := eventNotifier{s}
+	c := EventChange{Kind: EventUpdated, Tab: t, Event: e}
+	info, to, err := n.describe(ctx, c)
+	if err != nil {
+		return err
+	}
+	return n.eventReminder(ctx, c, info, to, reminded.Start)
 }
 
 // reservationReminder reschedules the reminder of a reservation after a change:

@@ -360,6 +360,89 @@ func TestReminderMailArrives(t *testing.T) {
 	}
 }
 
+// TestSeriesReminderChains: a series has one reminder scheduled at a time;
+// delivering the reminder of an occurrence mails it and schedules the
+// reminder of the next occurrence.
+func TestSeriesReminderChains(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
+	h := s.h
+	h.now = time.Now()
+	l := newMailListener(t)
+	q := withMail(t, h, l, true)
+	start := time.Now().Add(15*time.Minute + 1500*time.Millisecond).UTC().Truncate(time.Second).Add(time.Second)
+	body := calEvent("Daily sync", start.Format(time.RFC3339), start.Add(15*time.Minute).Format(time.RFC3339), "UTC", map[string]any{
+		"rrule":        "FREQ=DAILY;COUNT=3",
+		"participants": []map[string]any{{"email": "bob@contoso.example"}}})
+	res := h.do("POST", calEvents(s.cal), &s.owner, body)
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	key := "event|" + s.cal + "|" + id
+	reminders := tables.NewReminderStore(h.client)
+	first, err := reminders.Get(context.Background(), s.owner.tenant, key)
+	if err != nil || len(first) != 1 || q.Pending() != 1 {
+		t.Fatalf("after create: got seqs %v (%v), %d pending, want the first occurrence's reminder", first, err, q.Pending())
+	}
+
+	waitMails(t, l, 1)
+	content, _ := json.Marshal(l.sent()[0]["content"])
+	if subj, _ := l.sent()[0]["subject"].(string); !strings.Contains(subj, "Daily sync") {
+		t.Errorf("got subject %q, want the series' title", subj)
+	}
+	if !strings.Contains(string(content), start.Format("15:04")) {
+		t.Errorf("reminder mail %s does not give the occurrence's time %s", content, start.Format("15:04"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		next, _ := reminders.Get(context.Background(), s.owner.tenant, key)
+		if len(next) == 1 && next[0] != first[0] && q.Pending() == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the first reminder: got seqs %v (first %v), %d pending, want the second occurrence's reminder", next, first, q.Pending())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(l.sent()); n != 1 {
+		t.Errorf("got %d mails, want 1 (the next reminder is a day away)", n)
+	}
+
+	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+id, &s.owner, nil), 204, "")
+	if left, _ := reminders.Get(context.Background(), s.owner.tenant, key); len(left) != 0 || q.Pending() != 0 {
+		t.Errorf("after deleting the series: got seqs %v, %d pending, want none", left, q.Pending())
+	}
+}
+
+// TestSeriesReminderSkipsCancelledOccurrence: cancelling the next occurrence
+// moves the series' reminder to the one after it.
+func TestSeriesReminderSkipsCancelledOccurrence(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
+	h := s.h
+	h.now = time.Now()
+	l := newMailListener(t)
+	q := withMail(t, h, l, true)
+	start := time.Now().Add(15*time.Minute + 1500*time.Millisecond).UTC().Truncate(time.Second).Add(time.Second)
+	body := calEvent("Daily sync", start.Format(time.RFC3339), start.Add(15*time.Minute).Format(time.RFC3339), "UTC", map[string]any{
+		"rrule":        "FREQ=DAILY;COUNT=3",
+		"participants": []map[string]any{{"email": "bob@contoso.example"}}})
+	res := h.do("POST", calEvents(s.cal), &s.owner, body)
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	key := "event|" + s.cal + "|" + id
+	reminders := tables.NewReminderStore(h.client)
+	first, _ := reminders.Get(context.Background(), s.owner.tenant, key)
+	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+id+"/occurrences/"+start.Format(time.RFC3339), &s.owner, nil), 204, "")
+	moved, _ := reminders.Get(context.Background(), s.owner.tenant, key)
+	if len(first) != 1 || len(moved) != 1 || moved[0] == first[0] || q.Pending() != 1 {
+		t.Fatalf("after cancelling the first occurrence: got seqs %v (was %v), %d pending, want one new reminder", moved, first, q.Pending())
+	}
+	time.Sleep(2500 * time.Millisecond) // past the cancelled occurrence's reminder time
+	if n := len(l.sent()); n != 0 {
+		t.Errorf("got %d mails, want none for the cancelled occurrence", n)
+	}
+}
+
 // flakyPublisher refuses every message while down.
 type flakyPublisher struct {
 	notify.Publisher

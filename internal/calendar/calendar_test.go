@@ -558,3 +558,49 @@ func TestEventJSONRoundTrip(t *testing.T) {
 		t.Errorf("got byweekday %v, want the contract's day names", got)
 	}
 }
+
+func TestNextOccurrence(t *testing.T) {
+	t.Parallel()
+	daily := `{"title":"Standup","startDate":"2026-03-02T08:00:00Z","endDate":"2026-03-02T08:15:00Z","timeZone":"Europe/Paris","rrule":{"freq":"DAILY","dtstart":"2026-03-02T08:00:00Z","count":5}}`
+	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, time.UTC) }
+	moved := mustEvent(t, `{"title":"Standup (late)","startDate":"2026-03-03T15:00:00Z","endDate":"2026-03-03T15:15:00Z","timeZone":"Europe/Paris"}`)
+	movedFar := mustEvent(t, `{"title":"Standup (much later)","startDate":"2026-05-20T08:00:00Z","endDate":"2026-05-20T08:15:00Z","timeZone":"Europe/Paris"}`)
+	tests := []struct {
+		name   string
+		body   string
+		xs     []Exception
+		after  time.Time
+		want   time.Time // zero: none
+		wantTl string
+	}{
+		{"before the first", daily, nil, at(1, 0, 0), at(2, 8, 0), "Standup"},
+		{"at an occurrence's start: the next one", daily, nil, at(2, 8, 0), at(3, 8, 0), "Standup"},
+		{"between two", daily, nil, at(2, 12, 0), at(3, 8, 0), "Standup"},
+		{"cancelled occurrence skipped", daily, []Exception{{SeriesID: "series-1", OriginalStart: at(3, 8, 0), Cancelled: true}}, at(2, 12, 0), at(4, 8, 0), "Standup"},
+		{"override counts at its own start", daily, []Exception{{SeriesID: "series-1", OriginalStart: at(3, 8, 0), Override: &moved}}, at(3, 9, 0), at(3, 15, 0), "Standup (late)"},
+		{"override moved beyond the next ones", daily, []Exception{{SeriesID: "series-1", OriginalStart: at(3, 8, 0), Override: &movedFar}}, at(2, 12, 0), at(4, 8, 0), "Standup"},
+		{"after the last", daily, nil, at(6, 8, 0), time.Time{}, ""},
+		{"override after the last occurrence is still one", daily, []Exception{{SeriesID: "series-1", OriginalStart: at(6, 8, 0), Override: &movedFar}}, at(6, 8, 0), movedFar.Start, "Standup (much later)"},
+		{"yearly, eleven months ahead", `{"title":"Anniversary","startDate":"2026-02-10T09:00:00Z","endDate":"2026-02-10T10:00:00Z","timeZone":"UTC","modeRecurrence":"Yearly"}`, nil, at(2, 0, 0), time.Date(2027, 2, 10, 9, 0, 0, 0, time.UTC), "Anniversary"},
+		{"single event ahead", `{"title":"Once","startDate":"2026-09-01T09:00:00Z","endDate":"2026-09-01T10:00:00Z","timeZone":"UTC"}`, nil, at(2, 0, 0), time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC), "Once"},
+		{"single event past", `{"title":"Once","startDate":"2026-03-01T09:00:00Z","endDate":"2026-03-01T10:00:00Z","timeZone":"UTC"}`, nil, at(2, 0, 0), time.Time{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o, ok, err := NextOccurrence(mustEvent(t, tt.body), tt.xs, tt.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want.IsZero() {
+				if ok {
+					t.Errorf("got %s, want none", o.Start)
+				}
+				return
+			}
+			if !ok || !o.Start.Equal(tt.want) || o.Title != tt.wantTl {
+				t.Errorf("got %s %q (found %v), want %s %q", o.Start, o.Title, ok, tt.want, tt.wantTl)
+			}
+		})
+	}
+}

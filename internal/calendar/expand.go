@@ -256,6 +256,34 @@ func Occurrences(series Event, exceptions []Exception, from, to time.Time) ([]Oc
 	return series.occurrences(exceptions, w)
 }
 
+// NextOccurrence returns the first occurrence of e that starts after after,
+// exceptions applied (a cancelled occurrence is skipped, an override counts at
+// its own start), looking at most MaxWindow ahead; ok is false when there is
+// none (the series has ended). A single event is its own only occurrence.
+// Reminders of a series use it: one is scheduled at a time, for the next
+// occurrence, and each schedules the one after.
+func NextOccurrence(e Event, exceptions []Exception, after time.Time) (o Occurrence, ok bool, err error) {
+	if e.Rule == nil {
+		return Occurrence{Event: e}, e.Start.After(after), nil
+	}
+	// Month-long windows keep a dense series under MaxOccurrencesPerSeries;
+	// a window starts a day early so that an override moved later into it
+	// from just before is seen.
+	const step = 31 * 24 * time.Hour
+	for from := after; from.Before(after.Add(MaxWindow)); from = from.Add(step) {
+		occ, err := Occurrences(e, exceptions, from.Add(-24*time.Hour), from.Add(step))
+		if err != nil {
+			return Occurrence{}, false, err
+		}
+		for _, o := range occ {
+			if o.Start.After(after) {
+				return o, true, nil
+			}
+		}
+	}
+	return Occurrence{}, false, nil
+}
+
 func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, error) {
 	if e.Rule == nil {
 		if w.overlaps(e, e.Start) {

@@ -176,6 +176,9 @@ type Result struct {
 	Permanent  bool
 	Reason     string
 	Recipients []RecipientResult // mails in the order tried; after a transient error, those tried so far
+	// Payload is the decoded message, for what the caller does next (a
+	// series reminder schedules the next one); nil if it did not decode.
+	Payload Payload `json:"-"`
 }
 
 // Count returns how many mails had outcome o.
@@ -201,6 +204,7 @@ func (p *Processor) Process(ctx context.Context, d Delivery) (Result, error) {
 	if err != nil {
 		return p.failMessage(ctx, res, err)
 	}
+	res.Payload = msg.Body
 	if msg.ID != res.MessageID {
 		p.log.Warn("notification id differs from its message id", "messageId", res.MessageID, "envelopeId", msg.ID)
 	}

@@ -57,7 +57,7 @@ type Settings struct {
 	ShowWeekNumbers bool          `json:"showWeekNumbers"`
 	Notifications   Notifications `json:"notifications"`
 	// ReminderMinutes, when above zero, mails a reminder that long before each
-	// event (single events) and reservation of the tab.
+	// event (each occurrence of a series) and reservation of the tab.
 	ReminderMinutes int         `json:"reminderMinutes,omitempty"`
 	Permissions     Permissions `json:"permissions"`
 	Owners          []string    `json:"owners,omitempty"` // Entra object ids
