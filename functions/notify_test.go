@@ -360,11 +360,19 @@ func TestReminderMailArrives(t *testing.T) {
 	}
 }
 
-// TestSeriesReminderChains: a series has one reminder scheduled at a time;
-// delivering the reminder of an occurrence mails it and schedules the
-// reminder of the next occurrence.
-func TestSeriesReminderChains(t *testing.T) {
-	t.Parallel()
+// seriesReminder is a daily series of three whose first occurrence's reminder
+// (15 minutes before) is due about two seconds from now.
+type seriesReminder struct {
+	*calSetup
+	mails     *mailListener
+	queue     *notify.Queue
+	start     time.Time // of the first occurrence
+	id, key   string
+	reminders *tables.ReminderStore
+}
+
+func newSeriesReminder(t *testing.T) seriesReminder {
+	t.Helper()
 	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
 	h := s.h
 	h.now = time.Now()
@@ -379,6 +387,16 @@ func TestSeriesReminderChains(t *testing.T) {
 	id := res.json(t)["id"].(string)
 	key := "event|" + s.cal + "|" + id
 	reminders := tables.NewReminderStore(h.client)
+	return seriesReminder{calSetup: s, mails: l, queue: q, start: start, id: id, key: key, reminders: reminders}
+}
+
+// TestSeriesReminderChains: a series has one reminder scheduled at a time;
+// delivering the reminder of an occurrence mails it and schedules the
+// reminder of the next occurrence.
+func TestSeriesReminderChains(t *testing.T) {
+	t.Parallel()
+	r := newSeriesReminder(t)
+	s, h, l, q, start, id, key, reminders := r.calSetup, r.h, r.mails, r.queue, r.start, r.id, r.key, r.reminders
 	first, err := reminders.Get(context.Background(), s.owner.tenant, key)
 	if err != nil || len(first) != 1 || q.Pending() != 1 {
 		t.Fatalf("after create: got seqs %v (%v), %d pending, want the first occurrence's reminder", first, err, q.Pending())
@@ -417,20 +435,8 @@ func TestSeriesReminderChains(t *testing.T) {
 // moves the series' reminder to the one after it.
 func TestSeriesReminderSkipsCancelledOccurrence(t *testing.T) {
 	t.Parallel()
-	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
-	h := s.h
-	h.now = time.Now()
-	l := newMailListener(t)
-	q := withMail(t, h, l, true)
-	start := time.Now().Add(15*time.Minute + 1500*time.Millisecond).UTC().Truncate(time.Second).Add(time.Second)
-	body := calEvent("Daily sync", start.Format(time.RFC3339), start.Add(15*time.Minute).Format(time.RFC3339), "UTC", map[string]any{
-		"rrule":        "FREQ=DAILY;COUNT=3",
-		"participants": []map[string]any{{"email": "bob@contoso.example"}}})
-	res := h.do("POST", calEvents(s.cal), &s.owner, body)
-	expect(t, res, 201, "")
-	id := res.json(t)["id"].(string)
-	key := "event|" + s.cal + "|" + id
-	reminders := tables.NewReminderStore(h.client)
+	r := newSeriesReminder(t)
+	s, h, l, q, start, id, key, reminders := r.calSetup, r.h, r.mails, r.queue, r.start, r.id, r.key, r.reminders
 	first, _ := reminders.Get(context.Background(), s.owner.tenant, key)
 	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+id+"/occurrences/"+start.Format(time.RFC3339), &s.owner, nil), 204, "")
 	moved, _ := reminders.Get(context.Background(), s.owner.tenant, key)
