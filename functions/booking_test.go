@@ -706,3 +706,33 @@ func TestRecurringReservationSharesCalendarRecurrence(t *testing.T) {
 		t.Errorf("last Friday monthly: got %v, want 27 March and 24 April", starts)
 	}
 }
+
+// TestRoomChangeAppliesAtOnce: bookings read rooms through a cache, yet a
+// change of a room made through the API applies to the very next booking, and
+// a deactivated room takes no more.
+func TestRoomChangeAppliesAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	h.createRoom(s.admin, "swap", nil)
+	first := h.do("POST", events(s.cal), &s.member, event("swap", at(2, 10, 0), at(2, 11, 0)))
+	expect(t, first, 201, "")
+	if got := first.json(t)["status"]; got != "confirmed" {
+		t.Fatalf("got %v, want confirmed", got)
+	}
+	room := h.do("GET", "/api/rooms/swap", &s.admin, nil)
+	expect(t, room, 200, "")
+	put := roomBody("swap", map[string]any{"rules": map[string]any{"requiresApproval": true}})
+	delete(put, "id")
+	expect(t, h.do("PUT", "/api/rooms/swap", &s.admin, put, "If-Match", room.header.Get("ETag")), 200, "")
+	second := h.do("POST", events(s.cal), &s.member, event("swap", at(2, 11, 0), at(2, 12, 0)))
+	expect(t, second, 201, "")
+	if got := second.json(t)["status"]; got != "pending" {
+		t.Errorf("booking right after the room began requiring approval: got %v, want pending", got)
+	}
+	expect(t, h.do("PATCH", "/api/rooms/swap", &s.admin, map[string]any{"active": false}), 200, "")
+	refused := h.do("POST", events(s.cal), &s.member, event("swap", at(2, 14, 0), at(2, 15, 0)))
+	if refused.status < 400 || reason(t, refused) != "inactive_room" {
+		t.Errorf("booking right after the room was deactivated: got %d %s, want it refused (inactive_room)", refused.status, refused.body)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
 	"github.com/teamspro/functions/internal/tab"
@@ -224,7 +225,7 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
 		Keys:         tables.NewAPIKeyStore(c),
 		OrgData:      c,
-		Rooms:        tables.NewRoomStore(c),
+		Rooms:        booking.NewRoomCache(tables.NewRoomStore(c), 15*time.Second, 0, nil),
 		Reservations: tables.NewReservationStore(c),
 		Events:       events,
 		Feeds:        events,

@@ -90,10 +90,12 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	// A tab store that remembers tabs (tab.Cache) must not keep serving
-	// the purged ones, even if the purge stops halfway.
-	if f, ok := s.Tabs.(interface{ ForgetTenant(string) }); ok {
-		defer f.ForgetTenant(p.TenantID)
+	// Stores that remember (tab.Cache, booking.RoomCache) must not keep
+	// serving what is purged, even if the purge stops halfway.
+	for _, st := range []any{s.Tabs, s.Rooms} {
+		if f, ok := st.(interface{ ForgetTenant(string) }); ok {
+			defer f.ForgetTenant(p.TenantID)
+		}
 	}
 	counts, err := s.OrgData.PurgeTenant(r.Context(), p.TenantID)
 	if err != nil {

@@ -41,7 +41,7 @@ func writeRoom(w http.ResponseWriter, status int, r *booking.Room) error {
 }
 
 func (s *Server) handleListRooms(w http.ResponseWriter, r *http.Request) error {
-	rooms, err := s.Rooms.List(r.Context(), principal(r).TenantID)
+	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Server) handleCreateRoom(w http.ResponseWriter, r *http.Request) error 
 	in.Normalize()
 	now := s.Now().UTC()
 	room := &booking.Room{TenantID: principal(r).TenantID, ID: in.ID, RoomInput: in.RoomInput, CreatedAt: now, UpdatedAt: now}
-	if err := s.Rooms.Create(r.Context(), room); err != nil {
+	if err := s.roomsFresh.Create(r.Context(), room); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/rooms/"+room.ID)
@@ -91,7 +91,7 @@ func (s *Server) managedRoom(r *http.Request) (*booking.Room, error) {
 		return nil, err
 	}
 	p := principal(r)
-	room, err := s.Rooms.Get(r.Context(), p.TenantID, id)
+	room, err := s.roomsFresh.Get(r.Context(), p.TenantID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Server) handleGetRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	room, err := s.Rooms.Get(r.Context(), principal(r).TenantID, id)
+	room, err := s.roomsFresh.Get(r.Context(), principal(r).TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (s *Server) saveRoom(w http.ResponseWriter, r *http.Request, cur *booking.R
 		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only tenant admins change a room's managers.")
 	}
 	room := &booking.Room{TenantID: p.TenantID, ID: cur.ID, RoomInput: in, UpdatedAt: s.Now().UTC()}
-	if err := s.Rooms.Update(r.Context(), room, r.Header.Get("If-Match")); err != nil {
+	if err := s.roomsFresh.Update(r.Context(), room, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
 	return writeRoom(w, http.StatusOK, room)
@@ -177,7 +177,7 @@ func (s *Server) handleDeleteRoom(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := principal(r)
-	if _, err := s.Rooms.Get(r.Context(), p.TenantID, id); err != nil {
+	if _, err := s.roomsFresh.Get(r.Context(), p.TenantID, id); err != nil {
 		return err
 	}
 	n, err := s.Reservations.FutureOfRoom(r.Context(), p.TenantID, id, s.Now())
@@ -190,7 +190,7 @@ func (s *Server) handleDeleteRoom(w http.ResponseWriter, r *http.Request) error 
 		e.Extra = map[string]any{"futureReservations": n}
 		return e
 	}
-	if err := s.Rooms.Delete(r.Context(), p.TenantID, id, r.Header.Get("If-Match")); err != nil {
+	if err := s.roomsFresh.Delete(r.Context(), p.TenantID, id, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -299,7 +299,7 @@ func (s *Server) handleImportRooms(w http.ResponseWriter, r *http.Request) error
 		e.Extra = map[string]any{"rows": errs}
 		return e
 	}
-	created, updated, err := s.Rooms.Import(r.Context(), p.TenantID, rooms)
+	created, updated, err := s.roomsFresh.Import(r.Context(), p.TenantID, rooms)
 	if err != nil {
 		return err
 	}
@@ -437,7 +437,7 @@ func parseRoomsCSV(body []byte, now time.Time) ([]*booking.Room, []rowError) {
 
 // handleExportRooms answers the tenant's rooms as CSV, in the import's format.
 func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error {
-	rooms, err := s.Rooms.List(r.Context(), principal(r).TenantID)
+	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
 	if err != nil {
 		return err
 	}

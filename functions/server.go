@@ -81,6 +81,10 @@ type Server struct {
 	triggers map[string]Trigger
 	handler  http.Handler
 	booking  *booking.Service
+	// roomsFresh is Rooms as the room routes need it: reads from storage
+	// (their ETags go back to clients, or precede a write), writes through
+	// Rooms (a booking.RoomCache forgets what they change).
+	roomsFresh booking.RoomStore
 }
 
 // NewServer checks deps and builds the router.
@@ -147,6 +151,10 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.booking = svc
+	s.roomsFresh = d.Rooms
+	if c, ok := d.Rooms.(interface{ Fresh() booking.RoomStore }); ok {
+		s.roomsFresh = c.Fresh()
+	}
 	s.routes = s.allRoutes()
 	s.trigList = s.allTriggers()
 	for _, t := range s.trigList {

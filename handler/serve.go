@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/tab"
@@ -68,10 +69,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Logger:       log,
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(store),
-		Tabs:         tab.NewCache(tables.NewTabStore(store), cfg.TabCacheTTL, 0, time.Now),
+		Tabs:         tab.NewCache(tables.NewTabStore(store), cfg.CacheTTL, 0, time.Now),
 		Keys:         tables.NewAPIKeyStore(store),
 		OrgData:      store,
-		Rooms:        tables.NewRoomStore(store),
+		Rooms:        booking.NewRoomCache(tables.NewRoomStore(store), cfg.CacheTTL, 0, time.Now),
 		Reservations: tables.NewReservationStore(store),
 		Publisher:    notifications.publisher,
 		Processor:    notifications.processor,

@@ -154,7 +154,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // CORS is answered by the platform (siteConfig.cors above).
         { name: 'CORS_ALLOWED_ORIGINS', value: '' }
         { name: 'MAX_BODY_BYTES', value: '1048576' }
-        { name: 'TAB_CACHE_TTL', value: '15s' }
+        { name: 'CACHE_TTL', value: '15s' }
         { name: 'SOFT_DELETE_RETENTION', value: '720h' }
       ]
     }

@@ -286,3 +286,25 @@ func (r *Room) CheckCancel(p teamspro.Principal, start, now time.Time) error {
 	}
 	return nil
 }
+
+// Clone returns a deep copy of r, so that callers of a cache never share a
+// room.
+func (r *Room) Clone() *Room {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Equipment = slices.Clone(r.Equipment)
+	c.Days = slices.Clone(r.Days)
+	c.Managers = slices.Clone(r.Managers)
+	c.Rules.BookableBy = slices.Clone(r.Rules.BookableBy)
+	if r.Hours != nil {
+		h := *r.Hours
+		c.Hours = &h
+	}
+	if r.Active != nil {
+		a := *r.Active
+		c.Active = &a
+	}
+	return &c
+}

@@ -71,10 +71,10 @@ type Config struct {
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	MaxBodyBytes       int64    `env:"MAX_BODY_BYTES" default:"1048576"`
 
-	// TabCacheTTL is how long an instance remembers which tab owns a calendar
-	// (and so its permissions); changes made on another instance apply after
-	// at most this long. 0 reads the tab on every request.
-	TabCacheTTL time.Duration `env:"TAB_CACHE_TTL" default:"15s"`
+	// CacheTTL is how long an instance remembers a calendar's tab (its
+	// permissions) and a room (its rules); changes made on another instance
+	// apply after at most this long. 0 reads them on every request.
+	CacheTTL time.Duration `env:"CACHE_TTL" default:"15s"`
 
 	// SoftDeleteRetention is how long soft-deleted items can be restored.
 	SoftDeleteRetention time.Duration `env:"SOFT_DELETE_RETENTION" default:"720h"`
@@ -264,8 +264,8 @@ func (c *Config) validate() []string {
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 32<<20 {
 		add("MAX_BODY_BYTES: %d is outside 1024..33554432", c.MaxBodyBytes)
 	}
-	if c.TabCacheTTL < 0 || c.TabCacheTTL > 5*time.Minute {
-		add("TAB_CACHE_TTL: %s is outside 0..5m", c.TabCacheTTL)
+	if c.CacheTTL < 0 || c.CacheTTL > 5*time.Minute {
+		add("CACHE_TTL: %s is outside 0..5m", c.CacheTTL)
 	}
 	if c.SoftDeleteRetention < time.Hour {
 		add("SOFT_DELETE_RETENTION: %s is shorter than 1h", c.SoftDeleteRetention)

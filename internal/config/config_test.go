@@ -43,7 +43,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		{"allowed tenants", map[string]string{"ENTRA_ALLOWED_TENANTS": "*, contoso"}, []string{`"contoso"`}},
 		{"dev sign-in in Azure", map[string]string{"DEV_SIGNIN": "true", "WEBSITE_INSTANCE_ID": "abc"}, []string{"refused when running in Azure"}},
 		{"bad duration and skew", map[string]string{"ENTRA_CLOCK_SKEW": "1h", "SOFT_DELETE_RETENTION": "soon"}, []string{"ENTRA_CLOCK_SKEW", "SOFT_DELETE_RETENTION"}},
-		{"tab cache ttl", map[string]string{"TAB_CACHE_TTL": "1h"}, []string{"TAB_CACHE_TTL"}},
+		{"tab cache ttl", map[string]string{"CACHE_TTL": "1h"}, []string{"CACHE_TTL"}},
 		{"mail from", map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM"}},
 		{"cors origin", map[string]string{"CORS_ALLOWED_ORIGINS": "tab.example.com"}, []string{"CORS_ALLOWED_ORIGINS"}},
 		{"table prefix", map[string]string{"TABLE_PREFIX": "1-bad"}, []string{"TABLE_PREFIX"}},

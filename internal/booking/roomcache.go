@@ -1,0 +1,76 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/teamspro/functions/internal/ttlcache"
+)
+
+// RoomCache is a RoomStore that remembers rooms for a short time. Every
+// booking, move, cancellation, decision and schedule first reads its room
+// (rules, time zone, managers); remembering it saves that storage round trip.
+//
+// A change made through the cache (create, update, delete, import) forgets the
+// tenant's rooms at once; another instance of the function app may apply a
+// room's old rules for up to the TTL. The overlap guarantee does not depend
+// on it: the room-day ledger is always read and written under If-Match. A
+// read whose ETag goes back to a client, or that precedes a write of the
+// room, must use Fresh.
+type RoomCache struct {
+	RoomStore
+	rooms *ttlcache.Cache[*Room] // tenant, room id -> room
+}
+
+// NewRoomCache wraps s, remembering at most size rooms; with ttl <= 0
+// every Get reads storage.
+func NewRoomCache(s RoomStore, ttl time.Duration, size int, now func() time.Time) *RoomCache {
+	return &RoomCache{RoomStore: s, rooms: ttlcache.New[*Room](max(ttl, 0), size, now)}
+}
+
+// Get returns the remembered room while it is fresh, else reads it. A
+// missing room is never remembered. Callers get copies.
+func (c *RoomCache) Get(ctx context.Context, tenantID, roomID string) (*Room, error) {
+	r, _, err := c.rooms.Load(tenantID, roomID, func() (*Room, error) {
+		return c.RoomStore.Get(ctx, tenantID, roomID)
+	})
+	return r.Clone(), err
+}
+
+// ForgetTenant drops every remembered room of the tenant; every write below
+// calls it, and so does the organization purge.
+func (c *RoomCache) ForgetTenant(tenantID string) { c.rooms.ForgetTenant(tenantID) }
+
+// Create forgets the tenant's rooms and creates r.
+func (c *RoomCache) Create(ctx context.Context, r *Room) error {
+	defer c.ForgetTenant(r.TenantID)
+	return c.RoomStore.Create(ctx, r)
+}
+
+// Update forgets the tenant's rooms and updates r.
+func (c *RoomCache) Update(ctx context.Context, r *Room, ifMatch string) error {
+	defer c.ForgetTenant(r.TenantID)
+	return c.RoomStore.Update(ctx, r, ifMatch)
+}
+
+// Delete forgets the tenant's rooms and deletes the room.
+func (c *RoomCache) Delete(ctx context.Context, tenantID, roomID, ifMatch string) error {
+	defer c.ForgetTenant(tenantID)
+	return c.RoomStore.Delete(ctx, tenantID, roomID, ifMatch)
+}
+
+// Import forgets the tenant's rooms and imports.
+func (c *RoomCache) Import(ctx context.Context, tenantID string, rooms []*Room) (int, int, error) {
+	defer c.ForgetTenant(tenantID)
+	return c.RoomStore.Import(ctx, tenantID, rooms)
+}
+
+// Fresh returns the same store with a Get that always reads storage; its
+// writes still go through the cache and forget.
+func (c *RoomCache) Fresh() RoomStore { return freshRooms{c} }
+
+type freshRooms struct{ *RoomCache }
+
+func (f freshRooms) Get(ctx context.Context, tenantID, roomID string) (*Room, error) {
+	return f.RoomCache.RoomStore.Get(ctx, tenantID, roomID)
+}
