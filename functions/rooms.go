@@ -134,17 +134,8 @@ func (s *Server) handlePatchRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := cur.RoomInput
-	in.Equipment, in.Days, in.Managers = slices.Clone(in.Equipment), slices.Clone(in.Days), slices.Clone(in.Managers)
-	in.Rules.BookableBy = slices.Clone(in.Rules.BookableBy)
-	if in.Hours != nil {
-		h := *in.Hours
-		in.Hours = &h
-	}
-	if in.Active != nil {
-		a := *in.Active
-		in.Active = &a
-	}
+	// A copy: decoding must not reach into cur's lists and pointers.
+	in := cur.Clone().RoomInput
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
 	}
