@@ -160,7 +160,9 @@ func TestMonthViewFollowsNextLink(t *testing.T) {
 		t.Fatalf("got %d occurrences in the unpaged list, want 37", len(whole))
 	}
 	got, pages := h.followAll(t, &u, "/api/calendar/v1/"+s.cal+"/occurrences?top=5&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to))
-	key := func(o map[string]any) string { return fmt.Sprint(o["startDate"], o["id"], o["seriesId"], o["originalStart"]) }
+	key := func(o map[string]any) string {
+		return fmt.Sprint(o["startDate"], o["id"], o["seriesId"], o["originalStart"])
+	}
 	var wantKeys, gotKeys []string
 	for _, o := range whole {
 		wantKeys = append(wantKeys, key(o))
@@ -168,7 +170,9 @@ func TestMonthViewFollowsNextLink(t *testing.T) {
 	for _, o := range got {
 		gotKeys = append(gotKeys, key(o))
 	}
-	if !slices.IsSortedFunc(got, func(a, b map[string]any) int { return strings.Compare(a["startDate"].(string), b["startDate"].(string)) }) {
+	if !slices.IsSortedFunc(got, func(a, b map[string]any) int {
+		return strings.Compare(a["startDate"].(string), b["startDate"].(string))
+	}) {
 		t.Errorf("got %v, want occurrences by start", gotKeys)
 	}
 	slices.Sort(gotKeys)
