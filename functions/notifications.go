@@ -56,9 +56,6 @@ func (s *Server) handleNotify(ctx context.Context, inv *Invocation) (InvocationR
 		_ = inv.MetaObject("UserProperties", &props)
 	}
 	d.ApplicationProperties = props
-	if d.MessageID == "" {
-		return InvocationResult{}, teamspro.Errorf(teamspro.EINVALID, "The message has no MessageId.")
-	}
 	res, err := s.Processor.Process(ctx, d)
 	if err != nil {
 		return InvocationResult{}, err
