@@ -30,18 +30,27 @@ type EventChangeKind string
 
 // The changes an EventNotifier hears about.
 const (
-	EventCreated EventChangeKind = "created"
-	EventUpdated EventChangeKind = "updated"
-	EventDeleted EventChangeKind = "deleted"
+	EventCreated        EventChangeKind = "created"
+	EventUpdated        EventChangeKind = "updated"
+	EventDeleted        EventChangeKind = "deleted"
+	OccurrenceChanged   EventChangeKind = "occurrence_changed"
+	OccurrenceCancelled EventChangeKind = "occurrence_cancelled"
 )
 
-// EventChange is one stored change of a calendar event (a series change
-// includes its occurrences' exceptions and splits, reported as updated).
+// EventChange is one stored change of a calendar event: of a whole event or
+// series (a split is an update of the series and the creation of another),
+// or of one occurrence of the series Event.
 type EventChange struct {
 	Kind  EventChangeKind
 	Tab   *tab.Tab // its Settings.Notifications say whether anyone wants to know
 	Event calendar.Event
 	By    teamspro.Principal
+	// OriginalStart and Occurrence say, for the occurrence kinds, which
+	// occurrence changed (the start its rule gives it) and what it is now
+	// (as changed, or as it was before its cancellation), with the SEQUENCE
+	// of this change.
+	OriginalStart time.Time
+	Occurrence    *calendar.Event
 }
 
 // EventNotifier is told about calendar event changes once they are stored.
@@ -52,10 +61,28 @@ type EventNotifier interface {
 }
 
 func (s *Server) notifyEvent(ctx context.Context, kind EventChangeKind, t *tab.Tab, e calendar.Event) {
+	s.notifyChange(ctx, EventChange{Kind: kind, Tab: t, Event: e})
+}
+
+func (s *Server) notifyChange(ctx context.Context, c EventChange) {
 	if s.EventNotifier == nil {
 		return
 	}
-	s.EventNotifier.EventChanged(ctx, EventChange{Kind: kind, Tab: t, Event: e, By: principalOf(ctx)})
+	c.By = principalOf(ctx)
+	s.EventNotifier.EventChanged(ctx, c)
+}
+
+// occurrenceSequence is the SEQUENCE of a change of one occurrence: above the
+// series' and above the occurrence's own earlier change, so that calendars
+// apply it over both.
+func occurrenceSequence(series calendar.Event, xs []calendar.Exception, originalStart time.Time) int {
+	seq := series.Sequence
+	for _, x := range xs {
+		if x.OriginalStart.Equal(originalStart) && x.Override != nil {
+			seq = max(seq, x.Override.Sequence)
+		}
+	}
+	return seq + 1
 }
 
 func principalOf(ctx context.Context) teamspro.Principal {
@@ -356,6 +383,7 @@ func (s *Server) handleCalDeleteEvent(w http.ResponseWriter, r *http.Request) er
 	if err := s.Events.Delete(r.Context(), t.TenantID, t.CalendarID, cur.ID, r.Header.Get("If-Match"), s.Now()); err != nil {
 		return err
 	}
+	cur.Sequence++ // as Delete stored it
 	s.notifyEvent(r.Context(), EventDeleted, t, cur)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -430,7 +458,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	changed.CreatedBy, changed.CreatedAt, changed.UpdatedAt = series.CreatedBy, series.CreatedAt, s.Now().UTC()
-	changed.Sequence = series.Sequence + 1
+	changed.Sequence = occurrenceSequence(series, xs, o.OriginalStart)
 	x, err := calendar.NewException(series, o.OriginalStart, &changed)
 	if err != nil {
 		return err
@@ -439,7 +467,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventUpdated, t, series)
+	s.notifyChange(r.Context(), EventChange{Kind: OccurrenceChanged, Tab: t, Event: series, OriginalStart: out.OriginalStart, Occurrence: out.Override})
 	w.Header().Set("ETag", out.ETag)
 	occ := calendar.Occurrence{Event: *out.Override, SeriesID: series.ID, OriginalStart: out.OriginalStart, Overridden: true}
 	return writeJSON(w, http.StatusOK, occ.JSON())
@@ -447,7 +475,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 
 // handleCancelOccurrence cancels one occurrence of a series (an EXDATE).
 func (s *Server) handleCancelOccurrence(w http.ResponseWriter, r *http.Request) error {
-	t, series, o, _, err := s.occurrencePath(r, tab.ActionDelete)
+	t, series, o, xs, err := s.occurrencePath(r, tab.ActionDelete)
 	if err != nil {
 		return err
 	}
@@ -455,10 +483,17 @@ func (s *Server) handleCancelOccurrence(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	gone := o.Event
+	for _, x := range xs {
+		if x.OriginalStart.Equal(o.OriginalStart) && x.Override != nil {
+			gone = *x.Override
+		}
+	}
+	gone.Sequence = occurrenceSequence(series, xs, o.OriginalStart)
 	if _, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventUpdated, t, series)
+	s.notifyChange(r.Context(), EventChange{Kind: OccurrenceCancelled, Tab: t, Event: series, OriginalStart: o.OriginalStart, Occurrence: &gone})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
