@@ -176,7 +176,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		e := teamspro.Errorf(teamspro.ECONFLICT, "%d of %d occurrences cannot be booked; nothing was booked.", len(out.Skipped), len(starts))
 		e.Detail = ReasonSlotTaken
 		for _, o := range out.Skipped {
-			if o.Reason != ReasonSlotTaken {
+			if o.Reason != ReasonSlotTaken && o.Reason != ReasonWithinBuffer {
 				e.Detail = ReasonOccurrencesRefused
 			}
 		}
@@ -232,7 +232,7 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	start, end := interval(in, room)
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
 		if !Holds(r.Status) {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
 		}
 		moved := !r.Start.Equal(start) || !r.End.Equal(end) || r.RoomID != room.ID
 		if moved {
@@ -280,7 +280,7 @@ func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status s
 func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch string) (*Reservation, error) {
 	r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
 		if !Holds(r.Status) {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "The reservation is already %s.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "The reservation is already %s.", r.Status)
 		}
 		room, err := s.Rooms.Get(ctx, p.TenantID, r.RoomID)
 		if err != nil {
@@ -320,7 +320,7 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	now := s.Now().UTC()
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		if r.Status != StatusPending {
-			return ruleError(teamspro.EINVALID, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
 		}
 		r.Status, r.UpdatedAt = status, now
 		if !approve {
@@ -352,7 +352,7 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	}
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		if r.Status != StatusConfirmed {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
 		}
 		if r.CheckedInAt != nil {
 			return nil

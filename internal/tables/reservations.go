@@ -132,7 +132,7 @@ func (s *ReservationStore) take(ctx context.Context, r *booking.Reservation, buf
 			return nil
 		}
 		if c, ok := booking.Conflict(l.Slots, r.ID, r.Start, r.End, buffer); ok {
-			return booking.SlotTaken(r.RoomID, c)
+			return booking.SlotTaken(r.RoomID, c, r.Start, r.End)
 		}
 		l.Slots = append(l.Slots, booking.Slot{ID: r.ID, Start: r.Start, End: r.End})
 		la, err := ledgerAction(pk, r.RoomID, l, etag)
@@ -404,7 +404,7 @@ func (s *ReservationStore) changeInDay(ctx context.Context, cur *booking.Reserva
 			return err
 		}
 		if c, ok := booking.Conflict(l.l.Slots, next.ID, next.Start, next.End, buffer); ok {
-			return booking.SlotTaken(next.RoomID, c)
+			return booking.SlotTaken(next.RoomID, c, next.Start, next.End)
 		}
 		l.l.Slots = append(l.l.Slots, booking.Slot{ID: next.ID, Start: next.Start, End: next.End})
 	}
