@@ -23,6 +23,7 @@ func (s *Server) bookingRoutes() []Route {
 		{"bookingroom-event", "GET", events + "/{eventId}", Connector, s.handleGetEvent},
 		{"bookingroom-event", "PATCH", events + "/{eventId}", Connector, s.handleUpdateEvent},
 		{"bookingroom-event", "DELETE", events + "/{eventId}", Connector, s.handleDeleteEvent},
+		{"bookingroom-reservations", "GET", "/api/bookingroom/v1/{calendarId}/reservations", Connector, s.handleListTabReservations},
 		{"reservations-mine", "GET", "/api/reservations/mine", User, s.handleMyReservations},
 		{"reservation", "GET", "/api/reservations/{reservationId}", User, s.handleGetReservation},
 		{"reservation-cancel", "POST", "/api/reservations/{reservationId}/cancel", User, s.handleCancelReservation},
@@ -125,18 +126,20 @@ func (s *Server) listWindow(r *http.Request) (time.Time, time.Time, error) {
 	return from, to, v.Err()
 }
 
-func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error {
+// holdingReservations returns the booking tab's reservations that hold
+// their room in the list window.
+func (s *Server) holdingReservations(r *http.Request) ([]*booking.Reservation, error) {
 	t, err := s.bookingTab(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	from, to, err := s.listWindow(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rs, err := s.Reservations.ByCalendar(r.Context(), t.TenantID, t.CalendarID, from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := []*booking.Reservation{}
 	for _, res := range rs {
@@ -144,7 +147,31 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error 
 			out = append(out, res)
 		}
 	}
+	return out, nil
+}
+
+// handleListEvents is the contract's GetAllEvents: a bare array, as the
+// connector prescribes.
+func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.holdingReservations(r)
+	if err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleListTabReservations is the native list of a booking tab's
+// reservations in a window, a page at a time in order of start.
+func (s *Server) handleListTabReservations(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.holdingReservations(r)
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, p, out, reservationKey)
 }
 
 func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error {
@@ -236,6 +263,10 @@ func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) error {
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	from, to, err := s.listWindow(r)
 	if err != nil {
 		return err
@@ -245,7 +276,7 @@ func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"reservations": rs})
+	return writePage(w, r, pg, rs, reservationKey)
 }
 
 func (s *Server) handleGetReservation(w http.ResponseWriter, r *http.Request) error {
