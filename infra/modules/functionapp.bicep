@@ -112,6 +112,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
 
         { name: 'LOG_LEVEL', value: logLevel }
+        // The tabs' pages are served at the root by the web function (host.json
+        // routePrefix ""): the host's own welcome page must not answer /.
+        { name: 'AzureWebJobsDisableHomepage', value: 'true' }
 
         // Tables through the identity: the connection string stays empty.
         { name: 'TableStorage', value: '' }

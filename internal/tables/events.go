@@ -662,7 +662,7 @@ func (s *EventStore) ListDeleted(ctx context.Context, tenantID, calendarID strin
 		return nil, "", err
 	}
 	limit := page.Limit
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 || limit > 1000 {
 		limit = 50
 	}
 	from := "d|"
