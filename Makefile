@@ -7,7 +7,8 @@ GO ?= go
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-build: ## build the handler into bin/handler
+build: ## build the front end (web/dist) and the handler into bin/handler
+	@bash scripts/web.sh
 	$(GO) build -trimpath -o bin/handler ./handler
 
 run: ## run locally: Azurite + the handler on :7071 with dev sign-in

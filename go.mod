@@ -2,6 +2,9 @@ module github.com/teamspro/functions
 
 go 1.26.8
 
+// The front end's npm packages are not Go code (some ship .go files).
+ignore ./web/node_modules
+
 require (
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.15.0

@@ -53,6 +53,10 @@ func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) erro
 
 // handleListAPIKeys lists the tenant's keys for admins, the caller's own for others.
 func (s *Server) handleListAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	p := principal(r)
 	keys, err := s.Keys.List(r.Context(), p.TenantID)
 	if err != nil {
@@ -61,7 +65,7 @@ func (s *Server) handleListAPIKeys(w http.ResponseWriter, r *http.Request) error
 	if !p.Admin {
 		keys = slices.DeleteFunc(keys, func(k *apikey.Key) bool { return k.CreatedBy != p.ObjectID })
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"value": keys})
+	return writePage(w, r, pg, keys, func(k *apikey.Key) string { return timeKey(k.CreatedAt) + " " + k.ID })
 }
 
 // handleRevokeAPIKey revokes a key: its creator or an admin.

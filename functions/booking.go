@@ -1,7 +1,9 @@
 package functions
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -23,6 +25,7 @@ func (s *Server) bookingRoutes() []Route {
 		{"bookingroom-event", "GET", events + "/{eventId}", Connector, s.handleGetEvent},
 		{"bookingroom-event", "PATCH", events + "/{eventId}", Connector, s.handleUpdateEvent},
 		{"bookingroom-event", "DELETE", events + "/{eventId}", Connector, s.handleDeleteEvent},
+		{"bookingroom-reservations", "GET", "/api/bookingroom/v1/{calendarId}/reservations", Connector, s.handleListTabReservations},
 		{"reservations-mine", "GET", "/api/reservations/mine", User, s.handleMyReservations},
 		{"reservation", "GET", "/api/reservations/{reservationId}", User, s.handleGetReservation},
 		{"reservation-cancel", "POST", "/api/reservations/{reservationId}/cancel", User, s.handleCancelReservation},
@@ -125,18 +128,20 @@ func (s *Server) listWindow(r *http.Request) (time.Time, time.Time, error) {
 	return from, to, v.Err()
 }
 
-func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error {
+// holdingReservations returns the booking tab's reservations that hold
+// their room in the list window.
+func (s *Server) holdingReservations(r *http.Request) ([]*booking.Reservation, error) {
 	t, err := s.bookingTab(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	from, to, err := s.listWindow(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rs, err := s.Reservations.ByCalendar(r.Context(), t.TenantID, t.CalendarID, from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := []*booking.Reservation{}
 	for _, res := range rs {
@@ -144,7 +149,31 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error 
 			out = append(out, res)
 		}
 	}
+	return out, nil
+}
+
+// handleListEvents is the contract's GetAllEvents: a bare array, as the
+// connector prescribes.
+func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.holdingReservations(r)
+	if err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleListTabReservations is the native list of a booking tab's
+// reservations in a window, a page at a time in order of start.
+func (s *Server) handleListTabReservations(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.holdingReservations(r)
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, p, out, reservationKey)
 }
 
 func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error {
@@ -187,6 +216,60 @@ func (s *Server) handleGetEvent(w http.ResponseWriter, r *http.Request) error {
 	return writeReservation(w, http.StatusOK, res)
 }
 
+// reservationPatchBody is the body of a reservation PATCH: the contract's
+// input members, and the read-only members of a Reservation as answered, so
+// that a client may send back what it read; those are ignored.
+type reservationPatchBody struct {
+	booking.EventInput
+	SeriesID      json.RawMessage `json:"seriesId"`
+	Status        json.RawMessage `json:"status"`
+	Organizer     json.RawMessage `json:"organizer"`
+	OrganizerName json.RawMessage `json:"organizerName"`
+	CheckInBy     json.RawMessage `json:"checkInBy"`
+	CheckedInAt   json.RawMessage `json:"checkedInAt"`
+	CreatedAt     json.RawMessage `json:"createdAt"`
+	UpdatedAt     json.RawMessage `json:"updatedAt"`
+	ETag          json.RawMessage `json:"etag"`
+}
+
+// reservationPatch reads a PATCH body with the meaning PATCH has on every
+// event of both products: the members sent replace the reservation's
+// current values, the others are kept, read-only members are ignored. A
+// reservation's recurrence is fixed once booked: sending back the rrule and
+// modeRecurrence it has is fine, another one is a field error.
+func (s *Server) reservationPatch(r *http.Request, res *booking.Reservation) (*booking.EventInput, error) {
+	body := reservationPatchBody{EventInput: booking.EventInput{
+		Title: res.Title, Description: res.Description, StartDate: res.Start, EndDate: res.End, Color: res.Color,
+		AllDay: res.AllDay, ResourceID: res.RoomID, ResourceName: res.RoomName, ModeRecurrence: res.ModeRecurrence,
+		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags,
+	}}
+	if err := decode(r, s.MaxBodyBytes, &body); err != nil {
+		return nil, err
+	}
+	in := &body.EventInput
+	if in.RRule != nil {
+		sent, _ := json.Marshal(in.RRule)
+		have, _ := json.Marshal(res.RRule)
+		if res.RRule == nil || !bytes.Equal(sent, have) {
+			e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
+			e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "cannot change"}}
+			return nil, e
+		}
+		in.RRule = nil // as booked
+	}
+	if in.ModeRecurrence != res.ModeRecurrence && (in.Recurring() || res.SeriesID != "") {
+		e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
+		e.Fields = []teamspro.FieldError{{Field: "modeRecurrence", Reason: "cannot change"}}
+		return nil, e
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// handleUpdateEvent is the contract's UpdateEvent on a reservation, a
+// partial update (see reservationPatch).
 func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error {
 	t, res, err := s.calendarEvent(r)
 	if err != nil {
@@ -196,23 +279,15 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 	if !s.mayChange(r.Context(), p, t, res, tab.ActionModify) {
 		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not change this reservation.")
 	}
-	var in booking.EventInput
-	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
+	in, err := s.reservationPatch(r, res)
+	if err != nil {
 		return err
-	}
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	if in.Recurring() && in.ModeRecurrence != res.ModeRecurrence {
-		e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
-		e.Fields = []teamspro.FieldError{{Field: "modeRecurrence", Reason: "cannot change"}}
-		return e
 	}
 	if err := checkTabRoom(t, in.ResourceID); err != nil {
 		return err
 	}
 	in.RRule = nil
-	out, err := s.booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), &in)
+	out, err := s.booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), in)
 	if err != nil {
 		return err
 	}
@@ -236,6 +311,10 @@ func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) error {
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	from, to, err := s.listWindow(r)
 	if err != nil {
 		return err
@@ -245,7 +324,7 @@ func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"reservations": rs})
+	return writePage(w, r, pg, rs, reservationKey)
 }
 
 func (s *Server) handleGetReservation(w http.ResponseWriter, r *http.Request) error {

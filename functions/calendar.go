@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,18 +29,27 @@ type EventChangeKind string
 
 // The changes an EventNotifier hears about.
 const (
-	EventCreated EventChangeKind = "created"
-	EventUpdated EventChangeKind = "updated"
-	EventDeleted EventChangeKind = "deleted"
+	EventCreated        EventChangeKind = "created"
+	EventUpdated        EventChangeKind = "updated"
+	EventDeleted        EventChangeKind = "deleted"
+	OccurrenceChanged   EventChangeKind = "occurrence_changed"
+	OccurrenceCancelled EventChangeKind = "occurrence_cancelled"
 )
 
-// EventChange is one stored change of a calendar event (a series change
-// includes its occurrences' exceptions and splits, reported as updated).
+// EventChange is one stored change of a calendar event: of a whole event or
+// series (a split is an update of the series and the creation of another),
+// or of one occurrence of the series Event.
 type EventChange struct {
 	Kind  EventChangeKind
 	Tab   *tab.Tab // its Settings.Notifications say whether anyone wants to know
 	Event calendar.Event
 	By    teamspro.Principal
+	// OriginalStart and Occurrence say, for the occurrence kinds, which
+	// occurrence changed (the start its rule gives it) and what it is now
+	// (as changed, or as it was before its cancellation), with the SEQUENCE
+	// of this change.
+	OriginalStart time.Time
+	Occurrence    *calendar.Event
 }
 
 // EventNotifier is told about calendar event changes once they are stored.
@@ -52,10 +60,28 @@ type EventNotifier interface {
 }
 
 func (s *Server) notifyEvent(ctx context.Context, kind EventChangeKind, t *tab.Tab, e calendar.Event) {
+	s.notifyChange(ctx, EventChange{Kind: kind, Tab: t, Event: e})
+}
+
+func (s *Server) notifyChange(ctx context.Context, c EventChange) {
 	if s.EventNotifier == nil {
 		return
 	}
-	s.EventNotifier.EventChanged(ctx, EventChange{Kind: kind, Tab: t, Event: e, By: principalOf(ctx)})
+	c.By = principalOf(ctx)
+	s.EventNotifier.EventChanged(ctx, c)
+}
+
+// occurrenceSequence is the SEQUENCE of a change of one occurrence: above the
+// series' and above the occurrence's own earlier change, so that calendars
+// apply it over both.
+func occurrenceSequence(series calendar.Event, xs []calendar.Exception, originalStart time.Time) int {
+	seq := series.Sequence
+	for _, x := range xs {
+		if x.OriginalStart.Equal(originalStart) && x.Override != nil {
+			seq = max(seq, x.Override.Sequence)
+		}
+	}
+	return seq + 1
 }
 
 func principalOf(ctx context.Context) teamspro.Principal {
@@ -82,6 +108,7 @@ func (s *Server) calendarRoutes() []Route {
 		{"calendar-split", "POST", occ + "/split", Connector, s.handleSplitSeries},
 		{"calendar-restore", "POST", ev + "/restore", Connector, s.handleRestoreEvent},
 		{"calendar-deleted", "GET", cal + "/deleted", Connector, s.handleListDeletedEvents},
+		{"calendar-occurrences", "GET", cal + "/occurrences", Connector, s.handleListOccurrences},
 		{"calendar-feed", "POST", cal + "/feed", User, s.handleCreateFeed},
 		{"calendar-feed", "DELETE", cal + "/feed", User, s.handleRevokeFeed},
 		{"feed", "GET", "/api/feeds/{file}", Public, s.handleFeed},
@@ -182,26 +209,19 @@ const (
 	defaultExpandLen = 31 * 24 * time.Hour
 )
 
-// handleCalListEvents is the contract's GetAllEvents. Without from and to
-// it lists the events and series (a series once, with its rrule, as the
-// original product did) that meet the default window, a month back to a
-// year ahead. With from or to (the other defaults to 31 days away) it lists
-// occurrences: every series expanded in its zone, each occurrence with its
-// seriesId and originalStart. tag and color (repeatable), search (in the
-// title) and address (in the full address) filter both.
-func (s *Server) handleCalListEvents(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.calendarTab(r)
-	if err != nil {
-		return err
-	}
+// calendarWindow reads the window and filters of an event list: from and to
+// (the other defaults to 31 days away; neither: the default window, a month
+// back to a year ahead, and expand is false), tag and color (repeatable),
+// search (in the title) and address (in the full address).
+func (s *Server) calendarWindow(r *http.Request) (from, to time.Time, f calendar.Filter, expand bool, err error) {
 	q := r.URL.Query()
 	var v teamspro.Validation
-	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
+	from, to = queryTime(r, "from", &v), queryTime(r, "to", &v)
 	if err := v.Err(); err != nil {
-		return err
+		return from, to, f, false, err
 	}
-	f := calendar.Filter{Tags: q["tag"], Colors: q["color"], Search: q.Get("search"), Address: q.Get("address")}
-	expand := !from.IsZero() || !to.IsZero()
+	f = calendar.Filter{Tags: q["tag"], Colors: q["color"], Search: q.Get("search"), Address: q.Get("address")}
+	expand = !from.IsZero() || !to.IsZero()
 	switch {
 	case !expand:
 		now := s.Now().UTC()
@@ -214,22 +234,54 @@ func (s *Server) handleCalListEvents(w http.ResponseWriter, r *http.Request) err
 	if !to.After(from) || to.Sub(from) > calendar.MaxWindow {
 		e := teamspro.Errorf(teamspro.EINVALID, "The window must end after it starts and span at most %d days.", int(calendar.MaxWindow.Hours()/24))
 		e.Fields = []teamspro.FieldError{{Field: "to", Reason: "after from, at most 400 days later"}}
-		return e
+		return from, to, f, expand, e
+	}
+	return from, to, f, expand, nil
+}
+
+// occurrencesIn returns the occurrences of the tab's events in [from, to)
+// that pass f: every series expanded in its zone, each occurrence with its
+// seriesId and originalStart.
+func (s *Server) occurrencesIn(r *http.Request, t *tab.Tab, from, to time.Time, f calendar.Filter) ([]calendar.EventJSON, error) {
+	win, err := s.Events.ListWindow(r.Context(), t.TenantID, t.CalendarID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	occ, err := calendar.Expand(win.Events, win.Exceptions, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := []calendar.EventJSON{}
+	for _, o := range calendar.FilterOccurrences(occ, f) {
+		out = append(out, o.JSON())
+	}
+	return out, nil
+}
+
+// handleCalListEvents is the contract's GetAllEvents, a bare array as the
+// connector prescribes. Without from and to it lists the events and series
+// (a series once, with its rrule, as the original product did) that meet
+// the default window, a month back to a year ahead. With from or to it
+// lists occurrences, as the native occurrences route does, unpaged.
+func (s *Server) handleCalListEvents(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.calendarTab(r)
+	if err != nil {
+		return err
+	}
+	from, to, f, expand, err := s.calendarWindow(r)
+	if err != nil {
+		return err
+	}
+	if expand {
+		out, err := s.occurrencesIn(r, t, from, to, f)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
 	}
 	win, err := s.Events.ListWindow(r.Context(), t.TenantID, t.CalendarID, from, to)
 	if err != nil {
 		return err
-	}
-	out := []calendar.EventJSON{}
-	if expand {
-		occ, err := calendar.Expand(win.Events, win.Exceptions, from, to)
-		if err != nil {
-			return err
-		}
-		for _, o := range calendar.FilterOccurrences(occ, f) {
-			out = append(out, o.JSON())
-		}
-		return writeJSON(w, http.StatusOK, out)
 	}
 	var list []calendar.Event
 	for _, e := range calendar.FilterEvents(win.Events, f) {
@@ -246,10 +298,51 @@ func (s *Server) handleCalListEvents(w http.ResponseWriter, r *http.Request) err
 		}
 	}
 	slices.SortStableFunc(list, func(a, b calendar.Event) int { return a.Start.Compare(b.Start) })
+	out := []calendar.EventJSON{}
 	for _, e := range list {
 		out = append(out, e.JSON())
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleListOccurrences is the native event list of a calendar view: the
+// occurrences of [from, to) (to defaults to 31 days after from, from to 31
+// days before to, neither to the coming 31 days), a page at a time in order
+// of start. Each page reads the window again and resumes after the last
+// occurrence of the previous one, so following nextLink gets every
+// occurrence of a month even when it spans pages.
+func (s *Server) handleListOccurrences(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.calendarTab(r)
+	if err != nil {
+		return err
+	}
+	from, to, f, expand, err := s.calendarWindow(r)
+	if err != nil {
+		return err
+	}
+	if !expand {
+		from = s.Now().UTC()
+		to = from.Add(defaultExpandLen)
+	}
+	out, err := s.occurrencesIn(r, t, from, to, f)
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, p, out, occurrenceKey)
+}
+
+// occurrenceKey orders occurrences by start, then event, then original start
+// (unique: an occurrence is a series and its original start).
+func occurrenceKey(e calendar.EventJSON) string {
+	id := e.ID
+	if e.SeriesID != "" {
+		id = e.SeriesID
+	}
+	return e.StartDate + " " + id + " " + e.OriginalStart
 }
 
 // handleCalCreateEvent is the contract's CreateNewEvent.
@@ -356,6 +449,7 @@ func (s *Server) handleCalDeleteEvent(w http.ResponseWriter, r *http.Request) er
 	if err := s.Events.Delete(r.Context(), t.TenantID, t.CalendarID, cur.ID, r.Header.Get("If-Match"), s.Now()); err != nil {
 		return err
 	}
+	cur.Sequence++ // as Delete stored it
 	s.notifyEvent(r.Context(), EventDeleted, t, cur)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -430,7 +524,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	changed.CreatedBy, changed.CreatedAt, changed.UpdatedAt = series.CreatedBy, series.CreatedAt, s.Now().UTC()
-	changed.Sequence = series.Sequence + 1
+	changed.Sequence = occurrenceSequence(series, xs, o.OriginalStart)
 	x, err := calendar.NewException(series, o.OriginalStart, &changed)
 	if err != nil {
 		return err
@@ -439,7 +533,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventUpdated, t, series)
+	s.notifyChange(r.Context(), EventChange{Kind: OccurrenceChanged, Tab: t, Event: series, OriginalStart: out.OriginalStart, Occurrence: out.Override})
 	w.Header().Set("ETag", out.ETag)
 	occ := calendar.Occurrence{Event: *out.Override, SeriesID: series.ID, OriginalStart: out.OriginalStart, Overridden: true}
 	return writeJSON(w, http.StatusOK, occ.JSON())
@@ -447,7 +541,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 
 // handleCancelOccurrence cancels one occurrence of a series (an EXDATE).
 func (s *Server) handleCancelOccurrence(w http.ResponseWriter, r *http.Request) error {
-	t, series, o, _, err := s.occurrencePath(r, tab.ActionDelete)
+	t, series, o, xs, err := s.occurrencePath(r, tab.ActionDelete)
 	if err != nil {
 		return err
 	}
@@ -455,10 +549,17 @@ func (s *Server) handleCancelOccurrence(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	gone := o.Event
+	for _, x := range xs {
+		if x.OriginalStart.Equal(o.OriginalStart) && x.Override != nil {
+			gone = *x.Override
+		}
+	}
+	gone.Sequence = occurrenceSequence(series, xs, o.OriginalStart)
 	if _, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventUpdated, t, series)
+	s.notifyChange(r.Context(), EventChange{Kind: OccurrenceCancelled, Tab: t, Event: series, OriginalStart: o.OriginalStart, Occurrence: &gone})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -528,37 +629,25 @@ func (s *Server) handleRestoreEvent(w http.ResponseWriter, r *http.Request) erro
 	return writeEvent(w, http.StatusOK, e)
 }
 
-// deletedPage is one page of soft-deleted events.
-type deletedPage struct {
-	Value []calendar.EventJSON `json:"value"`
-	Next  string               `json:"next,omitempty"`
-}
-
 // handleListDeletedEvents lists the calendar's soft-deleted events, most
-// recently deleted first, for whom may delete (and so restore) them.
+// recently deleted first, for whom may delete (and so restore) them. The
+// store cuts the pages (one range query each).
 func (s *Server) handleListDeletedEvents(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	t, err := s.editableTab(r, tab.ActionDelete)
 	if err != nil {
 		return err
 	}
-	limit := 50
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			e := teamspro.Errorf(teamspro.EINVALID, "limit must be a number from 1 to 200.")
-			e.Fields = []teamspro.FieldError{{Field: "limit", Reason: "1 to 200"}}
-			return e
-		}
-		limit = n
-	}
-	events, next, err := s.Events.ListDeleted(r.Context(), t.TenantID, t.CalendarID, calendar.Page{Token: r.URL.Query().Get("token"), Limit: limit})
+	events, next, err := s.Events.ListDeleted(r.Context(), t.TenantID, t.CalendarID, calendar.Page{Token: p.Store, Limit: p.Top})
 	if err != nil {
 		return err
 	}
-	out := deletedPage{Value: []calendar.EventJSON{}, Next: next}
+	out := make([]calendar.EventJSON, 0, len(events))
 	for _, e := range events {
-		j := e.JSON()
-		out.Value = append(out.Value, j)
+		out = append(out, e.JSON())
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeStorePage(w, r, p, out, next)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-const calendarReference = "/work/shared/reference/calendar-pro.swagger.json"
+const calendarReference = "testdata/reference/calendar-pro.swagger.json"
 
 func calEvents(cal string) string { return "/api/calendar/v1/" + cal + "/events" }
 
@@ -330,17 +330,17 @@ func TestCalendarSoftDelete(t *testing.T) {
 		h.now = monday.Add(time.Duration(i) * time.Hour)
 		expect(t, h.do("DELETE", calEvents(s.cal)+"/"+id, &u, nil), 204, "")
 	}
-	page := h.do("GET", "/api/calendar/v1/"+s.cal+"/deleted?limit=2", &u, nil)
+	page := h.do("GET", "/api/calendar/v1/"+s.cal+"/deleted?top=2", &u, nil)
 	expect(t, page, 200, "")
 	m := page.json(t)
-	if v := m["value"].([]any); len(v) != 2 || v[0].(map[string]any)["id"] != ids[2] || v[0].(map[string]any)["deleted"] != true || m["next"] == nil {
-		t.Fatalf("got %s, want the last two deleted and a next token", page.body)
+	if v := m["value"].([]any); len(v) != 2 || v[0].(map[string]any)["id"] != ids[2] || v[0].(map[string]any)["deleted"] != true || m["nextLink"] == nil {
+		t.Fatalf("got %s, want the last two deleted and a nextLink", page.body)
 	}
-	rest := h.do("GET", "/api/calendar/v1/"+s.cal+"/deleted?limit=2&token="+url.QueryEscape(m["next"].(string)), &u, nil).json(t)
-	if v := rest["value"].([]any); len(v) != 1 || v[0].(map[string]any)["id"] != ids[0] || rest["next"] != nil {
-		t.Errorf("got %v, want the first deleted and no next", rest)
+	rest := h.do("GET", m["nextLink"].(string), &u, nil).json(t)
+	if v := rest["value"].([]any); len(v) != 1 || v[0].(map[string]any)["id"] != ids[0] || rest["nextLink"] != nil {
+		t.Errorf("got %v, want the first deleted and no nextLink", rest)
 	}
-	expect(t, h.do("GET", "/api/calendar/v1/"+s.cal+"/deleted?limit=0", &u, nil), 400, teamspro.EINVALID)
+	expect(t, h.do("GET", "/api/calendar/v1/"+s.cal+"/deleted?top=0", &u, nil), 400, teamspro.EINVALID)
 	restored := h.do("POST", calEvents(s.cal)+"/"+ids[1]+"/restore", &u, nil)
 	expect(t, restored, 200, "")
 	checkReferenceOf(t, calendarReference, restored.body)

@@ -23,6 +23,7 @@ import (
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
+	"github.com/teamspro/functions/web"
 )
 
 // harness is the real server over a real Azurite, with the real validator
@@ -73,6 +74,11 @@ func buildHarness(t *testing.T, c *tables.Client) *harness {
 	d.MaxBodyBytes = 64 << 10
 	d.CORSOrigins = []string{"https://tab.contoso.example"}
 	d.Retention = 24 * time.Hour
+	d.Pages = web.Files()
+	d.DevSignIn = func(id functions.DevIdentity) (string, error) {
+		return dev.Mint(entra.DevClaims{TenantID: id.TenantID, ObjectID: id.ObjectID, Name: id.Name, UPN: id.UPN,
+			Admin: id.Admin, Role: "TeamsPro.Admin", Scope: "access_as_user"}, time.Now())
+	}
 	h.srv, err = functions.NewServer(d)
 	if err != nil {
 		t.Fatal(err)

@@ -136,13 +136,6 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) error {
 	for _, x := range win.Exceptions {
 		bySeries[x.SeriesID] = append(bySeries[x.SeriesID], x)
 	}
-	domain := r.Host
-	if i := strings.IndexByte(domain, ':'); i >= 0 {
-		domain = domain[:i]
-	}
-	if domain == "" {
-		domain = "teamspro.invalid"
-	}
 	cal := ical.Calendar{Method: ical.Publish, Name: t.ChannelName, Stamp: now}
 	for _, e := range win.Events {
 		if e.Rule == nil {
@@ -150,7 +143,7 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) error {
 				continue
 			}
 		}
-		cal.Events = append(cal.Events, ical.FromEvent(e, bySeries[e.ID], domain)...)
+		cal.Events = append(cal.Events, ical.FromEvent(e, bySeries[e.ID])...)
 	}
 	var buf bytes.Buffer
 	if err := ical.Encode(&buf, cal); err != nil {

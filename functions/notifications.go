@@ -56,9 +56,6 @@ func (s *Server) handleNotify(ctx context.Context, inv *Invocation) (InvocationR
 		_ = inv.MetaObject("UserProperties", &props)
 	}
 	d.ApplicationProperties = props
-	if d.MessageID == "" {
-		return InvocationResult{}, teamspro.Errorf(teamspro.EINVALID, "The message has no MessageId.")
-	}
 	res, err := s.Processor.Process(ctx, d)
 	if err != nil {
 		return InvocationResult{}, err
@@ -223,6 +220,7 @@ type eventNotifier struct{ s *Server }
 
 var eventTypes = map[EventChangeKind]notify.Type{
 	EventCreated: notify.TypeEventCreated, EventUpdated: notify.TypeEventUpdated, EventDeleted: notify.TypeEventDeleted,
+	OccurrenceChanged: notify.TypeEventUpdated, OccurrenceCancelled: notify.TypeEventDeleted,
 }
 
 // EventChanged publishes the message of one change; failures are logged: the
@@ -245,23 +243,60 @@ func (n eventNotifier) publish(ctx context.Context, c EventChange) error {
 	if err := n.eventReminder(ctx, c, info, to, time.Time{}); err != nil {
 		logger(ctx).Error("event reminder not scheduled", "event", c.Event.ID, "err", err)
 	}
+	typ := eventTypes[c.Kind]
 	toggles := c.Tab.Settings.Notifications
-	if len(to) == 0 || (c.Kind == EventDeleted && !toggles.Deleted) || (c.Kind != EventDeleted && !toggles.AddedOrUpdated) {
+	if len(to) == 0 || (typ == notify.TypeEventDeleted && !toggles.Deleted) || (typ != notify.TypeEventDeleted && !toggles.AddedOrUpdated) {
 		return nil
+	}
+	switch {
+	case c.Occurrence != nil:
+		// One occurrence: its invite carries it alone, under the series'
+		// UID with its RECURRENCE-ID.
+		o := eventInfo(*c.Occurrence, info.Organizer)
+		o.ID, o.CalendarID, o.RecurrenceID = c.Event.ID, c.Event.CalendarID, c.OriginalStart
+		info = o
+	case c.Event.Recurring() && c.Kind != EventDeleted:
+		// The whole series, as the feed shows it: cancelled occurrences as
+		// EXDATEs, changed ones as overrides.
+		xs, err := s.Events.Exceptions(ctx, c.Tab.TenantID, c.Event.CalendarID, c.Event.ID)
+		if err != nil {
+			return err
+		}
+		for _, x := range xs {
+			if x.Override == nil {
+				info.ExDates = append(info.ExDates, x.OriginalStart)
+				continue
+			}
+			o := eventInfo(*x.Override, info.Organizer)
+			o.ID, o.RecurrenceID = c.Event.ID, x.OriginalStart
+			info.Overrides = append(info.Overrides, o)
+		}
 	}
 	actor := notify.Person{Name: c.By.Name}
 	if strings.Contains(c.By.UPN, "@") {
 		actor.Email = c.By.UPN
 	}
-	env, err := notify.NewEnvelope(eventTypes[c.Kind], uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
+	env, err := notify.NewEnvelope(typ, uuid.NewString(), c.Tab.TenantID, s.Now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
 	if err != nil {
 		return err
 	}
 	return s.publish(ctx, env)
 }
 
-// describe returns what a message says of an event, and who receives it:
-// its participants with an address.
+// eventInfo is what a message says of an event: the fields its mail and
+// invite show, with the event's own SEQUENCE (the feed writes the same).
+func eventInfo(e calendar.Event, organizer notify.Person) notify.EventInfo {
+	location := ""
+	if e.Address != nil {
+		location = e.Address.FullAddress
+	}
+	return notify.EventInfo{ID: e.ID, CalendarID: e.CalendarID, Title: e.Title, Description: e.Description,
+		Start: e.Start, End: e.End, AllDay: e.AllDay, TimeZone: e.TimeZone, Location: location, RRule: e.RRule(),
+		Organizer: organizer, Sequence: e.Sequence}
+}
+
+// describe returns what a message says of an event (or series), and who
+// receives it: its participants with an address.
 func (n eventNotifier) describe(ctx context.Context, c EventChange) (notify.EventInfo, []notify.Recipient, error) {
 	s := n.s
 	e := c.Event
@@ -281,16 +316,8 @@ func (n eventNotifier) describe(ctx context.Context, c EventChange) (notify.Even
 			to = append(to, r)
 		}
 	}
-	seq := sequenceOf(e.ETag)
-	location := ""
-	if e.Address != nil {
-		location = e.Address.FullAddress
-	}
 	organizer, _ := s.recipient(ctx, c.Tab.TenantID, e.CreatedBy, e.TimeZone)
-	info := notify.EventInfo{ID: e.ID, CalendarID: e.CalendarID, Title: e.Title, Description: e.Description,
-		Start: e.Start, End: e.End, AllDay: e.AllDay, TimeZone: e.TimeZone, Location: location, RRule: e.RRule(),
-		Organizer: notify.Person{Name: organizer.Name, Email: organizer.Email}, Sequence: seq}
-	return info, to, nil
+	return eventInfo(e, notify.Person{Name: organizer.Name, Email: organizer.Email}), to, nil
 }
 
 // Reminders records the scheduled reminder messages of each event and

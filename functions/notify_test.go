@@ -220,6 +220,27 @@ func TestNotifyTrigger(t *testing.T) {
 	if res.status != 200 {
 		t.Errorf("invalid recipient: got %d %s, want 200", res.status, res.body)
 	}
+	// A message without MessageId is recorded as failed, mailed to no one,
+	// and answered 200.
+	l.set(202, "")
+	before = len(l.sent())
+	res = h.post("/notify", serviceBusPayload(t, string(confirmedMessage(t, "ada@contoso.example")), "", 1))
+	if res.status != 200 {
+		t.Errorf("no MessageId: got %d %s, want 200", res.status, res.body)
+	}
+	var answer struct {
+		ReturnValue notify.Result
+	}
+	if err := json.Unmarshal(res.body, &answer); err != nil || !answer.ReturnValue.Permanent || answer.ReturnValue.MessageID == "" {
+		t.Errorf("no MessageId: got %s (%v), want a permanent result under a key of its own", res.body, err)
+	}
+	mark, err := tables.NewMarkStore(h.client).Get(context.Background(), notify.MarkKey{TenantID: answer.ReturnValue.TenantID, MessageID: answer.ReturnValue.MessageID})
+	if err != nil || mark.State != notify.MarkFailed {
+		t.Errorf("no MessageId: got mark %+v (%v), want it recorded as failed", mark, err)
+	}
+	if got := len(l.sent()); got != before {
+		t.Errorf("no MessageId: %d mails sent, want none", got-before)
+	}
 	// An unknown message type is permanent too.
 	l.set(202, "")
 	res = h.post("/notify", serviceBusPayload(t, `{"type":"nope","version":1,"id":"x","tenantId":"t","occurredAt":"2026-01-01T00:00:00Z","payload":{}}`, "msg-unknown", 1))

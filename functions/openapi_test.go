@@ -74,6 +74,9 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	doc, _ := loadSpec(t)
 	served := map[string]bool{}
 	for _, rt := range srv.Routes() {
+		if rt.IsPage() {
+			continue // the tabs' pages are not the API
+		}
 		key := rt.Method + " " + rt.Path
 		served[key] = true
 		item := doc.Paths.Find(rt.Path)

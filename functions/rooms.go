@@ -40,16 +40,23 @@ func writeRoom(w http.ResponseWriter, status int, r *booking.Room) error {
 	return writeJSON(w, status, r)
 }
 
+// handleListRooms lists the tenant's rooms, a page at a time, by id.
 func (s *Server) handleListRooms(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
 	if err != nil {
 		return err
 	}
-	if rooms == nil {
-		rooms = []*booking.Room{}
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"rooms": rooms})
+	return writePage(w, r, p, rooms, roomKey)
 }
+
+func roomKey(r *booking.Room) string { return r.ID }
+
+// reservationKey orders reservations by start, then id.
+func reservationKey(r *booking.Reservation) string { return timeKey(r.Start) + " " + r.ID }
 
 // roomCreate is the body of POST /api/rooms: a room input with an optional id.
 type roomCreate struct {
@@ -206,6 +213,10 @@ func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	var v teamspro.Validation
 	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
 	if err := v.Err(); err != nil {
@@ -215,12 +226,16 @@ func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"roomId": id, "from": from.UTC(), "to": to.UTC(), "reservations": rs})
+	return writePage(w, r, p, rs, reservationKey)
 }
 
 // handleAvailability is the free-room search: the active rooms matching the
 // filters that are free for the whole window.
 func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	var v teamspro.Validation
 	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
@@ -244,7 +259,7 @@ func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"from": from.UTC(), "to": to.UTC(), "rooms": rooms})
+	return writePage(w, r, p, rooms, roomKey)
 }
 
 // csvColumns are the columns of the rooms CSV, in export order. Lists are

@@ -13,8 +13,10 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-// RoutePrefix is the Functions host's default HTTP route prefix.
-const RoutePrefix = "/api/"
+// RoutePrefix is what the Functions host puts before every function.json route:
+// host.json's routePrefix is empty, so that the tabs' pages can be served at
+// the root (/calendar-pro/config, ...) and API routes carry api/ themselves.
+const RoutePrefix = "/"
 
 // Access says who may call a route.
 type Access int
@@ -60,6 +62,10 @@ func (s *Server) allRoutes() []Route {
 		{"apikey", "DELETE", "/api/apikeys/{keyId}", User, s.handleRevokeAPIKey},
 		{"admin-export", "GET", "/api/admin/export", Admin, s.handleExport},
 		{"admin-purge", "POST", "/api/admin/purge", Admin, s.handlePurge},
+		{"dev-signin", "GET", "/api/dev/signin", Public, s.handleDevSignInStatus},
+		{"dev-signin", "POST", "/api/dev/signin", Public, s.handleDevSignIn},
+		// The tabs' pages: every GET that no API route serves.
+		{"web", "GET", "/{path...}", Public, s.handlePage},
 	}
 	routes = append(routes, s.roomRoutes()...)
 	routes = append(routes, s.bookingRoutes()...)
@@ -69,8 +75,18 @@ func (s *Server) allRoutes() []Route {
 }
 
 // FunctionRoute is the route template of a function.json: the path without the
-// prefix.
-func (r Route) FunctionRoute() string { return strings.TrimPrefix(r.Path, RoutePrefix) }
+// prefix, a trailing Go wildcard {name...} written as the host's catch-all
+// {*name}.
+func (r Route) FunctionRoute() string {
+	p := strings.TrimPrefix(r.Path, RoutePrefix)
+	if i := strings.LastIndex(p, "{"); i >= 0 && strings.HasSuffix(p, "...}") {
+		p = p[:i] + "{*" + strings.TrimSuffix(p[i+1:], "...}") + "}"
+	}
+	return p
+}
+
+// IsPage reports whether r serves the tabs' pages rather than the API.
+func (r Route) IsPage() bool { return !strings.HasPrefix(r.Path, "/api/") }
 
 func (s *Server) buildRouter() (http.Handler, error) {
 	mux := http.NewServeMux()
@@ -85,7 +101,8 @@ func (s *Server) buildRouter() (http.Handler, error) {
 	for name := range s.triggers {
 		mux.Handle("POST /"+name, s.invocationHandler(name))
 	}
-	mux.Handle("/", s.noRoute())
+	s.unrouted = s.noRoute()
+	mux.Handle("/", s.unrouted)
 	return s.middleware(mux), nil
 }
 
@@ -98,7 +115,7 @@ func (s *Server) noRoute() http.Handler {
 		m := http.NewServeMux()
 		seen := map[string]bool{}
 		for _, rt := range s.routes {
-			if !seen[rt.Path] {
+			if !seen[rt.Path] && !rt.IsPage() {
 				seen[rt.Path] = true
 				m.Handle(rt.Path, http.NotFoundHandler())
 			}

@@ -8,6 +8,7 @@ package functions
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -71,6 +72,13 @@ type Deps struct {
 	Retention time.Duration
 	// CORSOrigins are the browser origins allowed to call the API ("*" any).
 	CORSOrigins []string
+	// Pages are the tabs' built pages and assets (optional: without them
+	// page requests answer 404).
+	Pages fs.FS
+	// DevSignIn mints a dev token (optional: set only with DEV_SIGNIN=true,
+	// which the configuration refuses in Azure; without it the dev sign-in
+	// route answers 404).
+	DevSignIn func(DevIdentity) (string, error)
 }
 
 // Server serves HTTP routes and trigger invocations.
@@ -80,6 +88,7 @@ type Server struct {
 	trigList []Trigger
 	triggers map[string]Trigger
 	handler  http.Handler
+	unrouted http.Handler // the 404/405 problem of requests no route serves
 	booking  *booking.Service
 	// roomsFresh is Rooms as the room routes need it: reads from storage
 	// (their ETags go back to clients, or precede a write), writes through

@@ -19,6 +19,7 @@ import (
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
+	"github.com/teamspro/functions/web"
 )
 
 // serve is the composition root: load and validate the configuration, build
@@ -54,7 +55,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 
 	events := tables.NewEventStore(store)
 
-	auth, err := newAuthenticator(ctx, cfg, log)
+	auth, dev, err := newAuthenticator(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -87,6 +88,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Retention:    cfg.SoftDeleteRetention,
 		CORSOrigins:  cfg.CORSAllowedOrigins,
+		Pages:        web.Files(),
+		DevSignIn:    devSignIn(dev, cfg.AdminAppRole, cfg.EntraScope),
 	})
 	if err != nil {
 		return err
@@ -143,7 +146,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 // newAuthenticator accepts Entra ID tokens when the app registration is
 // configured, and dev tokens when dev sign-in is on. Entra ID's keys are
 // fetched in the background, while the host sends its first request.
-func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger) (*entra.Validator, error) {
+func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger) (*entra.Validator, *entra.DevIssuer, error) {
 	ec := entra.Config{
 		ClientID: cfg.EntraClientID, AppIDURI: cfg.EntraAppIDURI, TenantID: cfg.EntraTenantID,
 		AllowedTenants: cfg.EntraAllowedTenants, Scope: cfg.EntraScope, AdminRole: cfg.AdminAppRole,
@@ -153,7 +156,7 @@ func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger)
 	if cfg.EntraClientID != "" {
 		rk, err := entra.NewRemoteKeys(ctx, cfg.EntraJWKSURL)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		keys = rk
 		go func() {
@@ -168,14 +171,27 @@ func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger)
 	if cfg.DevSignIn {
 		var err error
 		if dev, err = entra.LoadDevIssuer(cfg.DevSignInKeyFile); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return entra.NewValidator(ec, keys, dev)
+	v, err := entra.NewValidator(ec, keys, dev)
+	return v, dev, err
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// devSignIn mints dev tokens for the tabs' dev sign-in screen; nil (no route)
+// without dev sign-in.
+func devSignIn(dev *entra.DevIssuer, adminRole, scope string) func(functions.DevIdentity) (string, error) {
+	if dev == nil {
+		return nil
+	}
+	return func(id functions.DevIdentity) (string, error) {
+		return dev.Mint(entra.DevClaims{TenantID: id.TenantID, ObjectID: id.ObjectID, Name: id.Name, UPN: id.UPN,
+			Admin: id.Admin, Role: adminRole, Scope: scope}, time.Now())
+	}
 }

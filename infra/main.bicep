@@ -45,6 +45,9 @@ param sendGridApiKey string = ''
 @description('True when the secret sendgrid-api-key was put into the vault outside this deployment (az keyvault secret set) and must be referenced.')
 param sendGridKeyInVault bool = false
 
+@description('A trial without SendGrid: let the app start and write its mails to the instance\'s temporary disk, where they are lost. False: the app refuses to start without a SendGrid key.')
+param allowMailOnDisk bool = false
+
 @description('Sender of every mail, such as "TeamsPro <noreply@contoso.com>".')
 param mailFrom string = 'TeamsPro <noreply@teamspro.invalid>'
 
@@ -159,6 +162,7 @@ module functionApp 'modules/functionapp.bicep' = {
     adminAppRole: adminAppRole
     corsAllowedOrigins: corsOrigins
     mailFrom: mailFrom
+    allowMailOnDisk: allowMailOnDisk
     tablePrefix: tablePrefix
     logLevel: logLevel
     maximumInstanceCount: maximumInstanceCount

@@ -26,6 +26,8 @@ var hostOnlyBicep = map[string]string{
 	// these two beside the namespace the handler reads.
 	"ServiceBusConnection__credential": "Service Bus trigger uses the managed identity",
 	"ServiceBusConnection__clientId":   "which user-assigned identity the trigger uses",
+	// The tabs are served at the root, where the host would show its welcome page.
+	"AzureWebJobsDisableHomepage": "the root is the tabs' landing page",
 }
 
 // hostOnlySample lists the same for local.settings.sample.json (Core Tools and the

@@ -32,6 +32,7 @@ exe="$("$tool" exe "$root/host.json")"
 rm -rf "$stage" "$zip_out"
 mkdir -p "$stage"
 
+if [ -f "$root/web/package.json" ]; then bash "$root/scripts/web.sh"; fi
 echo "package: building $exe for linux/amd64"
 (cd "$root" && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 \
   go build -trimpath -ldflags='-s -w' -o "$stage/$exe" ./handler)

@@ -33,6 +33,7 @@ else
   echo "Azurite (tables) started on 127.0.0.1:10002, data in .data/azurite"
 fi
 
+bash scripts/web.sh
 go build -o bin/handler ./handler
 
 tenant="${DEV_TENANT:-11111111-1111-4111-8111-111111111111}"
@@ -57,6 +58,10 @@ Try:
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:${port}/api/me
 
 More tokens: bin/handler devtoken --tenant <guid> --user <guid> [--name ...] [--upn ...] [--admin]
+The Teams tabs in this browser (dev sign-in screen first):
+  Calendar Pro:      http://127.0.0.1:${port}/calendar-pro/config  (then /calendar-pro/content?tab=<id>)
+  Booking Room Pro:  http://127.0.0.1:${port}/booking-room-pro/config  (then /booking-room-pro/content?tab=<id>)
+  Add ?theme=dark or ?theme=contrast, ?locale=fr to try the themes and French.
 The API: http://127.0.0.1:${port}/api/openapi.json
 Notifications go through an in-process queue; mails land in ${MAIL_OUTBOX_DIR} as .eml files.
 Stop: Ctrl-C

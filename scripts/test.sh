@@ -7,6 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/lib.sh
+# The handler embeds the front end and the browser tests drive it.
+bash scripts/web.sh
 with_azurite
 
 if [ "$#" -eq 0 ]; then

@@ -34,6 +34,7 @@ param adminObjectIds string
 param adminAppRole string
 param corsAllowedOrigins array
 param mailFrom string
+param allowMailOnDisk bool
 param tablePrefix string
 param logLevel string
 param maximumInstanceCount int
@@ -111,6 +112,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
 
         { name: 'LOG_LEVEL', value: logLevel }
+        // The tabs' pages are served at the root by the web function (host.json
+        // routePrefix ""): the host's own welcome page must not answer /.
+        { name: 'AzureWebJobsDisableHomepage', value: 'true' }
 
         // Tables through the identity: the connection string stays empty.
         { name: 'TableStorage', value: '' }
@@ -144,12 +148,14 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DEV_SIGNIN_KEY_FILE', value: '' }
 
         // Mail. The key is a Key Vault reference, never the key itself. Without it
-        // mails are written to the instance's temporary disk and lost: configure
-        // SendGrid for a real deployment.
+        // mails would be written to the instance's temporary disk and lost, which
+        // the handler accepts only with ALLOW_LOCAL_DELIVERY_IN_AZURE.
         { name: 'SENDGRID_API_KEY', value: empty(sendGridSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${sendGridSecretUri})' }
         { name: 'SENDGRID_BASE_URL', value: 'https://api.sendgrid.com' }
         { name: 'MAIL_FROM', value: mailFrom }
         { name: 'MAIL_OUTBOX_DIR', value: '/tmp/teamspro-outbox' }
+        // Without SendGrid the handler refuses to start unless this is true.
+        { name: 'ALLOW_LOCAL_DELIVERY_IN_AZURE', value: string(allowMailOnDisk) }
 
         // CORS is answered by the platform (siteConfig.cors above).
         { name: 'CORS_ALLOWED_ORIGINS', value: '' }

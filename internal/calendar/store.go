@@ -97,12 +97,14 @@ type Store interface {
 	DeleteException(ctx context.Context, tenantID, calendarID, seriesID string, originalStart time.Time) error
 
 	// Delete soft-deletes an event (a series with its exceptions) at time
-	// at, if its ETag is ifMatch ("*" matches any). ENOTFOUND if it does not
+	// at, if its ETag is ifMatch ("*" matches any), and raises its Sequence
+	// (a cancellation is a change invitees' calendars must apply). ENOTFOUND if it does not
 	// exist or is already deleted; EPRECONDITION if ifMatch is stale.
 	Delete(ctx context.Context, tenantID, calendarID, eventID, ifMatch string, at time.Time) error
 
-	// Restore undeletes a soft-deleted event and returns it. ENOTFOUND if
-	// there is no deleted event with that id (purged, or never deleted).
+	// Restore undeletes a soft-deleted event, raises its Sequence again, and
+	// returns it. ENOTFOUND if there is no deleted event with that id
+	// (purged, or never deleted).
 	Restore(ctx context.Context, tenantID, calendarID, eventID string) (Event, error)
 
 	// ListDeleted returns the calendar's soft-deleted events, most recently

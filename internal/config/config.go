@@ -66,6 +66,11 @@ type Config struct {
 	SendGridBaseURL string `env:"SENDGRID_BASE_URL" default:"https://api.sendgrid.com"`
 	MailFrom        string `env:"MAIL_FROM" default:"TeamsPro <noreply@teamspro.invalid>"`
 	MailOutboxDir   string `env:"MAIL_OUTBOX_DIR" default:".data/outbox"`
+	// AllowLocalDeliveryInAzure lets the in-process queue (no Service Bus)
+	// and the .eml outbox (no SendGrid key) run in Azure, for a trial
+	// deployment: there, queued messages die with the instance and mails stay
+	// on its temporary disk, so without this setting start-up refuses them.
+	AllowLocalDeliveryInAzure bool `env:"ALLOW_LOCAL_DELIVERY_IN_AZURE"`
 
 	// HTTP.
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
@@ -255,6 +260,14 @@ func (c *Config) validate() []string {
 	}
 	if c.SendGridAPIKey == "" && c.MailOutboxDir == "" {
 		add("MAIL_OUTBOX_DIR: required when SENDGRID_API_KEY is not set")
+	}
+	if c.InAzure() && !c.AllowLocalDeliveryInAzure {
+		if c.ServiceBusConnectionString == "" && c.ServiceBusNamespace == "" {
+			add("ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace: required in Azure (WEBSITE_INSTANCE_ID is set), where an in-process queue loses its messages with the instance; ALLOW_LOCAL_DELIVERY_IN_AZURE=true accepts that")
+		}
+		if c.SendGridAPIKey == "" {
+			add("SENDGRID_API_KEY: required in Azure (WEBSITE_INSTANCE_ID is set), where mails written to MAIL_OUTBOX_DIR reach no one; ALLOW_LOCAL_DELIVERY_IN_AZURE=true accepts that")
+		}
 	}
 	for _, o := range c.CORSAllowedOrigins {
 		if o != "*" && !isHTTPURL(o) {

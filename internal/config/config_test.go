@@ -98,3 +98,48 @@ func TestSettingsListsEveryField(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalDeliveryInAzure: in Azure, the in-process queue and the .eml
+// outbox would lose every message and mail, so start-up refuses them unless
+// ALLOW_LOCAL_DELIVERY_IN_AZURE says a trial accepts that.
+func TestLocalDeliveryInAzure(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string // problems mentioning these; none: Load succeeds
+	}{
+		{"locally, neither is needed", map[string]string{}, nil},
+		{"in Azure without either", map[string]string{"WEBSITE_INSTANCE_ID": "abc"}, []string{"ServiceBusConnection or", "SENDGRID_API_KEY: required in Azure"}},
+		{"in Azure without SendGrid", map[string]string{"WEBSITE_INSTANCE_ID": "abc", "ServiceBusConnection__fullyQualifiedNamespace": "sb.servicebus.windows.net"}, []string{"SENDGRID_API_KEY: required in Azure"}},
+		{"in Azure without Service Bus", map[string]string{"WEBSITE_INSTANCE_ID": "abc", "SENDGRID_API_KEY": "SG.x"}, []string{"ServiceBusConnection or"}},
+		{"in Azure with both", map[string]string{"WEBSITE_INSTANCE_ID": "abc", "SENDGRID_API_KEY": "SG.x", "ServiceBusConnection__fullyQualifiedNamespace": "sb.servicebus.windows.net"}, nil},
+		{"in Azure, explicitly allowed", map[string]string{"WEBSITE_INSTANCE_ID": "abc", "ALLOW_LOCAL_DELIVERY_IN_AZURE": "true"}, nil},
+		{"not a boolean", map[string]string{"ALLOW_LOCAL_DELIVERY_IN_AZURE": "sure"}, []string{"ALLOW_LOCAL_DELIVERY_IN_AZURE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := valid()
+			for k, v := range tt.set {
+				m[k] = v
+			}
+			_, err := Load(env(m))
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("got %v, want no problem", err)
+				}
+				return
+			}
+			var ie *InvalidError
+			if !errors.As(err, &ie) || len(ie.Problems) != len(tt.want) {
+				t.Fatalf("got %v, want %d problems", err, len(tt.want))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to mention %q", err, w)
+				}
+			}
+		})
+	}
+}

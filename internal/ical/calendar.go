@@ -11,19 +11,13 @@ import (
 // FromEvent returns the VEVENTs of a calendar event: one for a single
 // event; for a series, its master with RRULE and an EXDATE per cancelled
 // occurrence, then one VEVENT per overridden occurrence with the master's
-// UID and a RECURRENCE-ID. UIDs are "{event id}@{domain}", stable across
-// edits. Participants with an e-mail (or a UPN, which is mail-routable in
+// UID and a RECURRENCE-ID. UIDs are UID(event id), the same as in every
+// invite. Participants with an e-mail (or a UPN, which is mail-routable in
 // Entra tenants) become attendees.
-func FromEvent(e calendar.Event, exceptions []calendar.Exception, domain string) []Event {
-	uid := e.ID + "@" + domain
+func FromEvent(e calendar.Event, exceptions []calendar.Exception) []Event {
+	uid := UID(e.ID)
 	master := fromOne(e, uid)
 	master.RRule = e.RRule()
-	// All-day keys are the local midnights of their dates: read them in the
-	// event's zone, or a date east of Greenwich would turn into the day before.
-	local := func(t time.Time) time.Time { return t }
-	if loc, err := e.Location(); err == nil && e.AllDay {
-		local = func(t time.Time) time.Time { return t.In(loc) }
-	}
 	var out []Event
 	var overrides []Event
 	for _, x := range exceptions {
@@ -31,11 +25,11 @@ func FromEvent(e calendar.Event, exceptions []calendar.Exception, domain string)
 			continue
 		}
 		if x.Cancelled || x.Override == nil {
-			master.ExDates = append(master.ExDates, local(x.OriginalStart))
+			master.ExDates = append(master.ExDates, x.OriginalStart)
 			continue
 		}
 		o := fromOne(*x.Override, uid)
-		o.RecurrenceID = local(x.OriginalStart)
+		o.RecurrenceID = x.OriginalStart
 		overrides = append(overrides, o)
 	}
 	slices.SortFunc(master.ExDates, time.Time.Compare)

@@ -33,6 +33,13 @@ const (
 // DefaultProdID identifies the product in PRODID.
 const DefaultProdID = "-//TeamsPro//Functions//EN"
 
+// UID is the iCalendar UID of the event (or series, or reservation series)
+// with id, the same in every invite and every feed: clients match updates and
+// duplicates on it, so it depends on nothing but the id (never on a request's
+// Host or on a setting that may change). Ids are UUIDs, unique on their own;
+// the suffix only gives the UID the shape RFC 5545 recommends.
+func UID(id string) string { return id + "@teamspro" }
+
 // Person is an organizer or attendee, known by e-mail.
 type Person struct {
 	Email string
@@ -60,8 +67,9 @@ type Event struct {
 	URL         string
 
 	// Start and End are instants written in TZID (UTC when TZID is empty or
-	// a UTC zone). For AllDay events only their dates, read in their own
-	// location, are written, as DATE values; End is exclusive.
+	// a UTC zone). For AllDay events only their dates, read in TZID, are
+	// written, as DATE values; End is exclusive. ExDates and RecurrenceID
+	// are read the same way.
 	Start  time.Time
 	End    time.Time
 	AllDay bool
@@ -194,8 +202,10 @@ func encodeEvent(cal Calendar, e Event) (*goical.Component, error) {
 	if e.Start.IsZero() {
 		return nil, fmt.Errorf("no start")
 	}
+	// An all-day event's dates are those of its own zone: its start is the
+	// local midnight there, which is the day before in UTC east of Greenwich.
 	var loc *time.Location
-	if !e.AllDay && !isUTC(e.TZID) {
+	if !isUTC(e.TZID) {
 		var err error
 		if loc, err = time.LoadLocation(e.TZID); err != nil {
 			return nil, fmt.Errorf("unknown TZID %q", e.TZID)
@@ -297,13 +307,16 @@ func encodeEvent(cal Calendar, e Event) (*goical.Component, error) {
 	return ev.Component, nil
 }
 
-// timeProp writes t as a DATE (all-day), a local date-time with TZID, or a
-// UTC date-time (loc nil).
+// timeProp writes t as a DATE (all-day: its date in loc, or in UTC when loc
+// is nil), a local date-time with TZID, or a UTC date-time (loc nil).
 func timeProp(name string, t time.Time, allDay bool, loc *time.Location) *goical.Prop {
 	p := goical.NewProp(name)
 	switch {
 	case allDay:
-		y, m, d := t.Date()
+		if loc == nil {
+			loc = time.UTC
+		}
+		y, m, d := t.In(loc).Date()
 		p.SetDate(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 	case loc == nil:
 		p.SetDateTime(t.UTC())

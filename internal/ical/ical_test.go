@@ -238,7 +238,7 @@ func TestFeedMatchesOccurrences(t *testing.T) {
 			}
 			slices.Sort(want)
 			var buf bytes.Buffer
-			if err := Encode(&buf, Calendar{Method: Publish, Name: "Team", Stamp: stamp, Events: FromEvent(e, xs, "example.com")}); err != nil {
+			if err := Encode(&buf, Calendar{Method: Publish, Name: "Team", Stamp: stamp, Events: FromEvent(e, xs)}); err != nil {
 				t.Fatal(err)
 			}
 			if len(want) == 0 {

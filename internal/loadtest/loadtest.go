@@ -201,27 +201,29 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	// Afterwards: no two holding reservations of a room overlap.
 	for _, room := range rooms {
-		st, b, err := c.do(ctx, "GET", "/api/rooms/"+room+"/schedule?from="+dayStart.Add(-time.Hour).Format(time.RFC3339)+"&to="+dayStart.Add(24*time.Hour).Format(time.RFC3339), cfg.AdminToken, nil)
-		if err != nil || st != 200 {
-			return rep, fmt.Errorf("schedule: %d %s %v", st, b, err)
-		}
-		var sched struct {
-			Reservations []struct {
-				ID    string    `json:"id"`
-				Start time.Time `json:"startDate"`
-				End   time.Time `json:"endDate"`
-			} `json:"reservations"`
-		}
-		if err := json.Unmarshal(b, &sched); err != nil {
-			return rep, err
-		}
-		rs := sched.Reservations
-		rep.Holding += len(rs)
-		slices.SortFunc(rs, func(a, b struct {
+		type slot struct {
 			ID    string    `json:"id"`
 			Start time.Time `json:"startDate"`
 			End   time.Time `json:"endDate"`
-		}) int {
+		}
+		var rs []slot
+		link := "/api/rooms/" + room + "/schedule?top=1000&from=" + dayStart.Add(-time.Hour).Format(time.RFC3339) + "&to=" + dayStart.Add(24*time.Hour).Format(time.RFC3339)
+		for link != "" {
+			st, b, err := c.do(ctx, "GET", link, cfg.AdminToken, nil)
+			if err != nil || st != 200 {
+				return rep, fmt.Errorf("schedule: %d %s %v", st, b, err)
+			}
+			var page struct {
+				Value    []slot `json:"value"`
+				NextLink string `json:"nextLink"`
+			}
+			if err := json.Unmarshal(b, &page); err != nil {
+				return rep, err
+			}
+			rs, link = append(rs, page.Value...), page.NextLink
+		}
+		rep.Holding += len(rs)
+		slices.SortFunc(rs, func(a, b slot) int {
 			return a.Start.Compare(b.Start)
 		})
 		for i := 1; i < len(rs); i++ {

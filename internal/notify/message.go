@@ -74,9 +74,11 @@ type Message struct {
 // highest version of a type is the one NewEnvelope writes; older versions stay here
 // for as long as such messages can still sit in a queue (scheduled reminders: months).
 var versions = map[Type]map[int]func() Payload{
-	TypeEventCreated:         {1: func() Payload { return new(EventNotice) }},
-	TypeEventUpdated:         {1: func() Payload { return new(EventNotice) }},
-	TypeEventDeleted:         {1: func() Payload { return new(EventNotice) }},
+	// Version 2 of the event notices adds the series' exceptions and the
+	// occurrence a message is about (EventInfo.RecurrenceID).
+	TypeEventCreated:         {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
+	TypeEventUpdated:         {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
+	TypeEventDeleted:         {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
 	TypeReservationConfirmed: {1: func() Payload { return new(ReservationNotice) }},
 	TypeReservationPending:   {1: func() Payload { return new(ReservationNotice) }},
 	TypeReservationApproved:  {1: func() Payload { return new(ReservationNotice) }},
@@ -242,6 +244,17 @@ type EventInfo struct {
 	Organizer   Person    `json:"organizer"`
 	Sequence    int       `json:"sequence"` // iCalendar SEQUENCE: grows with every change
 	URL         string    `json:"url,omitempty"`
+
+	// RecurrenceID, when set, makes the message about one occurrence of the
+	// series ID: the start the rule gave it. Start and End are then the
+	// occurrence's, and its invite carries that one occurrence alone
+	// (RFC 5546 3.2.2, 3.2.5), so clients change or cancel just it.
+	RecurrenceID time.Time `json:"recurrenceId,omitzero"`
+	// ExDates (cancelled occurrences, by original start) and Overrides
+	// (changed occurrences, each with its RecurrenceID) complete a series,
+	// whose invite is then the whole series as the feed shows it.
+	ExDates   []time.Time `json:"exDates,omitempty"`
+	Overrides []EventInfo `json:"overrides,omitempty"`
 }
 
 // ReservationInfo is the snapshot of a room reservation a message carries.

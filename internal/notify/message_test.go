@@ -91,8 +91,8 @@ func TestCatalogueRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			if msg.Type != typ || msg.Version != 1 || msg.ID != "msg-"+string(typ) || msg.TenantID != "tenant-1" {
-				t.Errorf("got envelope %v tenant %q, want %s v1 msg-%s tenant-1", msg.Envelope, msg.TenantID, typ, typ)
+			if v := CurrentVersion(typ); msg.Type != typ || msg.Version != v || msg.ID != "msg-"+string(typ) || msg.TenantID != "tenant-1" {
+				t.Errorf("got envelope %v tenant %q, want %s v%d msg-%s tenant-1", msg.Envelope, msg.TenantID, typ, v, typ)
 			}
 			if !reflect.DeepEqual(msg.Body, samples[typ]) {
 				t.Errorf("got payload %+v, want %+v", msg.Body, samples[typ])
@@ -121,7 +121,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"not json", []byte("{oops"), DetailMalformed},
 		{"two values", append(append([]byte{}, good...), good...), DetailMalformed},
 		{"unknown type", edit(func(m map[string]any) { m["type"] = "event.exploded" }), DetailUnknownType},
-		{"future version", edit(func(m map[string]any) { m["version"] = 2 }), DetailUnsupportedVersion},
+		{"future version", edit(func(m map[string]any) { m["version"] = 99 }), DetailUnsupportedVersion},
 		{"no id", edit(func(m map[string]any) { delete(m, "id") }), DetailMalformed},
 		{"no tenant", edit(func(m map[string]any) { m["tenantId"] = "" }), DetailMalformed},
 		{"null payload", edit(func(m map[string]any) { m["payload"] = nil }), DetailMalformed},

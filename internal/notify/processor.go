@@ -198,8 +198,14 @@ func (p *Processor) Process(ctx context.Context, d Delivery) (Result, error) {
 	res := Result{MessageID: d.MessageID, DeliveryCount: d.DeliveryCount}
 	msg, err := Decode(d.Body)
 	res.Type, res.TenantID = msg.Type, msg.TenantID
-	if res.MessageID == "" {
-		res.MessageID = msg.ID
+	if d.MessageID == "" {
+		// Without a MessageId a delivery cannot be told from a redelivery, so
+		// it is never mailed: it is recorded as failed under a key made of its
+		// body, and reported permanent, so the host neither retries it nor
+		// dead-letters it.
+		sum := sha256.Sum256(d.Body)
+		res.MessageID = "no-message-id-" + hex.EncodeToString(sum[:16])
+		return p.failMessage(ctx, res, teamspro.Errorf(teamspro.EINVALID, "The message has no MessageId."))
 	}
 	if err != nil {
 		return p.failMessage(ctx, res, err)

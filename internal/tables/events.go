@@ -614,6 +614,7 @@ func (s *EventStore) Delete(ctx context.Context, tenantID, calendarID, eventID, 
 	}
 	pk := calPK(tenantID, calendarID)
 	cur.Deleted, cur.DeletedAt = true, at.UTC().Truncate(time.Second)
+	cur.Sequence++ // the CANCEL invitees get; a restore's REQUEST is newer still
 	acts, err := eventActions(tenantID, cur, r.Version+1, r.ETag)
 	if err != nil {
 		return err
@@ -637,6 +638,7 @@ func (s *EventStore) Restore(ctx context.Context, tenantID, calendarID, eventID 
 	}
 	deletedAt := cur.DeletedAt
 	cur.Deleted, cur.DeletedAt = false, time.Time{}
+	cur.Sequence++ // newer than the CANCEL its deletion sent
 	acts, err := eventActions(tenantID, cur, r.Version+1, r.ETag)
 	if err != nil {
 		return calendar.Event{}, err
@@ -660,7 +662,7 @@ func (s *EventStore) ListDeleted(ctx context.Context, tenantID, calendarID strin
 		return nil, "", err
 	}
 	limit := page.Limit
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 || limit > 1000 {
 		limit = 50
 	}
 	from := "d|"
