@@ -45,14 +45,18 @@ type Reservation struct {
 	Address        *calendar.Address        `json:"address,omitempty"`
 	Tags           []string                 `json:"tags"`
 	SeriesID       string                   `json:"seriesId,omitempty"`
-	Status         string                   `json:"status"`
-	Organizer      string                   `json:"organizer"`
-	OrganizerName  string                   `json:"organizerName,omitempty"`
-	CheckInBy      *time.Time               `json:"checkInBy,omitempty"` // release time of check-in rooms
-	CheckedInAt    *time.Time               `json:"checkedInAt,omitempty"`
-	CreatedAt      time.Time                `json:"createdAt"`
-	UpdatedAt      time.Time                `json:"updatedAt"`
-	ETag           string                   `json:"etag"`
+	// OriginalStart is, for an occurrence of a series, the start its rule
+	// gave it: a move keeps it, so invitations name the occurrence by it
+	// (RECURRENCE-ID) however often it moves.
+	OriginalStart *time.Time `json:"originalStart,omitempty"`
+	Status        string     `json:"status"`
+	Organizer     string     `json:"organizer"`
+	OrganizerName string     `json:"organizerName,omitempty"`
+	CheckInBy     *time.Time `json:"checkInBy,omitempty"` // release time of check-in rooms
+	CheckedInAt   *time.Time `json:"checkedInAt,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	ETag          string     `json:"etag"`
 	// Day is the UTC date of Start: the reservation's home partition. It is
 	// UTC, not the room's local date, so that nothing a user can change (the
 	// room's zone, buffer or hours) moves a reservation to another ledger.
@@ -210,11 +214,12 @@ type Due struct {
 	Key string
 }
 
-// Notifier is told about every successful change of a reservation, after the
-// change is stored. It is optional: nil means no notifications. kind is one of
-// created, updated, cancelled, approved, declined, released, checked_in.
+// Notifier is told about every successful change of a reservation (a
+// recurring booking is one change), after the change is stored. It is
+// optional: nil means no notifications. Its error is logged: the change
+// stands.
 type Notifier interface {
-	ReservationChanged(ctx context.Context, kind string, r Reservation) error
+	ReservationChanged(ctx context.Context, c Change) error
 }
 
 // RoomStore keeps an organization's rooms. Every method is scoped by tenant:

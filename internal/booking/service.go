@@ -38,13 +38,19 @@ func NewService(rooms RoomStore, res ReservationStore, now teamspro.Clock, n Not
 	return &Service{Rooms: rooms, Reservations: res, Now: now, Notifier: n, Log: log}, nil
 }
 
-func (s *Service) notify(ctx context.Context, kind string, r *Reservation) {
-	if s.Notifier == nil || r == nil {
+func (s *Service) notify(ctx context.Context, c Change) {
+	if s.Notifier == nil || c.After == nil {
 		return
 	}
-	if err := s.Notifier.ReservationChanged(ctx, kind, *r); err != nil {
-		s.Log.Warn("reservation notification failed", "kind", kind, "reservation", r.ID, "err", err)
+	if err := s.Notifier.ReservationChanged(ctx, c); err != nil {
+		s.Log.Warn("reservation notification failed", "kind", c.Kind, "reservation", c.After.ID, "err", err)
 	}
+}
+
+// clone copies r for a change's Before, taken before a store mutates r.
+func clone(r *Reservation) *Reservation {
+	c := *r
+	return &c
 }
 
 // Occurrence reports one occurrence of a series that was not booked.
@@ -129,7 +135,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		if _, err := s.Reservations.Book(ctx, []*Reservation{&r}, room.Buffer(), false); err != nil {
 			return nil, err
 		}
-		s.notify(ctx, "created", &r)
+		s.notify(ctx, Change{Kind: ChangeCreated, After: &r, By: p})
 		return &Created{First: &r, All: []*Reservation{&r}}, nil
 	}
 
@@ -167,7 +173,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 			continue
 		}
 		r := base
-		r.ID, r.SeriesID = uuid.NewString(), seriesID
+		r.ID, r.SeriesID, r.OriginalStart = uuid.NewString(), seriesID, &st
 		s.fill(&r, in, room, st, en)
 		if len(rs) == 0 {
 			r.RRule = rule
@@ -215,9 +221,13 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Start.Before(out.Skipped[j].Start) })
 	out.All[0].RRule = rule
 	out.First = out.All[0]
-	for _, r := range out.All {
-		s.notify(ctx, "created", r)
-	}
+	// One change for the whole series, whose rule ends at its last booked
+	// occurrence: an open-ended rule was booked only up to the horizon.
+	bounded := series.Event
+	r := *bounded.Rule
+	r.Count, r.Until = 0, out.All[len(out.All)-1].Start
+	bounded.Rule = &r
+	s.notify(ctx, Change{Kind: ChangeCreated, After: out.First, Occurrences: out.All, Skipped: out.Skipped, RRule: bounded.RRule(), By: p})
 	return out, nil
 }
 
@@ -272,7 +282,9 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	now := s.Now()
 	start, end := interval(in, room)
 	var oldRoom *Room
+	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
+		before = clone(r)
 		if oldRoom == nil || oldRoom.ID != r.RoomID {
 			if r.RoomID == room.ID {
 				oldRoom = room
@@ -311,26 +323,30 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, "updated", r)
+	s.notify(ctx, Change{Kind: ChangeUpdated, Before: before, After: r, By: p})
 	return r, nil
 }
 
-// setStatus moves a reservation to a status that no longer holds its slot.
-func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error) (*Reservation, error) {
+// setStatus moves a reservation to a status that no longer holds its slot,
+// and returns it before and after.
+func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error) (*Reservation, *Reservation, error) {
 	now := s.Now().UTC()
-	return s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
+	var before *Reservation
+	r, err := s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
+		before = clone(r)
 		if err := check(r); err != nil {
 			return err
 		}
 		r.Status, r.UpdatedAt, r.CheckInBy = status, now, nil
 		return nil
 	})
+	return before, r, err
 }
 
 // Cancel cancels a holding reservation for p (MayChange decides who), under
 // the room's cancel notice; it frees the slot.
 func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch string) (*Reservation, error) {
-	r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
+	before, r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
 		room, err := s.roomOf(ctx, p.TenantID, r.RoomID)
 		if err != nil {
 			return err
@@ -349,7 +365,7 @@ func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, "cancelled", r)
+	s.notify(ctx, Change{Kind: ChangeCancelled, Before: before, After: r, By: p})
 	return r, nil
 }
 
@@ -368,12 +384,14 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	if !(p.Admin || (room != nil && room.Manages(p))) {
 		return nil, ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the room's managers and tenant admins approve reservations.")
 	}
-	status, kind := StatusDeclined, "declined"
+	status, kind := StatusDeclined, ChangeDeclined
 	if approve {
-		status, kind = StatusConfirmed, "approved"
+		status, kind = StatusConfirmed, ChangeApproved
 	}
 	now := s.Now().UTC()
+	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
+		before = clone(r)
 		if r.Status != StatusPending {
 			return ruleError(teamspro.EINVALID, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
 		}
@@ -386,7 +404,7 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, kind, r)
+	s.notify(ctx, Change{Kind: kind, Before: before, After: r, By: p})
 	return r, nil
 }
 
@@ -406,7 +424,9 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	if err := MayChange(p, cur, room); err != nil {
 		return nil, err
 	}
+	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
+		before = clone(r)
 		if r.Status != StatusConfirmed {
 			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
 		}
@@ -423,7 +443,7 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 		return nil, err
 	}
 	if r.CheckedInAt != nil && r.CheckedInAt.Equal(now) {
-		s.notify(ctx, "checked_in", r)
+		s.notify(ctx, Change{Kind: ChangeCheckedIn, Before: before, After: r, By: p})
 	}
 	return r, nil
 }
@@ -444,7 +464,9 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 		return 0, err
 	}
 	for _, d := range due {
+		var before *Reservation
 		r, err := s.Reservations.Change(ctx, d.TenantID, d.ReservationID, "", 0, func(r *Reservation) error {
+			before = clone(r)
 			if !Holds(r.Status) || r.CheckedInAt != nil || r.CheckInBy == nil || r.CheckInBy.Unix() != d.At.Unix() {
 				return errStale
 			}
@@ -457,7 +479,7 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 		switch {
 		case err == nil:
 			released++
-			s.notify(ctx, "released", r)
+			s.notify(ctx, Change{Kind: ChangeReleased, Before: before, After: r})
 		case errors.Is(err, errPending):
 			// Still waiting for approval: keep the deadline, so that an
 			// approval within the look-back still leads to a release.

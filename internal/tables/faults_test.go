@@ -50,7 +50,7 @@ func newFaultFixture(t testing.TB) *faultFixture {
 	t.Cleanup(p.Close)
 	f := newBookingFixture(t, func(o *tables.Options) {
 		o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
-		o.Retry = &policy.RetryOptions{MaxRetries: 1, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 20 * time.Millisecond, TryTimeout: 400 * time.Millisecond}
+		o.Retry = &policy.RetryOptions{MaxRetries: 1, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 20 * time.Millisecond, TryTimeout: time.Second}
 	})
 	f.res.Background = 5 * time.Second
 	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
