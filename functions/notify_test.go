@@ -71,7 +71,7 @@ func (l *mailListener) sent() []map[string]any {
 
 // newDispatcher is the dispatcher of the product over h's stores, publishing
 // through pub, with reminders and an outbox in storage.
-func newDispatcher(t *testing.T, h *harness, d functions.Deps, pub notify.Publisher) *dispatch.Dispatcher {
+func newDispatcher(t testing.TB, h *harness, d functions.Deps, pub notify.Publisher) *dispatch.Dispatcher {
 	t.Helper()
 	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: d.Tabs, Events: d.Events, Rooms: d.Rooms,
 		Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client)})

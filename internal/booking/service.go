@@ -567,13 +567,14 @@ type Filter struct {
 }
 
 // Available returns the active rooms matching f that are free for the whole
-// of [from, to) (their buffers included). It costs one query for the rooms
-// and one per local day touched, whatever the number of rooms.
+// of [from, to) (their buffers included). It costs one query per local day
+// touched, whatever the number of rooms, plus one for the rooms when a
+// RoomCache does not remember them.
 func (s *Service) Available(ctx context.Context, tenantID string, from, to time.Time, f Filter) ([]*Room, error) {
 	if err := CheckWindow(from, to); err != nil {
 		return nil, err
 	}
-	rooms, err := s.Rooms.List(ctx, tenantID)
+	rooms, shared, err := s.roomDirectory(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -599,10 +600,27 @@ func (s *Service) Available(ctx context.Context, tenantID string, from, to time.
 	out := []*Room{}
 	for _, r := range cand {
 		if _, taken := Conflict(busy[r.ID], "", from, to, r.Buffer()); !taken {
+			if shared {
+				r = r.Clone()
+			}
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// roomDirectory returns the tenant's rooms for reading: the directory a
+// RoomCache remembers (shared is true: copy what leaves), else a fresh list.
+// A search may thus see a room's details up to the cache's TTL old: the
+// answer is advisory, and only the booking batch on the room's ledger decides
+// whether a slot is free.
+func (s *Service) roomDirectory(ctx context.Context, tenantID string) (rooms []*Room, shared bool, err error) {
+	if c, ok := s.Rooms.(*RoomCache); ok {
+		rooms, err = c.directory(ctx, tenantID)
+		return rooms, true, err
+	}
+	rooms, err = s.Rooms.List(ctx, tenantID)
+	return rooms, false, err
 }
 
 func hasAll(have, want []string) bool {

@@ -233,10 +233,15 @@ func (d *Dispatcher) FlushOutbox(ctx context.Context) (int, error) {
 }
 
 // recipient finds the mail address of a user from their profile; none when
-// they never signed in or their UPN is not an address.
-func (d *Dispatcher) recipient(ctx context.Context, tenantID, objectID, zone string) (notify.Recipient, error) {
+// they never signed in or their UPN is not an address. When the user is the
+// one who made the change, their token named them already: by saves the
+// request a storage round trip.
+func (d *Dispatcher) recipient(ctx context.Context, tenantID, objectID, zone string, by teamspro.Principal) (notify.Recipient, error) {
 	if objectID == "" {
 		return notify.Recipient{}, nil
+	}
+	if by.APIKeyID == "" && by.TenantID == tenantID && teamspro.NormalizeGUID(by.ObjectID) == teamspro.NormalizeGUID(objectID) && strings.Contains(by.UPN, "@") {
+		return notify.Recipient{Name: by.Name, Email: by.UPN, TimeZone: zone}, nil
 	}
 	p, err := d.profiles.Profile(ctx, tenantID, objectID)
 	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND || (err == nil && !strings.Contains(p.UPN, "@")) {
@@ -250,7 +255,7 @@ func (d *Dispatcher) recipient(ctx context.Context, tenantID, objectID, zone str
 
 // JobCompleted mails whoever started a job that it is finished.
 func (d *Dispatcher) JobCompleted(ctx context.Context, tenantID string, j *job.Job) error {
-	to, err := d.recipient(ctx, tenantID, j.RequestedBy, "")
+	to, err := d.recipient(ctx, tenantID, j.RequestedBy, "", teamspro.Principal{})
 	if err != nil || to.Email == "" {
 		return err
 	}

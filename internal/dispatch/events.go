@@ -30,7 +30,7 @@ func (d *Dispatcher) eventChanged(ctx context.Context, t *tab.Tab, c calendar.Ch
 		return teamspro.Errorf(teamspro.EINTERNAL, "The notification policy has no rule for a %s change.", kind)
 	}
 	e := *c.After
-	info, to, err := d.describe(ctx, t.TenantID, e)
+	info, to, err := d.describe(ctx, t.TenantID, e, c.By)
 	if err != nil {
 		return err
 	}
@@ -95,8 +95,9 @@ func eventInfo(e calendar.Event, organizer notify.Person) notify.EventInfo {
 }
 
 // describe returns what a message says of an event (or series), and who
-// receives it: its participants with an address.
-func (d *Dispatcher) describe(ctx context.Context, tenantID string, e calendar.Event) (notify.EventInfo, []notify.Recipient, error) {
+// receives it: its participants with an address. by made the change, if
+// anyone did.
+func (d *Dispatcher) describe(ctx context.Context, tenantID string, e calendar.Event, by teamspro.Principal) (notify.EventInfo, []notify.Recipient, error) {
 	var to []notify.Recipient
 	for _, p := range e.Participants {
 		r := notify.Recipient{Name: p.Name, Email: p.Email, TimeZone: e.TimeZone}
@@ -105,7 +106,7 @@ func (d *Dispatcher) describe(ctx context.Context, tenantID string, e calendar.E
 		}
 		if r.Email == "" && p.ObjectID != "" {
 			var err error
-			if r, err = d.recipient(ctx, tenantID, p.ObjectID, e.TimeZone); err != nil {
+			if r, err = d.recipient(ctx, tenantID, p.ObjectID, e.TimeZone, by); err != nil {
 				return notify.EventInfo{}, nil, err
 			}
 		}
@@ -113,7 +114,7 @@ func (d *Dispatcher) describe(ctx context.Context, tenantID string, e calendar.E
 			to = append(to, r)
 		}
 	}
-	organizer, _ := d.recipient(ctx, tenantID, e.CreatedBy, e.TimeZone)
+	organizer, _ := d.recipient(ctx, tenantID, e.CreatedBy, e.TimeZone, by)
 	return eventInfo(e, notify.Person{Name: organizer.Name, Email: organizer.Email}), to, nil
 }
 
@@ -182,7 +183,7 @@ func (d *Dispatcher) ReminderDelivered(ctx context.Context, tenantID string, r *
 	if err != nil {
 		return err
 	}
-	info, to, err := d.describe(ctx, tenantID, e)
+	info, to, err := d.describe(ctx, tenantID, e, teamspro.Principal{})
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (d *Dispatcher) ReservationChanged(ctx context.Context, c booking.Change) e
 		return teamspro.Errorf(teamspro.EINTERNAL, "The notification policy has no rule for a %s change.", kind)
 	}
 	r := c.After
-	to, err := d.recipient(ctx, r.TenantID, r.Organizer, r.TimeZone)
+	to, err := d.recipient(ctx, r.TenantID, r.Organizer, r.TimeZone, c.By)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (d *Dispatcher) requestApproval(ctx context.Context, kind Kind, r *booking.
 	}
 	var managers []notify.Recipient
 	for _, oid := range room.Managers {
-		m, err := d.recipient(ctx, r.TenantID, oid, room.TimeZone)
+		m, err := d.recipient(ctx, r.TenantID, oid, room.TimeZone, teamspro.Principal{})
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func New(opts Options) (*Client, error) {
 		co.Retry = *opts.Retry
 	}
 	c := &Client{prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
-	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c})
+	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c}, rawPages{})
 	var (
 		svc *aztables.ServiceClient
 		err error
