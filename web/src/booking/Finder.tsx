@@ -85,8 +85,8 @@ export function Finder(props: { bapi: BookingApi; rooms: Room[]; zone: string; o
         <Field label={t('booking.room.capacity')} className={s.field} {...fieldProps(err, 'capacity')}>
           <Input id="finder-capacity" type="number" min={0} value={capacity} onChange={(_, d) => setCapacity(d.value)} />
         </Field>
-        <Field label={t('booking.room.equipment')} hint={t('booking.finder.equipmentHint')} className={s.field}>
-          <Input id="finder-equipment" value={equipment} onChange={(_, d) => setEquipment(d.value)} />
+        <Field label={t('booking.room.equipment')} className={s.field}>
+          <Input id="finder-equipment" value={equipment} placeholder={t('booking.finder.equipmentPlaceholder')} onChange={(_, d) => setEquipment(d.value)} />
         </Field>
         <Field label={t('booking.room.building')} className={s.field}>
           <Select id="finder-building" value={building} onChange={(_, d) => (setBuilding(d.value), setFloor(''))}>

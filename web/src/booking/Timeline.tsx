@@ -20,8 +20,11 @@ import type { BookingDraft } from './BookDialog';
 const useStyles = makeStyles({
   toolbar: { display: 'flex', flexWrap: 'wrap', gap: '8px', alignItems: 'center', padding: '8px 0' },
   title: { minWidth: '200px' },
+  arrow: { minWidth: '32px' },
   // Reservations by whose they are and their status; the rest of the colours come from the shared ec-theme.css.
   cal: {
+    // The timeline shows one day (or a week): a tinted "today" would colour the whole grid.
+    '& .ec.ec': { '--ec-today-bg-color': tokens.colorNeutralBackground1 },
     '& .bk-pending': { backgroundColor: tokens.colorPaletteMarigoldBackground3, color: tokens.colorNeutralForeground1 },
     '& .bk-mine': { backgroundColor: tokens.colorBrandBackground, color: tokens.colorNeutralForegroundOnBrand },
     '& .bk-other': { backgroundColor: tokens.colorNeutralBackground5, color: tokens.colorNeutralForeground1 },
@@ -159,11 +162,11 @@ export function Timeline(props: {
   return (
     <section aria-labelledby="timeline-title">
       <Toolbar className={s.toolbar} aria-label={t('booking.timeline.toolbar')}>
-        <Button onClick={() => move(-1)} id="timeline-prev" aria-label={t('booking.timeline.prev')}>‹</Button>
+        <Button onClick={() => move(-1)} id="timeline-prev" aria-label={t('booking.timeline.prev')} className={s.arrow}>‹</Button>
         <Button onClick={() => setDay(now().setZone(zone).startOf('day'))} id="timeline-today">
           {t('booking.timeline.today')}
         </Button>
-        <Button onClick={() => move(1)} id="timeline-next" aria-label={t('booking.timeline.next')}>›</Button>
+        <Button onClick={() => move(1)} id="timeline-next" aria-label={t('booking.timeline.next')} className={s.arrow}>›</Button>
         <Input
           type="date"
           aria-label={t('booking.timeline.date')}
