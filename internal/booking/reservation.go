@@ -42,15 +42,18 @@ type Reservation struct {
 	TimeZone       string                   `json:"timeZone"`
 	Address        *calendar.Address        `json:"address,omitempty"`
 	Tags           []string                 `json:"tags"`
-	SeriesID       string                   `json:"seriesId,omitempty"`
-	Status         string                   `json:"status"`
-	Organizer      string                   `json:"organizer"`
-	OrganizerName  string                   `json:"organizerName,omitempty"`
-	CheckInBy      *time.Time               `json:"checkInBy,omitempty"` // release time of check-in rooms
-	CheckedInAt    *time.Time               `json:"checkedInAt,omitempty"`
-	CreatedAt      time.Time                `json:"createdAt"`
-	UpdatedAt      time.Time                `json:"updatedAt"`
-	ETag           string                   `json:"etag"`
+	// Participants are the people the organizer books the room for, as
+	// Calendar Pro's events name them.
+	Participants  []calendar.Participant `json:"participants,omitempty"`
+	SeriesID      string                 `json:"seriesId,omitempty"`
+	Status        string                 `json:"status"`
+	Organizer     string                 `json:"organizer"`
+	OrganizerName string                 `json:"organizerName,omitempty"`
+	CheckInBy     *time.Time             `json:"checkInBy,omitempty"` // release time of check-in rooms
+	CheckedInAt   *time.Time             `json:"checkedInAt,omitempty"`
+	CreatedAt     time.Time              `json:"createdAt"`
+	UpdatedAt     time.Time              `json:"updatedAt"`
+	ETag          string                 `json:"etag"`
 	// Day is the room-local date of Start, the reservation's day partition.
 	Day string `json:"-"`
 }
@@ -126,6 +129,7 @@ type EventInput struct {
 	Duration       *int64                   `json:"duration"`
 	ResourceName   string                   `json:"resourceName"`
 	SkipConflicts  bool                     `json:"skipConflicts"`
+	Participants   []calendar.Participant   `json:"participants"`
 	// CalendarID and ID are ignored: a client may send back an Event as read.
 	CalendarID string `json:"calendarId"`
 	ID         string `json:"id"`
@@ -155,7 +159,7 @@ func (in *EventInput) Calendar() calendar.EventInput {
 		Title: in.Title, Description: in.Description, Color: in.Color, AllDay: in.AllDay,
 		StartDate: in.StartDate.Format(time.RFC3339Nano), EndDate: in.EndDate.Format(time.RFC3339Nano),
 		ResourceID: in.ResourceID, ResourceName: in.ResourceName, ModeRecurrence: in.ModeRecurrence,
-		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration,
+		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration, Participants: in.Participants,
 	}
 	if in.AllDay {
 		out.StartDate, out.EndDate = in.StartDate.Format(time.DateOnly), in.EndDate.Format(time.DateOnly)
