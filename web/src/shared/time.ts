@@ -12,10 +12,15 @@ export function toFloating(instant: string | Date, zone: string): string {
   return dt.setZone(zone).toFormat("yyyy-MM-dd'T'HH:mm:ss");
 }
 
-/** The instant of a floating Date from a view in UTC mode (its UTC fields are the wall clock of zone). */
+/**
+ * The instant of a Date that a view's callback gives (select, dateClick, the
+ * event of eventDrop/eventClick) read as a wall clock of zone. EventCalendar
+ * hands callbacks "local" dates: their LOCAL fields are the view's wall clock
+ * (its toLocalDate), whatever the browser's zone, so those are the fields read.
+ */
 export function fromFloatingDate(d: Date, zone: string): DateTime {
   return DateTime.fromObject(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() },
+    { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds() },
     { zone },
   );
 }
