@@ -91,7 +91,7 @@ export function BookDialog(props: {
   return (
     <Dialog open onOpenChange={(_, d) => !d.open && props.onClose()} modalType="modal">
       <DialogSurface aria-describedby={undefined}>
-        <form onSubmit={submit} className={s.form} id="book-form">
+        <form onSubmit={submit} className={s.form} id="book-form" noValidate>
           <DialogBody>
             <DialogTitle>{t('booking.book.title')}</DialogTitle>
             <DialogContent className={s.form}>

@@ -66,7 +66,7 @@ export function Finder(props: { bapi: BookingApi; rooms: Room[]; zone: string; o
       <Text as="h2" weight="semibold" size={400} id="finder-title">
         {t('booking.finder.title')}
       </Text>
-      <form className={s.form} onSubmit={search} id="finder-form">
+      <form className={s.form} onSubmit={search} id="finder-form" noValidate>
         <Field label={t('booking.book.date')} className={s.field} {...fieldProps(err, 'from')}>
           <Input id="finder-date" type="date" value={date} onChange={(_, d) => setDate(d.value)} />
         </Field>

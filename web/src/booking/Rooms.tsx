@@ -18,7 +18,7 @@ import { asApiError, download, rawFetch } from './util';
 const useStyles = makeStyles({
   head: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap', padding: '8px 0' },
   form: { display: 'flex', flexDirection: 'column', gap: '12px' },
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(180px, 1fr))', gap: '12px' },
+  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(180px, 1fr))', gap: '12px', '& > *': { minWidth: 0 } },
   days: { display: 'flex', flexWrap: 'wrap', gap: '4px' },
   rows: { color: tokens.colorPaletteRedForeground1 },
   legend: { fontWeight: tokens.fontWeightSemibold, padding: 0 },
@@ -323,7 +323,7 @@ function RoomDialog(props: { bapi: BookingApi; room: Room | null; zone: string; 
   return (
     <Dialog open onOpenChange={(_, d) => !d.open && props.onClose()} modalType="modal">
       <DialogSurface style={{ maxWidth: 760 }}>
-        <form onSubmit={save} id="room-form">
+        <form onSubmit={save} id="room-form" noValidate>
           <DialogBody>
             <DialogTitle>{props.room ? t('booking.rooms.editRoom', { room: props.room.name }) : t('booking.rooms.new')}</DialogTitle>
             <DialogContent className={s.form}>
@@ -396,10 +396,10 @@ function RoomDialog(props: { bapi: BookingApi; room: Room | null; zone: string; 
               <div className={s.grid}>{ruleNumbers.map(num)}</div>
               <div className={s.grid}>
                 <Field label={t('booking.room.managers')} hint={t('booking.room.idsHint')} {...fieldProps(err, 'managers')}>
-                  <Textarea id="room-managers" value={f.managers} disabled={!props.admin} onChange={(_, d) => set('managers', d.value)} />
+                  <Textarea name="managers" value={f.managers} disabled={!props.admin} onChange={(_, d) => set('managers', d.value)} />
                 </Field>
                 <Field label={t('booking.rule.bookableBy')} hint={t('booking.room.idsHint')} {...fieldProps(err, 'rules.bookableBy')}>
-                  <Textarea id="room-bookable" value={f.bookableBy} onChange={(_, d) => set('bookableBy', d.value)} />
+                  <Textarea name="bookableBy" value={f.bookableBy} onChange={(_, d) => set('bookableBy', d.value)} />
                 </Field>
               </div>
             </DialogContent>

@@ -25,9 +25,13 @@ const useStyles = makeStyles({
   cal: {
     // The timeline shows one day (or a week): a tinted "today" would colour the whole grid.
     '& .ec.ec': { '--ec-today-bg-color': tokens.colorNeutralBackground1 },
-    '& .bk-pending': { backgroundColor: tokens.colorPaletteMarigoldBackground3, color: tokens.colorNeutralForeground1 },
-    '& .bk-mine': { backgroundColor: tokens.colorBrandBackground, color: tokens.colorNeutralForegroundOnBrand },
-    '& .bk-other': { backgroundColor: tokens.colorNeutralBackground5, color: tokens.colorNeutralForeground1 },
+    // Pending: the page's own colours with a dashed outline, legible in every theme.
+    '& .ec-event.bk-pending': {
+      backgroundColor: tokens.colorNeutralBackground1, color: tokens.colorNeutralForeground1,
+      outline: `2px dashed ${tokens.colorPaletteMarigoldBorderActive}`, outlineOffset: '-2px',
+    },
+    '& .ec-event.bk-mine': { backgroundColor: tokens.colorBrandBackground, color: tokens.colorNeutralForegroundOnBrand },
+    '& .ec-event.bk-other': { backgroundColor: tokens.colorNeutralBackground5, color: tokens.colorNeutralForeground1 },
     '& .bk-inactive': { color: tokens.colorNeutralForeground3 },
   },
 });
@@ -56,6 +60,8 @@ export function Timeline(props: {
   const [day, setDay] = useState(() => now().setZone(zone).startOf('day'));
   const [reservations, setReservations] = useState<Reservation[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  const box = useRef<HTMLDivElement>(null);
+  useTimelineSemantics(box, t('booking.timeline.scroll'));
   const handlers = useRef(props);
   handlers.current = props;
 
@@ -116,9 +122,12 @@ export function Timeline(props: {
       eventClick: (info: { event: { extendedProps: Record<string, unknown> } }) => {
         handlers.current.onOpen(info.event.extendedProps.reservation as Reservation);
       },
-      eventDidMount: (info: { event: { extendedProps: Record<string, unknown> }; el: HTMLElement; timeText: string }) => {
-        const r = info.event.extendedProps.reservation as Reservation;
-        info.el.setAttribute('aria-label', `${r.title}, ${r.resourceName ?? r.resourceId}, ${info.timeText}`);
+      eventDidMount: (info: { event: { title: unknown; extendedProps: Record<string, unknown> }; el: HTMLElement; timeText: string }) => {
+        const r = info.event.extendedProps.reservation as Reservation | undefined;
+        if (!r) return; // the selection being drawn
+        // Named by its visible time and title (a screen reader reads the row's
+        // room from the button's description).
+        info.el.setAttribute('title', `${String(info.event.title)}, ${r.resourceName ?? r.resourceId}`);
         info.el.dataset.reservation = r.id;
       },
     }),
@@ -136,7 +145,7 @@ export function Timeline(props: {
     headerToolbar: noToolbar,
     height: 'auto',
     slotDuration: view === 'week' ? '02:00' : '00:30',
-    snapDuration: '00:15',
+    snapDuration: '00:05',
     slotWidth: view === 'week' ? 32 : 56,
     scrollTime: String(scroll).padStart(2, '0') + ':00:00',
     nowIndicator: true,
@@ -193,9 +202,49 @@ export function Timeline(props: {
       </Toolbar>
       <Text size={200}>{t('booking.timeline.hint', { zone })}</Text>
       {err ? <ErrorBar error={err} /> : null}
-      <div className={s.cal} id="timeline" data-loaded={reservations !== null ? 'true' : 'false'}>
+      <div ref={box} className={s.cal} id="timeline" data-loaded={reservations !== null ? 'true' : 'false'}>
         <CalendarView plugins={plugins} options={options} calendarRef={cal} label={t('booking.timeline.label', { date: title })} />
       </div>
     </section>
   );
+}
+
+/** Table roles EventCalendar's resource timeline puts on its grid. */
+const tableRoles = ['table', 'rowgroup', 'row', 'rowheader', 'columnheader', 'cell', 'gridcell'];
+
+/**
+ * The resource timeline marks its grid up as a table whose row headers sit in
+ * a sidebar outside any row, which assistive technologies (and axe-core) read
+ * as a broken table. The grid is drawn for the eye; what a screen reader needs
+ * is there otherwise: each reservation is a button named by its title, room
+ * and time, the toolbar's "New reservation" books without a pointer, and My
+ * reservations and the finder list the same data as tables. So the grid's
+ * table roles become presentational, and its scrolling area takes the focus so
+ * that a keyboard can scroll it. A MutationObserver applies this to whatever
+ * the library renders later (other days, other rooms).
+ */
+function useTimelineSemantics(box: React.RefObject<HTMLDivElement | null>, scrollLabel: string) {
+  useEffect(() => {
+    const root = box.current;
+    if (!root) return;
+    const fix = () => {
+      root.querySelectorAll<HTMLElement>('[role]').forEach((el) => {
+        if (tableRoles.includes(el.getAttribute('role')!)) {
+          el.setAttribute('role', 'presentation');
+          for (const a of ['aria-colindex', 'aria-colspan', 'aria-rowindex']) el.removeAttribute(a);
+        }
+      });
+      root.querySelectorAll<HTMLElement>('.ec-main').forEach((el) => {
+        if (el.tabIndex !== 0) {
+          el.tabIndex = 0;
+          el.setAttribute('role', 'region');
+          el.setAttribute('aria-label', scrollLabel);
+        }
+      });
+    };
+    fix();
+    const mo = new MutationObserver(fix);
+    mo.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['role'] });
+    return () => mo.disconnect();
+  }, [box, scrollLabel]);
 }

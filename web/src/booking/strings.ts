@@ -50,6 +50,7 @@ export const en: Record<string, string> = {
   'booking.timeline.date': 'Date',
   'booking.timeline.new': 'New reservation',
   'booking.timeline.label': 'Rooms and reservations, {date}',
+  'booking.timeline.scroll': 'Timeline hours: scroll with the arrow keys',
   'booking.timeline.hint': 'Times in {zone}. Drag across free time in a room\'s row, or click a slot, to book it.',
 
   'booking.book.title': 'Book a room',
@@ -228,6 +229,7 @@ export const fr: Record<string, string> = {
   'booking.timeline.date': 'Date',
   'booking.timeline.new': 'Nouvelle réservation',
   'booking.timeline.label': 'Salles et réservations, {date}',
+  'booking.timeline.scroll': 'Heures du planning : défilement avec les flèches',
   'booking.timeline.hint': 'Heures en {zone}. Faites glisser sur un créneau libre de la ligne d\'une salle, ou cliquez sur un créneau, pour le réserver.',
 
   'booking.book.title': 'Réserver une salle',
