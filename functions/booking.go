@@ -1,7 +1,9 @@
 package functions
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -214,6 +216,60 @@ func (s *Server) handleGetEvent(w http.ResponseWriter, r *http.Request) error {
 	return writeReservation(w, http.StatusOK, res)
 }
 
+// reservationPatchBody is the body of a reservation PATCH: the contract's
+// input members, and the read-only members of a Reservation as answered, so
+// that a client may send back what it read; those are ignored.
+type reservationPatchBody struct {
+	booking.EventInput
+	SeriesID      json.RawMessage `json:"seriesId"`
+	Status        json.RawMessage `json:"status"`
+	Organizer     json.RawMessage `json:"organizer"`
+	OrganizerName json.RawMessage `json:"organizerName"`
+	CheckInBy     json.RawMessage `json:"checkInBy"`
+	CheckedInAt   json.RawMessage `json:"checkedInAt"`
+	CreatedAt     json.RawMessage `json:"createdAt"`
+	UpdatedAt     json.RawMessage `json:"updatedAt"`
+	ETag          json.RawMessage `json:"etag"`
+}
+
+// reservationPatch reads a PATCH body with the meaning PATCH has on every
+// event of both products: the members sent replace the reservation's
+// current values, the others are kept, read-only members are ignored. A
+// reservation's recurrence is fixed once booked: sending back the rrule and
+// modeRecurrence it has is fine, another one is a field error.
+func (s *Server) reservationPatch(r *http.Request, res *booking.Reservation) (*booking.EventInput, error) {
+	body := reservationPatchBody{EventInput: booking.EventInput{
+		Title: res.Title, Description: res.Description, StartDate: res.Start, EndDate: res.End, Color: res.Color,
+		AllDay: res.AllDay, ResourceID: res.RoomID, ResourceName: res.RoomName, ModeRecurrence: res.ModeRecurrence,
+		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags,
+	}}
+	if err := decode(r, s.MaxBodyBytes, &body); err != nil {
+		return nil, err
+	}
+	in := &body.EventInput
+	if in.RRule != nil {
+		sent, _ := json.Marshal(in.RRule)
+		have, _ := json.Marshal(res.RRule)
+		if res.RRule == nil || !bytes.Equal(sent, have) {
+			e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
+			e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "cannot change"}}
+			return nil, e
+		}
+		in.RRule = nil // as booked
+	}
+	if in.ModeRecurrence != res.ModeRecurrence && (in.Recurring() || res.SeriesID != "") {
+		e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
+		e.Fields = []teamspro.FieldError{{Field: "modeRecurrence", Reason: "cannot change"}}
+		return nil, e
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// handleUpdateEvent is the contract's UpdateEvent on a reservation, a
+// partial update (see reservationPatch).
 func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error {
 	t, res, err := s.calendarEvent(r)
 	if err != nil {
@@ -223,23 +279,15 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 	if !s.mayChange(r.Context(), p, t, res, tab.ActionModify) {
 		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not change this reservation.")
 	}
-	var in booking.EventInput
-	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
+	in, err := s.reservationPatch(r, res)
+	if err != nil {
 		return err
-	}
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	if in.Recurring() && in.ModeRecurrence != res.ModeRecurrence {
-		e := teamspro.Errorf(teamspro.EINVALID, "A reservation's recurrence cannot be changed; book a new series.")
-		e.Fields = []teamspro.FieldError{{Field: "modeRecurrence", Reason: "cannot change"}}
-		return e
 	}
 	if err := checkTabRoom(t, in.ResourceID); err != nil {
 		return err
 	}
 	in.RRule = nil
-	out, err := s.booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), &in)
+	out, err := s.booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), in)
 	if err != nil {
 		return err
 	}

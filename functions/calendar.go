@@ -24,51 +24,14 @@ type EventStore interface {
 	PurgeAllDeleted(ctx context.Context, olderThan time.Time) (int, error)
 }
 
-// EventChangeKind says what happened to an event.
-type EventChangeKind string
-
-// The changes an EventNotifier hears about.
-const (
-	EventCreated        EventChangeKind = "created"
-	EventUpdated        EventChangeKind = "updated"
-	EventDeleted        EventChangeKind = "deleted"
-	OccurrenceChanged   EventChangeKind = "occurrence_changed"
-	OccurrenceCancelled EventChangeKind = "occurrence_cancelled"
-)
-
-// EventChange is one stored change of a calendar event: of a whole event or
-// series (a split is an update of the series and the creation of another),
-// or of one occurrence of the series Event.
-type EventChange struct {
-	Kind  EventChangeKind
-	Tab   *tab.Tab // its Settings.Notifications say whether anyone wants to know
-	Event calendar.Event
-	By    teamspro.Principal
-	// OriginalStart and Occurrence say, for the occurrence kinds, which
-	// occurrence changed (the start its rule gives it) and what it is now
-	// (as changed, or as it was before its cancellation), with the SEQUENCE
-	// of this change.
-	OriginalStart time.Time
-	Occurrence    *calendar.Event
-}
-
-// EventNotifier is told about calendar event changes once they are stored.
-// It must not block the request for long; its failures are its own, since
-// the change is made.
-type EventNotifier interface {
-	EventChanged(ctx context.Context, c EventChange)
-}
-
-func (s *Server) notifyEvent(ctx context.Context, kind EventChangeKind, t *tab.Tab, e calendar.Event) {
-	s.notifyChange(ctx, EventChange{Kind: kind, Tab: t, Event: e})
-}
-
-func (s *Server) notifyChange(ctx context.Context, c EventChange) {
-	if s.EventNotifier == nil {
+// notifyChange hands a stored change of one of t's events to the dispatcher,
+// which decides who hears of it.
+func (s *Server) notifyChange(ctx context.Context, t *tab.Tab, c calendar.Change) {
+	if s.Dispatcher == nil {
 		return
 	}
 	c.By = principalOf(ctx)
-	s.EventNotifier.EventChanged(ctx, c)
+	s.Dispatcher.EventChanged(ctx, t, c)
 }
 
 // occurrenceSequence is the SEQUENCE of a change of one occurrence: above the
@@ -366,7 +329,7 @@ func (s *Server) handleCalCreateEvent(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventCreated, t, out)
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeCreated, After: &out})
 	w.Header().Set("Location", fmt.Sprintf("/api/calendar/v1/%s/events/%s", t.CalendarID, out.ID))
 	return writeEvent(w, http.StatusCreated, out)
 }
@@ -435,7 +398,7 @@ func (s *Server) handleCalUpdateEvent(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventUpdated, t, out)
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeUpdated, Before: &cur, After: &out})
 	return writeEvent(w, http.StatusOK, out)
 }
 
@@ -449,8 +412,9 @@ func (s *Server) handleCalDeleteEvent(w http.ResponseWriter, r *http.Request) er
 	if err := s.Events.Delete(r.Context(), t.TenantID, t.CalendarID, cur.ID, r.Header.Get("If-Match"), s.Now()); err != nil {
 		return err
 	}
-	cur.Sequence++ // as Delete stored it
-	s.notifyEvent(r.Context(), EventDeleted, t, cur)
+	gone := cur
+	gone.Deleted, gone.Sequence = true, cur.Sequence+1 // as Delete stored it
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeDeleted, Before: &cur, After: &gone})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -533,7 +497,7 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), EventChange{Kind: OccurrenceChanged, Tab: t, Event: series, OriginalStart: out.OriginalStart, Occurrence: out.Override})
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeOccurrenceChanged, Before: &series, After: &series, OriginalStart: out.OriginalStart, Occurrence: out.Override})
 	w.Header().Set("ETag", out.ETag)
 	occ := calendar.Occurrence{Event: *out.Override, SeriesID: series.ID, OriginalStart: out.OriginalStart, Overridden: true}
 	return writeJSON(w, http.StatusOK, occ.JSON())
@@ -559,7 +523,7 @@ func (s *Server) handleCancelOccurrence(w http.ResponseWriter, r *http.Request) 
 	if _, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), EventChange{Kind: OccurrenceCancelled, Tab: t, Event: series, OriginalStart: o.OriginalStart, Occurrence: &gone})
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeOccurrenceCancelled, Before: &series, After: &series, OriginalStart: o.OriginalStart, Occurrence: &gone})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -605,8 +569,8 @@ func (s *Server) handleSplitSeries(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventUpdated, t, out.Before)
-	s.notifyEvent(r.Context(), EventCreated, t, out.After)
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeUpdated, Before: &series, After: &out.Before})
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeCreated, After: &out.After})
 	w.Header().Set("Location", fmt.Sprintf("/api/calendar/v1/%s/events/%s", t.CalendarID, out.After.ID))
 	return writeJSON(w, http.StatusCreated, splitResponse{Before: out.Before.JSON(), After: out.After.JSON()})
 }
@@ -625,7 +589,7 @@ func (s *Server) handleRestoreEvent(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.notifyEvent(r.Context(), EventCreated, t, e)
+	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeRestored, After: &e})
 	return writeEvent(w, http.StatusOK, e)
 }
 

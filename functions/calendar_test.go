@@ -11,7 +11,7 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-const calendarReference = "/work/shared/reference/calendar-pro.swagger.json"
+const calendarReference = "testdata/reference/calendar-pro.swagger.json"
 
 func calEvents(cal string) string { return "/api/calendar/v1/" + cal + "/events" }
 

@@ -51,7 +51,7 @@ func (s *Server) handleCopyCalendar(w http.ResponseWriter, r *http.Request) erro
 		e.Fields = []teamspro.FieldError{{Field: "targetCalendarId", Reason: "another calendar of the organization"}}
 		return e
 	}
-	if s.Jobs == nil || s.Publisher == nil {
+	if s.Jobs == nil || s.Dispatcher == nil {
 		return teamspro.Errorf(teamspro.EUNAVAILABLE, "Jobs are not configured.")
 	}
 	p := principal(r)
@@ -91,7 +91,7 @@ func (s *Server) handleCopyCalendar(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
-		if err := s.publish(r.Context(), env); err != nil {
+		if err := s.Dispatcher.Publish(r.Context(), env); err != nil {
 			return err
 		}
 	}
@@ -173,21 +173,10 @@ func (s *Server) RunCalendarCopy(ctx context.Context, env notify.Envelope, step 
 	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
 		return teamspro.Errorf(teamspro.EINVALID, "Job %s is gone.", step.JobID)
 	}
-	if err != nil || !recorded || j.Status != job.Completed {
+	if err != nil || !recorded || j.Status != job.Completed || s.Dispatcher == nil {
 		return err
 	}
-	to, err := s.recipient(ctx, tenant, j.RequestedBy, "")
-	if err != nil || to.Email == "" {
-		return err
-	}
-	done, err := notify.NewEnvelope(notify.TypeJobCompleted, j.ID+"-done", tenant, s.Now(), &notify.JobCompleted{
-		JobID: j.ID, Kind: j.Kind, Requester: to, Succeeded: j.Copied, Failed: j.Failed,
-		Summary: fmt.Sprintf("%d of %d events copied", j.Copied, j.Total),
-	})
-	if err != nil {
-		return err
-	}
-	return s.publish(ctx, done)
+	return s.Dispatcher.JobCompleted(ctx, tenant, j)
 }
 
 var _ notify.StepRunner = (*Server)(nil)

@@ -17,6 +17,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/sendgrid"
 	"github.com/teamspro/functions/internal/tables"
@@ -68,6 +69,18 @@ func (l *mailListener) sent() []map[string]any {
 	return append([]map[string]any(nil), l.mails...)
 }
 
+// newDispatcher is the dispatcher of the product over h's stores, publishing
+// through pub, with reminders and an outbox in storage.
+func newDispatcher(t testing.TB, h *harness, d functions.Deps, pub notify.Publisher) *dispatch.Dispatcher {
+	t.Helper()
+	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: d.Tabs, Events: d.Events, Rooms: d.Rooms,
+		Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dp
+}
+
 // withMail gives h a notify processor that sends through sendgrid-go to l, and,
 // when queue is set, an in-process queue posting to the notify function.
 func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Queue {
@@ -86,7 +99,6 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Que
 	}
 	d := h.srv.Deps
 	d.Processor = p
-	d.Reminders = tables.NewReminderStore(h.client)
 	d.Jobs = tables.NewJobStore(h.client)
 	var q *notify.Queue
 	if queue {
@@ -97,7 +109,7 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Que
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = q.Close() })
-		d.Publisher = q
+		d.Dispatcher = newDispatcher(t, h, d, q)
 	}
 	srv, err = functions.NewServer(d)
 	if err != nil {
@@ -495,8 +507,7 @@ func TestOutboxKeepsRefusedMessages(t *testing.T) {
 	flaky := &flakyPublisher{Publisher: q}
 	flaky.down.Store(true)
 	d := h.srv.Deps
-	d.Publisher = flaky
-	d.Outbox = tables.NewOutboxStore(h.client)
+	d.Dispatcher = newDispatcher(t, h, d, flaky)
 	srv, err := functions.NewServer(d)
 	if err != nil {
 		t.Fatal(err)

@@ -79,14 +79,10 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request) error {
 		e.Fields = []teamspro.FieldError{{Field: "confirmTenantId", Reason: "must equal your tenant id"}}
 		return e
 	}
-	if s.Reminders != nil && s.Publisher != nil {
+	if s.Dispatcher != nil {
 		// Scheduled reminders live in the queue, not in storage: cancel them
 		// first, while their sequence numbers are still known.
-		seqs, err := s.Reminders.All(r.Context(), p.TenantID)
-		if err != nil {
-			return err
-		}
-		if err := s.Publisher.CancelScheduled(r.Context(), seqs...); err != nil {
+		if err := s.Dispatcher.ForgetReminders(r.Context(), p.TenantID); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/directory"
+	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/job"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/tab"
@@ -39,8 +40,9 @@ type Deps struct {
 	// Rooms and Reservations are Booking Room Pro's stores.
 	Rooms        booking.RoomStore
 	Reservations booking.ReservationStore
-	// Publisher queues notifications (optional: nil sends none).
-	Publisher notify.Publisher
+	// Dispatcher is told of every stored change and decides who is mailed
+	// (optional: nil sends no notification and runs no job).
+	Dispatcher *dispatch.Dispatcher
 	// Processor turns queued notifications into mails, for the notify trigger
 	// (optional: without it the trigger answers 503 and the host retries).
 	Processor *notify.Processor
@@ -50,17 +52,10 @@ type Deps struct {
 	}
 	// Jobs keeps asynchronous jobs (optional: without it no copy starts).
 	Jobs job.Store
-	// Outbox keeps messages the queue refused (optional).
-	Outbox Outbox
-	// Reminders records scheduled reminders (optional: nil schedules none).
-	Reminders Reminders
 	// Events and Feeds are Calendar Pro's stores: events, and the tokens of
 	// the calendars' ICS feeds.
 	Events EventStore
 	Feeds  FeedStore
-	// EventNotifier is told about calendar event changes (optional: nil
-	// tells no one).
-	EventNotifier EventNotifier
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -149,11 +144,8 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, triggers: map[string]Trigger{}}
 	var n booking.Notifier
-	if d.Publisher != nil {
-		n = reservationNotifier{s}
-		if s.EventNotifier == nil {
-			s.EventNotifier = eventNotifier{s}
-		}
+	if d.Dispatcher != nil {
+		n = d.Dispatcher
 	}
 	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, n, d.Logger)
 	if err != nil {

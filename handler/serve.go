@@ -16,6 +16,7 @@ import (
 	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/config"
+	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
@@ -66,20 +67,29 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	}
 	defer notifications.close()
 
+	directory := tables.NewDirectoryStore(store)
+	tabs := tab.NewCache(tables.NewTabStore(store), cfg.CacheTTL, 0, time.Now)
+	rooms := booking.NewRoomCache(tables.NewRoomStore(store), cfg.CacheTTL, 0, time.Now)
+	dispatcher, err := dispatch.New(dispatch.Config{
+		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms,
+		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+
 	srv, err := functions.NewServer(functions.Deps{
 		Logger:       log,
 		Auth:         auth,
-		Directory:    tables.NewDirectoryStore(store),
-		Tabs:         tab.NewCache(tables.NewTabStore(store), cfg.CacheTTL, 0, time.Now),
+		Directory:    directory,
+		Tabs:         tabs,
 		Keys:         tables.NewAPIKeyStore(store),
 		OrgData:      store,
-		Rooms:        booking.NewRoomCache(tables.NewRoomStore(store), cfg.CacheTTL, 0, time.Now),
+		Rooms:        rooms,
 		Reservations: tables.NewReservationStore(store),
-		Publisher:    notifications.publisher,
+		Dispatcher:   dispatcher,
 		Processor:    notifications.processor,
 		Marks:        notifications.marks,
-		Reminders:    tables.NewReminderStore(store),
-		Outbox:       tables.NewOutboxStore(store),
 		Jobs:         tables.NewJobStore(store),
 		Events:       events,
 		Feeds:        events,

@@ -44,16 +44,20 @@ type Reservation struct {
 	Tags           []string                 `json:"tags"`
 	// Participants are the people the organizer books the room for, as
 	// Calendar Pro's events name them.
-	Participants  []calendar.Participant `json:"participants,omitempty"`
-	SeriesID      string                 `json:"seriesId,omitempty"`
-	Status        string                 `json:"status"`
-	Organizer     string                 `json:"organizer"`
-	OrganizerName string                 `json:"organizerName,omitempty"`
-	CheckInBy     *time.Time             `json:"checkInBy,omitempty"` // release time of check-in rooms
-	CheckedInAt   *time.Time             `json:"checkedInAt,omitempty"`
-	CreatedAt     time.Time              `json:"createdAt"`
-	UpdatedAt     time.Time              `json:"updatedAt"`
-	ETag          string                 `json:"etag"`
+	Participants []calendar.Participant `json:"participants,omitempty"`
+	SeriesID     string                 `json:"seriesId,omitempty"`
+	// OriginalStart is, for an occurrence of a series, the start its rule
+	// gave it: a move keeps it, so invitations name the occurrence by it
+	// (RECURRENCE-ID) however often it moves.
+	OriginalStart *time.Time `json:"originalStart,omitempty"`
+	Status        string     `json:"status"`
+	Organizer     string     `json:"organizer"`
+	OrganizerName string     `json:"organizerName,omitempty"`
+	CheckInBy     *time.Time `json:"checkInBy,omitempty"` // release time of check-in rooms
+	CheckedInAt   *time.Time `json:"checkedInAt,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	ETag          string     `json:"etag"`
 	// Day is the room-local date of Start, the reservation's day partition.
 	Day string `json:"-"`
 }
@@ -188,11 +192,12 @@ type Due struct {
 	Key string
 }
 
-// Notifier is told about every successful change of a reservation, after the
-// change is stored. It is optional: nil means no notifications. kind is one of
-// created, updated, cancelled, approved, declined, released, checked_in.
+// Notifier is told about every successful change of a reservation (a
+// recurring booking is one change), after the change is stored. It is
+// optional: nil means no notifications. Its error is logged: the change
+// stands.
 type Notifier interface {
-	ReservationChanged(ctx context.Context, kind string, r Reservation) error
+	ReservationChanged(ctx context.Context, c Change) error
 }
 
 // RoomStore keeps an organization's rooms. Every method is scoped by tenant:

@@ -17,15 +17,20 @@ import (
 // on it: the room-day ledger is always read and written under If-Match. A
 // read whose ETag goes back to a client, or that precedes a write of the
 // room, must use Fresh.
+//
+// The tenant's whole directory (List) is remembered the same way, for the
+// free-room search: availability is advisory, the booking batch decides.
 type RoomCache struct {
 	RoomStore
-	rooms *ttlcache.Cache[*Room] // tenant, room id -> room
+	rooms *ttlcache.Cache[*Room]   // tenant, room id -> room
+	dirs  *ttlcache.Cache[[]*Room] // tenant, "" -> every room of the tenant
 }
 
 // NewRoomCache wraps s, remembering at most size rooms; with ttl <= 0
 // every Get reads storage.
 func NewRoomCache(s RoomStore, ttl time.Duration, size int, now func() time.Time) *RoomCache {
-	return &RoomCache{RoomStore: s, rooms: ttlcache.New[*Room](max(ttl, 0), size, now)}
+	return &RoomCache{RoomStore: s, rooms: ttlcache.New[*Room](max(ttl, 0), size, now),
+		dirs: ttlcache.New[[]*Room](max(ttl, 0), size, now)}
 }
 
 // Get returns the remembered room while it is fresh, else reads it. A
@@ -37,9 +42,36 @@ func (c *RoomCache) Get(ctx context.Context, tenantID, roomID string) (*Room, er
 	return r.Clone(), err
 }
 
+// List returns the remembered directory of the tenant while it is fresh, else
+// reads it. Callers get copies.
+func (c *RoomCache) List(ctx context.Context, tenantID string) ([]*Room, error) {
+	rooms, err := c.directory(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Room, len(rooms))
+	for i, r := range rooms {
+		out[i] = r.Clone()
+	}
+	return out, nil
+}
+
+// directory returns the remembered rooms themselves, not copies: for readers
+// in this package that change nothing and copy what they hand out
+// (Service.Available copies only the free rooms it returns).
+func (c *RoomCache) directory(ctx context.Context, tenantID string) ([]*Room, error) {
+	rooms, _, err := c.dirs.Load(tenantID, "", func() ([]*Room, error) {
+		return c.RoomStore.List(ctx, tenantID)
+	})
+	return rooms, err
+}
+
 // ForgetTenant drops every remembered room of the tenant; every write below
 // calls it, and so does the organization purge.
-func (c *RoomCache) ForgetTenant(tenantID string) { c.rooms.ForgetTenant(tenantID) }
+func (c *RoomCache) ForgetTenant(tenantID string) {
+	c.rooms.ForgetTenant(tenantID)
+	c.dirs.ForgetTenant(tenantID)
+}
 
 // Create forgets the tenant's rooms and creates r.
 func (c *RoomCache) Create(ctx context.Context, r *Room) error {
@@ -65,12 +97,16 @@ func (c *RoomCache) Import(ctx context.Context, tenantID string, rooms []*Room) 
 	return c.RoomStore.Import(ctx, tenantID, rooms)
 }
 
-// Fresh returns the same store with a Get that always reads storage; its
-// writes still go through the cache and forget.
+// Fresh returns the same store with a Get and a List that always read
+// storage; its writes still go through the cache and forget.
 func (c *RoomCache) Fresh() RoomStore { return freshRooms{c} }
 
 type freshRooms struct{ *RoomCache }
 
 func (f freshRooms) Get(ctx context.Context, tenantID, roomID string) (*Room, error) {
 	return f.RoomCache.RoomStore.Get(ctx, tenantID, roomID)
+}
+
+func (f freshRooms) List(ctx context.Context, tenantID string) ([]*Room, error) {
+	return f.RoomCache.RoomStore.List(ctx, tenantID)
 }

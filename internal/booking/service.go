@@ -37,13 +37,19 @@ func NewService(rooms RoomStore, res ReservationStore, now teamspro.Clock, n Not
 	return &Service{Rooms: rooms, Reservations: res, Now: now, Notifier: n, Log: log}, nil
 }
 
-func (s *Service) notify(ctx context.Context, kind string, r *Reservation) {
-	if s.Notifier == nil || r == nil {
+func (s *Service) notify(ctx context.Context, c Change) {
+	if s.Notifier == nil || c.After == nil {
 		return
 	}
-	if err := s.Notifier.ReservationChanged(ctx, kind, *r); err != nil {
-		s.Log.Warn("reservation notification failed", "kind", kind, "reservation", r.ID, "err", err)
+	if err := s.Notifier.ReservationChanged(ctx, c); err != nil {
+		s.Log.Warn("reservation notification failed", "kind", c.Kind, "reservation", c.After.ID, "err", err)
 	}
+}
+
+// clone copies r for a change's Before, taken before a store mutates r.
+func clone(r *Reservation) *Reservation {
+	c := *r
+	return &c
 }
 
 // Occurrence reports one occurrence of a series that was not booked.
@@ -120,7 +126,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		if err := s.Reservations.Book(ctx, &r, room.Buffer()); err != nil {
 			return nil, err
 		}
-		s.notify(ctx, "created", &r)
+		s.notify(ctx, Change{Kind: ChangeCreated, After: &r, By: p})
 		return &Created{First: &r, All: []*Reservation{&r}}, nil
 	}
 
@@ -158,7 +164,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 			continue
 		}
 		r := base
-		r.ID, r.SeriesID = uuid.NewString(), seriesID
+		r.ID, r.SeriesID, r.OriginalStart = uuid.NewString(), seriesID, &st
 		s.fill(&r, in, room, st, en)
 		if len(out.All) == 0 {
 			r.RRule = rule
@@ -188,9 +194,13 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		return nil, e
 	}
 	out.First = out.All[0]
-	for _, r := range out.All {
-		s.notify(ctx, "created", r)
-	}
+	// One change for the whole series, whose rule ends at its last booked
+	// occurrence: an open-ended rule was booked only up to the horizon.
+	bounded := series.Event
+	r := *bounded.Rule
+	r.Count, r.Until = 0, out.All[len(out.All)-1].Start
+	bounded.Rule = &r
+	s.notify(ctx, Change{Kind: ChangeCreated, After: out.First, Occurrences: out.All, Skipped: out.Skipped, RRule: bounded.RRule(), By: p})
 	return out, nil
 }
 
@@ -234,7 +244,9 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	}
 	now := s.Now()
 	start, end := interval(in, room)
+	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
+		before = clone(r)
 		if !Holds(r.Status) {
 			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
 		}
@@ -263,26 +275,30 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, "updated", r)
+	s.notify(ctx, Change{Kind: ChangeUpdated, Before: before, After: r, By: p})
 	return r, nil
 }
 
-// setStatus moves a reservation to a status that no longer holds its slot.
-func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error) (*Reservation, error) {
+// setStatus moves a reservation to a status that no longer holds its slot,
+// and returns it before and after.
+func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error) (*Reservation, *Reservation, error) {
 	now := s.Now().UTC()
-	return s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
+	var before *Reservation
+	r, err := s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
+		before = clone(r)
 		if err := check(r); err != nil {
 			return err
 		}
 		r.Status, r.UpdatedAt, r.CheckInBy = status, now, nil
 		return nil
 	})
+	return before, r, err
 }
 
 // Cancel cancels a holding reservation for p (its organizer, or anyone the
 // caller has authorized), under the room's cancel notice; it frees the slot.
 func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch string) (*Reservation, error) {
-	r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
+	before, r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
 		if !Holds(r.Status) {
 			return ruleError(teamspro.EINVALID, ReasonNotActive, "The reservation is already %s.", r.Status)
 		}
@@ -298,7 +314,7 @@ func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, "cancelled", r)
+	s.notify(ctx, Change{Kind: ChangeCancelled, Before: before, After: r, By: p})
 	return r, nil
 }
 
@@ -317,12 +333,14 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	if !(p.Admin || (room != nil && room.Manages(p))) {
 		return nil, ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the room's managers and tenant admins approve reservations.")
 	}
-	status, kind := StatusDeclined, "declined"
+	status, kind := StatusDeclined, ChangeDeclined
 	if approve {
-		status, kind = StatusConfirmed, "approved"
+		status, kind = StatusConfirmed, ChangeApproved
 	}
 	now := s.Now().UTC()
+	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
+		before = clone(r)
 		if r.Status != StatusPending {
 			return ruleError(teamspro.EINVALID, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
 		}
@@ -335,7 +353,7 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, kind, r)
+	s.notify(ctx, Change{Kind: kind, Before: before, After: r, By: p})
 	return r, nil
 }
 
@@ -354,7 +372,9 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 			return nil, ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the organizer or a room manager checks in.")
 		}
 	}
+	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
+		before = clone(r)
 		if r.Status != StatusConfirmed {
 			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
 		}
@@ -370,7 +390,7 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, "checked_in", r)
+	s.notify(ctx, Change{Kind: ChangeCheckedIn, Before: before, After: r, By: p})
 	return r, nil
 }
 
@@ -390,7 +410,9 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 		return 0, err
 	}
 	for _, d := range due {
+		var before *Reservation
 		r, err := s.Reservations.Change(ctx, d.TenantID, d.ReservationID, "", 0, func(r *Reservation) error {
+			before = clone(r)
 			if !Holds(r.Status) || r.CheckedInAt != nil || r.CheckInBy == nil || r.CheckInBy.Unix() != d.At.Unix() {
 				return errStale
 			}
@@ -403,7 +425,7 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 		switch {
 		case err == nil:
 			released++
-			s.notify(ctx, "released", r)
+			s.notify(ctx, Change{Kind: ChangeReleased, Before: before, After: r})
 		case errors.Is(err, errPending):
 			// Still waiting for approval: keep the deadline, so that an
 			// approval within the look-back still leads to a release.
@@ -478,13 +500,14 @@ type Filter struct {
 }
 
 // Available returns the active rooms matching f that are free for the whole
-// of [from, to) (their buffers included). It costs one query for the rooms
-// and one per local day touched, whatever the number of rooms.
+// of [from, to) (their buffers included). It costs one query per local day
+// touched, whatever the number of rooms, plus one for the rooms when a
+// RoomCache does not remember them.
 func (s *Service) Available(ctx context.Context, tenantID string, from, to time.Time, f Filter) ([]*Room, error) {
 	if err := CheckWindow(from, to); err != nil {
 		return nil, err
 	}
-	rooms, err := s.Rooms.List(ctx, tenantID)
+	rooms, shared, err := s.roomDirectory(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -519,10 +542,27 @@ func (s *Service) Available(ctx context.Context, tenantID string, from, to time.
 	out := []*Room{}
 	for _, r := range cand {
 		if _, taken := Conflict(busy[r.ID], "", from, to, r.Buffer()); !taken {
+			if shared {
+				r = r.Clone()
+			}
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// roomDirectory returns the tenant's rooms for reading: the directory a
+// RoomCache remembers (shared is true: copy what leaves), else a fresh list.
+// A search may thus see a room's details up to the cache's TTL old: the
+// answer is advisory, and only the booking batch on the room's ledger decides
+// whether a slot is free.
+func (s *Service) roomDirectory(ctx context.Context, tenantID string) (rooms []*Room, shared bool, err error) {
+	if c, ok := s.Rooms.(*RoomCache); ok {
+		rooms, err = c.directory(ctx, tenantID)
+		return rooms, true, err
+	}
+	rooms, err = s.Rooms.List(ctx, tenantID)
+	return rooms, false, err
 }
 
 func hasAll(have, want []string) bool {

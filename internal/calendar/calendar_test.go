@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/teambition/rrule-go"
+
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -457,14 +459,15 @@ func TestRuleRoundTrip(t *testing.T) {
 			if string(gotJSON) != string(wantJSON) {
 				t.Errorf("got %s, want %s", gotJSON, wantJSON)
 			}
-			// And the JSON we write reads back to the same rule.
+			// And the JSON we write reads back to the same rule, in the
+			// contract's spelling (an nth weekday as bysetpos).
 			var again RecurrenceRule
 			if err := strictUnmarshal(gotJSON, &again); err != nil {
 				t.Fatal(err)
 			}
 			r2, ok := again.rule(&teamspro.Validation{}, false)
-			if !ok || r2.String() != tt.rfc {
-				t.Errorf("got %q, want %q", r2.String(), tt.rfc)
+			if want := r.contractForm().String(); !ok || r2.String() != want {
+				t.Errorf("got %q, want %q", r2.String(), want)
 			}
 		})
 	}
@@ -600,6 +603,116 @@ func TestNextOccurrence(t *testing.T) {
 			}
 			if !ok || !o.Start.Equal(tt.want) || o.Title != tt.wantTl {
 				t.Errorf("got %s %q (found %v), want %s %q", o.Start, o.Title, ok, tt.want, tt.wantTl)
+			}
+		})
+	}
+}
+
+// TestModeAndRuleCombine: a shortcut mode sent with an rrule object is
+// refined by the rule's parts, as rrule.js users expect, never silently
+// overridden; a rule the shortcut cannot take is a field error.
+func TestModeAndRuleCombine(t *testing.T) {
+	t.Parallel()
+	// Monday 2 March 2026, 09:00 UTC.
+	const head = `{"title":"x","startDate":"2026-03-02T09:00:00Z","endDate":"2026-03-02T10:00:00Z","timeZone":"Etc/UTC",`
+	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		body   string
+		rrule  string   // the stored rule
+		first  []string // its first occurrences
+		fields []string // or the fields refused
+	}{
+		{"weekly on two days keeps both", head + `"modeRecurrence":"Weekly","rrule":{"byweekday":["Monday","Wednesday"],"count":4}}`,
+			"FREQ=WEEKLY;COUNT=4;BYDAY=MO,WE", []string{"2026-03-02 09:00 UTC", "2026-03-04 09:00 UTC", "2026-03-09 09:00 UTC", "2026-03-11 09:00 UTC"}, nil},
+		{"weekly with freq spelled out", head + `"modeRecurrence":"Weekly","rrule":{"freq":"WEEKLY","byweekday":["Monday","Thursday"],"count":3}}`,
+			"FREQ=WEEKLY;COUNT=3;BYDAY=MO,TH", []string{"2026-03-02 09:00 UTC", "2026-03-05 09:00 UTC", "2026-03-09 09:00 UTC"}, nil},
+		{"weekly without days takes the start's", head + `"modeRecurrence":"Weekly","rrule":{"interval":2,"count":2}}`,
+			"FREQ=WEEKLY;INTERVAL=2;COUNT=2;BYDAY=MO", []string{"2026-03-02 09:00 UTC", "2026-03-16 09:00 UTC"}, nil},
+		{"monthly last Monday is not the 2nd", head + `"modeRecurrence":"Monthly","rrule":{"byweekday":["Monday"],"bysetpos":[-1],"count":3}}`,
+			"", nil, []string{"startDate"}},
+		{"monthly first Monday", head + `"modeRecurrence":"Monthly","rrule":{"freq":"MONTHLY","byweekday":["Monday"],"bysetpos":[1],"count":3}}`,
+			"FREQ=MONTHLY;COUNT=3;BYDAY=MO;BYSETPOS=1", []string{"2026-03-02 09:00 UTC", "2026-04-06 09:00 UTC", "2026-05-04 09:00 UTC"}, nil},
+		{"monthly nth object is written with bysetpos", head + `"modeRecurrence":"Monthly","rrule":{"byweekday":[{"weekday":0,"n":1}],"count":2}}`,
+			"FREQ=MONTHLY;COUNT=2;BYDAY=MO;BYSETPOS=1", []string{"2026-03-02 09:00 UTC", "2026-04-06 09:00 UTC"}, nil},
+		{"workweek narrowed to three days", head + `"modeRecurrence":"Workweek","rrule":{"byweekday":["Monday","Tuesday","Friday"],"count":4}}`,
+			"FREQ=WEEKLY;COUNT=4;BYDAY=MO,TU,FR", []string{"2026-03-02 09:00 UTC", "2026-03-03 09:00 UTC", "2026-03-06 09:00 UTC", "2026-03-09 09:00 UTC"}, nil},
+		{"workweek on a Saturday", head + `"modeRecurrence":"Workweek","rrule":{"byweekday":["Monday","Saturday"]}}`,
+			"", nil, []string{"rrule.byweekday"}},
+		{"another frequency", head + `"modeRecurrence":"Weekly","rrule":{"freq":"MONTHLY","bymonthday":[2]}}`,
+			"", nil, []string{"rrule.freq"}},
+		{"an RRULE string of another frequency", head + `"modeRecurrence":"Daily","rrule":"FREQ=WEEKLY;BYDAY=MO"}`,
+			"", nil, []string{"rrule.freq"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := decode(t, tt.body).ToEvent()
+			if tt.fields != nil {
+				if got := fieldsOf(err); !slices.Equal(got, tt.fields) {
+					t.Fatalf("got fields %v (%v), want %v", got, err, tt.fields)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.Rule.String(); got != tt.rrule {
+				t.Errorf("got rule %q, want %q", got, tt.rrule)
+			}
+			e.ID = "s"
+			occ, err := Occurrences(e, nil, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := localStarts(t, occ, time.UTC); len(got) < len(tt.first) || !slices.Equal(got[:len(tt.first)], tt.first) {
+				t.Errorf("got %v, want it to begin %v", got, tt.first)
+			}
+			if len(occ) > 0 && e.JSON().ModeRecurrence == "" {
+				t.Errorf("got no modeRecurrence in the answer")
+			}
+		})
+	}
+}
+
+// TestNthWeekdayInContractVocabulary: an nth weekday is answered as the
+// contract's byweekday names plus bysetpos wherever that selects the same
+// days, and the two forms expand alike.
+func TestNthWeekdayInContractVocabulary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, rule string
+		json       string // the rrule answered, without dtstart and tzid
+	}{
+		{"last Friday", "FREQ=MONTHLY;COUNT=6;BYDAY=-1FR", `{"freq":"MONTHLY","count":6,"interval":1,"byweekday":["Friday"],"bysetpos":[-1]}`},
+		{"second Tuesday of March", "FREQ=YEARLY;COUNT=3;BYMONTH=3;BYDAY=2TU", `{"freq":"YEARLY","count":3,"interval":1,"byweekday":["Tuesday"],"bymonth":[3],"bysetpos":[2]}`},
+		{"two nth days stay objects", "FREQ=MONTHLY;COUNT=6;BYDAY=1MO,-1FR", `{"freq":"MONTHLY","count":6,"interval":1,"byweekday":[{"weekday":0,"n":1},{"weekday":4,"n":-1}]}`},
+		{"nth day with a month day stays an object", "FREQ=MONTHLY;COUNT=3;BYMONTHDAY=13;BYDAY=-1FR", `{"freq":"MONTHLY","count":3,"interval":1,"byweekday":[{"weekday":4,"n":-1}],"bymonthday":[13]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ParseRRule(tt.rule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+			rj := ruleJSON(r, start, "")
+			rj.Dtstart = ""
+			got, _ := json.Marshal(rj)
+			if string(got) != tt.json {
+				t.Errorf("got %s, want %s", got, tt.json)
+			}
+			a := r.ropt(start)
+			b := r.contractForm().ropt(start)
+			ra, errA := rrule.NewRRule(a)
+			rb, errB := rrule.NewRRule(b)
+			if errA != nil || errB != nil {
+				t.Fatal(errA, errB)
+			}
+			end := start.AddDate(4, 0, 0)
+			if x, y := ra.Between(start, end, true), rb.Between(start, end, true); !slices.EqualFunc(x, y, time.Time.Equal) {
+				t.Errorf("the contract form expands to %v, the rule to %v", y, x)
 			}
 		})
 	}

@@ -347,8 +347,8 @@ func (in EventInput) convert() (Event, *teamspro.Validation) {
 	givenOK := false
 	if in.RRule != nil {
 		rr := *in.RRule
-		if mode != Custom && !rr.isRFC && rr.badRaw == "" && rr.Freq == "" {
-			rr.Freq = string(Daily) // a shortcut supplies the pattern; only the ends are read
+		if f := modeFreq(mode); f != "" && !rr.isRFC && rr.badRaw == "" && rr.Freq == "" {
+			rr.Freq = string(f) // the shortcut supplies the frequency
 		}
 		given, givenOK = rr.rule(v, in.AllDay)
 		if !rr.isRFC && rr.Tzid != "" {
@@ -365,14 +365,16 @@ func (in EventInput) convert() (Event, *teamspro.Validation) {
 		}
 	default:
 		if timesOK && loc != nil {
-			r, _ := ModeRule(mode, e.localStart(loc))
-			if givenOK {
-				// The shortcut decides the pattern; the rrule object may
-				// still say how often and when the series ends.
-				r.Interval, r.Count, r.Until, r.Wkst = given.Interval, given.Count, given.Until, given.Wkst
+			r, known := ModeRule(mode, e.localStart(loc))
+			if givenOK && known {
+				r = refine(mode, r, given, v)
 			}
 			e.Rule = &r
 		}
+	}
+	if e.Rule != nil {
+		r := e.Rule.contractForm()
+		e.Rule = &r
 	}
 	if e.Rule != nil && timesOK && loc != nil {
 		if !e.Rule.Until.IsZero() {

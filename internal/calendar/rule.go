@@ -363,6 +363,80 @@ func ModeRule(mode RecurrenceMode, local time.Time) (Rule, bool) {
 	return Rule{}, false
 }
 
+// modeFreq is the frequency a shortcut mode stands for ("" for NotRepeat,
+// Custom and unknown modes).
+func modeFreq(mode RecurrenceMode) Frequency {
+	switch mode {
+	case Workweek, WeeklyMode:
+		return Weekly
+	case DailyMode:
+		return Daily
+	case MonthlyMode:
+		return Monthly
+	case YearlyMode:
+		return Yearly
+	}
+	return ""
+}
+
+// hasByParts reports whether r says which days or times it selects.
+func (r Rule) hasByParts() bool {
+	return len(r.ByWeekday)+len(r.ByMonth)+len(r.ByMonthDay)+len(r.ByYearDay)+len(r.ByWeekNo)+
+		len(r.BySetPos)+len(r.ByHour)+len(r.ByMinute)+len(r.BySecond) > 0
+}
+
+// refine combines a shortcut mode's rule with the rule sent beside it, as
+// rrule.js users expect: the shortcut gives the frequency and, only when the
+// rule selects nothing itself, the days derived from the start; the rule's
+// interval, ends, week start and by-parts refine it. A rule of another
+// frequency, or a Workweek rule on a weekend day, is a field error rather
+// than a silent choice of one over the other.
+func refine(mode RecurrenceMode, base, given Rule, v *teamspro.Validation) Rule {
+	if given.Freq != base.Freq {
+		v.Add("rrule.freq", fmt.Sprintf("must be %s with modeRecurrence %s (or send modeRecurrence Custom)", base.Freq, mode))
+		return base
+	}
+	out := base
+	out.Interval, out.Count, out.Until, out.Wkst = given.Interval, given.Count, given.Until, given.Wkst
+	if !given.hasByParts() {
+		return out
+	}
+	if mode == Workweek {
+		for _, w := range given.ByWeekday {
+			if w.Day > Friday || w.N != 0 {
+				v.Add("rrule.byweekday", "with modeRecurrence Workweek, only plain days from Monday to Friday (or send modeRecurrence Custom)")
+				return base
+			}
+		}
+		if len(given.ByWeekday) == 0 {
+			given.ByWeekday = base.ByWeekday
+		}
+	}
+	out.ByWeekday, out.ByMonth, out.ByMonthDay, out.ByYearDay, out.ByWeekNo = given.ByWeekday, given.ByMonth, given.ByMonthDay, given.ByYearDay, given.ByWeekNo
+	out.BySetPos, out.ByHour, out.ByMinute, out.BySecond = given.BySetPos, given.ByHour, given.ByMinute, given.BySecond
+	return out
+}
+
+// contractForm returns r with an nth weekday ("the last Friday", BYDAY=-1FR)
+// written as the contract's schema can say it: byweekday names plus
+// bysetpos (BYDAY=FR;BYSETPOS=-1). The two select the same days whenever the
+// set the position counts in holds one weekday of one month (or of the
+// year): a single nth weekday, no other day selector, at most one month,
+// and at most one time a day. Other rules are returned unchanged (an nth
+// weekday they need stays the rrule.js object {"weekday","n"}).
+func (r Rule) contractForm() Rule {
+	if len(r.ByWeekday) != 1 || r.ByWeekday[0].N == 0 || len(r.BySetPos) > 0 ||
+		len(r.ByMonthDay)+len(r.ByYearDay)+len(r.ByWeekNo) > 0 || len(r.ByMonth) > 1 ||
+		len(r.ByHour) > 1 || len(r.ByMinute) > 1 || len(r.BySecond) > 1 ||
+		(r.Freq != Monthly && r.Freq != Yearly) {
+		return r
+	}
+	out := r
+	out.BySetPos = []int{r.ByWeekday[0].N}
+	out.ByWeekday = []WeekdayNum{{Day: r.ByWeekday[0].Day}}
+	return out
+}
+
 // WeekdayJSON is one entry of the contract's byweekday (and wkst). The
 // contract spells days by name ("Friday"); we also accept what rrule.js and
 // RFC 5545 produce: "FR", "-1FR", a number 0..6 (0 is Monday) and the
@@ -557,6 +631,7 @@ func parseInstant(s string) (time.Time, error) {
 // ruleJSON renders r in the contract's shape for a series starting at start
 // in zone tz.
 func ruleJSON(r Rule, start time.Time, tz string) *RecurrenceRule {
+	r = r.contractForm()
 	rr := &RecurrenceRule{Freq: string(r.Freq), Dtstart: start.UTC().Format(time.RFC3339), Tzid: tz,
 		Bymonth: r.ByMonth, Bysetpos: r.BySetPos, Bymonthday: r.ByMonthDay, Byyearday: r.ByYearDay,
 		Byweekno: r.ByWeekNo, Byhour: r.ByHour, Byminute: r.ByMinute, Bysecond: r.BySecond}

@@ -31,8 +31,12 @@ func Invite(domain string, now teamspro.Clock) InviteFunc {
 			attendees = p.Recipients
 		case *ReservationNotice:
 			r := p.Reservation
-			evs = []ical.Event{{UID: ical.UID(r.ID), Sequence: r.Sequence, Summary: r.Title, Location: r.RoomName,
-				URL: r.URL, Start: r.Start, End: r.End, TZID: r.TimeZone, Organizer: person(r.Organizer)}}
+			ev := ical.Event{UID: ical.UID(r.ID), Sequence: r.Sequence, Summary: r.Title, Location: r.RoomName,
+				URL: r.URL, Start: r.Start, End: r.End, TZID: r.TimeZone, Organizer: person(r.Organizer)}
+			if r.SeriesID != "" {
+				ev.UID, ev.RRule, ev.ExDates, ev.RecurrenceID = ical.UID(r.SeriesID), r.RRule, r.ExDates, r.RecurrenceID
+			}
+			evs = []ical.Event{ev}
 			attendees = p.Recipients
 		default:
 			return nil, "", nil

@@ -76,16 +76,18 @@ type Message struct {
 var versions = map[Type]map[int]func() Payload{
 	// Version 2 of the event notices adds the series' exceptions and the
 	// occurrence a message is about (EventInfo.RecurrenceID).
-	TypeEventCreated:         {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
-	TypeEventUpdated:         {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
-	TypeEventDeleted:         {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
-	TypeReservationConfirmed: {1: func() Payload { return new(ReservationNotice) }},
-	TypeReservationPending:   {1: func() Payload { return new(ReservationNotice) }},
-	TypeReservationApproved:  {1: func() Payload { return new(ReservationNotice) }},
-	TypeReservationDeclined:  {1: func() Payload { return new(ReservationNotice) }},
-	TypeReservationCancelled: {1: func() Payload { return new(ReservationNotice) }},
-	TypeReservationReleased:  {1: func() Payload { return new(ReservationNotice) }},
-	TypeApprovalRequested:    {1: func() Payload { return new(ApprovalRequest) }},
+	TypeEventCreated: {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
+	TypeEventUpdated: {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
+	TypeEventDeleted: {1: func() Payload { return new(EventNotice) }, 2: func() Payload { return new(EventNotice) }},
+	// Version 2 of the reservation notices and approval requests adds a
+	// recurring booking's series (ReservationInfo.SeriesID and what follows).
+	TypeReservationConfirmed: {1: func() Payload { return new(ReservationNotice) }, 2: func() Payload { return new(ReservationNotice) }},
+	TypeReservationPending:   {1: func() Payload { return new(ReservationNotice) }, 2: func() Payload { return new(ReservationNotice) }},
+	TypeReservationApproved:  {1: func() Payload { return new(ReservationNotice) }, 2: func() Payload { return new(ReservationNotice) }},
+	TypeReservationDeclined:  {1: func() Payload { return new(ReservationNotice) }, 2: func() Payload { return new(ReservationNotice) }},
+	TypeReservationCancelled: {1: func() Payload { return new(ReservationNotice) }, 2: func() Payload { return new(ReservationNotice) }},
+	TypeReservationReleased:  {1: func() Payload { return new(ReservationNotice) }, 2: func() Payload { return new(ReservationNotice) }},
+	TypeApprovalRequested:    {1: func() Payload { return new(ApprovalRequest) }, 2: func() Payload { return new(ApprovalRequest) }},
 	TypeReminder:             {1: func() Payload { return new(Reminder) }},
 	TypeCalendarCopy:         {1: func() Payload { return new(CalendarCopy) }},
 	TypeJobCompleted:         {1: func() Payload { return new(JobCompleted) }},
@@ -269,6 +271,17 @@ type ReservationInfo struct {
 	Organizer Person    `json:"organizer"`
 	Sequence  int       `json:"sequence"`
 	URL       string    `json:"url,omitempty"`
+
+	// SeriesID is set for a recurring booking and its occurrences: the
+	// invitation's UID is the series'. RRule (bounded to the last booked
+	// occurrence) and ExDates (occurrences not booked) make the message one
+	// about the whole series, Start and End being its first occurrence's;
+	// RecurrenceID (the start the rule gave an occurrence) makes it one
+	// about that occurrence alone.
+	SeriesID     string      `json:"seriesId,omitempty"`
+	RRule        string      `json:"rrule,omitempty"`
+	ExDates      []time.Time `json:"exDates,omitempty"`
+	RecurrenceID time.Time   `json:"recurrenceId,omitzero"`
 }
 
 // EventNotice is the payload of event.created, event.updated and event.deleted.

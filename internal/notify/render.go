@@ -172,6 +172,9 @@ func reservationView(t Type, p *ReservationNotice, loc *time.Location) view {
 
 func reservationRows(r ReservationInfo, loc *time.Location) []row {
 	rows := []row{{"Room", r.RoomName}, {"When", when(r.Start, r.End, false, zone(r.TimeZone), loc)}}
+	if r.RRule != "" {
+		rows = append(rows, row{"Repeats", "yes, every occurrence of the calendar invite"})
+	}
 	if r.Title != "" {
 		rows = append(rows, row{"Title", r.Title})
 	}

@@ -141,7 +141,9 @@ func BenchmarkFreeRoomSearch(b *testing.B) {
 		b.Run(fmt.Sprintf("days=%d", days), func(b *testing.B) {
 			counter := &CountingTransport{}
 			c := benchClient(b, counter)
-			svc, err := booking.NewService(NewRoomStore(c), NewReservationStore(c), func() time.Time { return benchDay0 }, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			// The rooms as production wires them: remembered per instance.
+			rooms := booking.NewRoomCache(NewRoomStore(c), time.Hour, 0, nil)
+			svc, err := booking.NewService(rooms, NewReservationStore(c), func() time.Time { return benchDay0 }, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
 				b.Fatal(err)
 			}

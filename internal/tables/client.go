@@ -72,7 +72,7 @@ func New(opts Options) (*Client, error) {
 		co.Transport = opts.Transport
 	}
 	c := &Client{prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
-	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c})
+	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c}, rawPages{})
 	var (
 		svc *aztables.ServiceClient
 		err error

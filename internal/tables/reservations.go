@@ -79,7 +79,7 @@ func (s *ReservationStore) readLedger(ctx context.Context, pk, roomID string) (l
 
 // ledgerAction writes l back: replace guarded by etag, or add when new.
 func ledgerAction(pk, roomID string, l ledger, etag string) (aztables.TransactionAction, error) {
-	e, err := encodeRow(pk, ledgerRow(roomID), l, 0, map[string]any{"RoomID": roomID, "Slots": len(l.Slots)})
+	e, err := encodeRow(pk, ledgerRow(roomID), l, 0, map[string]any{"RoomID": roomID, "Slots": len(l.Slots), "Busy": busyColumn(l.Slots)})
 	if err != nil {
 		return aztables.TransactionAction{}, err
 	}
@@ -548,32 +548,44 @@ func (s *ReservationStore) Schedule(ctx context.Context, tenantID, roomID string
 }
 
 // Busy returns every room's held slots on the given days: one query per day
-// over the day's ledger rows, whatever the number of rooms.
+// over the day's ledger rows, whatever the number of rooms, reading their
+// compact Busy column (see busyColumn) and the document only without it.
 func (s *ReservationStore) Busy(ctx context.Context, tenantID string, days []string) (map[string][]booking.Slot, error) {
 	if err := checkKey(append([]string{tenantID}, days...)...); err != nil {
 		return nil, err
 	}
 	out := map[string][]booking.Slot{}
 	for _, d := range days {
-		f := eq("PartitionKey", dayPK(tenantID, d)) + " and " + prefixRange("RowKey", "ledger|")
-		pager := s.c.table(TableBookings).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &f})
-		for pager.More() {
-			page, err := pager.NextPage(ctx)
-			if err != nil {
-				return nil, translate(err, "list ledgers")
-			}
-			for _, e := range page.Entities {
-				var l ledger
-				rw, err := decodeRow(e, &l)
-				if err != nil {
-					return nil, err
+		pk := dayPK(tenantID, d)
+		f := eq("PartitionKey", pk) + " and " + prefixRange("RowKey", "ledger|")
+		opts := &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,Busy,Doc")}
+		err := listEntities(ctx, s.c, TableBookings, opts, "list ledgers", func(rows []busyRow) (bool, error) {
+			for i := range rows {
+				room := strings.TrimPrefix(rows[i].RowKey, "ledger|")
+				slots, ok := parseBusy(out[room], rows[i].Busy)
+				if !ok || rows[i].Busy == "" {
+					var l ledger
+					if err := decodeDoc(pk, &docRow{RowKey: rows[i].RowKey, Doc: rows[i].Doc}, &l); err != nil {
+						return false, err
+					}
+					slots = append(out[room], l.Slots...)
 				}
-				room := strings.TrimPrefix(rw.RowKey, "ledger|")
-				out[room] = append(out[room], l.Slots...)
+				out[room] = slots
 			}
+			return true, nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// busyRow is a ledger as the search selects it.
+type busyRow struct {
+	RowKey string `json:"RowKey"`
+	Busy   string `json:"Busy"`
+	Doc    string `json:"Doc"`
 }
 
 func (s *ReservationStore) fromIndex(ctx context.Context, tenantID, filter string) ([]*booking.Reservation, error) {

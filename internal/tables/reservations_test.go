@@ -423,10 +423,13 @@ type recorder struct {
 	kinds []string
 }
 
-func (r *recorder) ReservationChanged(_ context.Context, kind string, _ booking.Reservation) error {
+func (r *recorder) ReservationChanged(_ context.Context, c booking.Change) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.kinds = append(r.kinds, kind)
+	r.kinds = append(r.kinds, string(c.Kind))
+	if c.Kind != booking.ChangeCreated && (c.Before == nil || c.Before.ETag == c.After.ETag) {
+		r.kinds = append(r.kinds, "(no before)")
+	}
 	return nil
 }
 

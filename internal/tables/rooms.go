@@ -50,24 +50,21 @@ func (s *RoomStore) list(ctx context.Context, tenantID string) ([]roomWithRow, e
 		return nil, err
 	}
 	filter := eq("PartitionKey", tenantID) + " and " + prefixRange("RowKey", "room|")
-	pager := s.c.table(TableRooms).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	opts := &aztables.ListEntitiesOptions{Filter: &filter, Select: to(docSelect)}
 	var out []roomWithRow
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err, "list rooms")
-		}
-		for _, e := range page.Entities {
-			var r booking.Room
-			rw, err := decodeRow(e, &r)
-			if err != nil {
-				return nil, err
+	err := listEntities(ctx, s.c, TableRooms, opts, "list rooms", func(rows []taggedRow) (bool, error) {
+		for i := range rows {
+			r := &booking.Room{}
+			if err := decodeDoc(tenantID, &rows[i].docRow, r); err != nil {
+				return false, err
 			}
-			r.TenantID, r.ETag = tenantID, ETagOf(rw.Version)
-			out = append(out, roomWithRow{&r, rw})
+			v := int64(rows[i].Version)
+			r.TenantID, r.ETag = tenantID, ETagOf(v)
+			out = append(out, roomWithRow{r, row{PartitionKey: tenantID, RowKey: rows[i].RowKey, Version: v, ETag: rows[i].ETag}})
 		}
-	}
-	return out, nil
+		return true, nil
+	})
+	return out, err
 }
 
 // List returns every room of the tenant in one query (pages of 1,000).
