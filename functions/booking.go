@@ -418,3 +418,17 @@ func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (I
 	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
 	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"released": n}}, nil
 }
+
+// handleRepairBookings finishes or undoes, every three minutes, the changes
+// of reservations that a dead instance or a storage failure left unfinished
+// (see docs/booking.md, "Writes that span partitions"). It is idempotent and
+// safe to run concurrently with requests and with itself.
+func (s *Server) handleRepairBookings(ctx context.Context, inv *Invocation) (InvocationResult, error) {
+	n, err := s.booking.Repair(ctx)
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	msg := fmt.Sprintf("repaired %d unfinished reservation changes", n)
+	logger(ctx).Info(msg)
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"repaired": n}}, nil
+}

@@ -180,6 +180,7 @@ type EventJSON struct {
 	// Additive to the contract.
 	SeriesID      string        `json:"seriesId,omitempty"`      // occurrences: the series they belong to
 	OriginalStart string        `json:"originalStart,omitempty"` // occurrences: the start the rule gave them (RECURRENCE-ID)
+	SeriesCut     bool          `json:"seriesCut,omitempty"`     // occurrences: their series was cut at the per-series bound of a view
 	StartDay      string        `json:"startDay,omitempty"`      // all-day: first date
 	EndDay        string        `json:"endDay,omitempty"`        // all-day: day after the last
 	Participants  []Participant `json:"participants,omitempty"`

@@ -98,7 +98,8 @@ func seedSearch(b *testing.B) string {
 						s := day.Add(time.Duration(8+2*k+i%2) * time.Hour)
 						r := &booking.Reservation{TenantID: seedTenant, ID: uuid.NewString(), RoomID: room.ID, Title: "Seed", Start: s, End: s.Add(time.Hour),
 							Status: booking.StatusConfirmed, TimeZone: "UTC", Tags: []string{}}
-						e, err := resEntity(pk, r, 1)
+						x := newRec(r, 1, 0)
+						e, err := resEntity(pk, &x)
 						if err != nil {
 							errs <- err
 							return
