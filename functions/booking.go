@@ -250,7 +250,7 @@ func (s *Server) reservationPatch(r *http.Request, res *booking.Reservation) (*b
 	body := reservationPatchBody{EventInput: booking.EventInput{
 		Title: res.Title, Description: res.Description, StartDate: res.Start, EndDate: res.End, Color: res.Color,
 		AllDay: res.AllDay, ResourceID: res.RoomID, ResourceName: res.RoomName, ModeRecurrence: res.ModeRecurrence,
-		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags,
+		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags, Participants: res.Participants,
 	}}
 	if err := decode(r, s.MaxBodyBytes, &body); err != nil {
 		return nil, err
