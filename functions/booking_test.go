@@ -737,3 +737,46 @@ func TestRoomChangeAppliesAtOnce(t *testing.T) {
 		t.Errorf("booking right after the room was deactivated: got %d %s, want it refused (inactive_room)", refused.status, refused.body)
 	}
 }
+
+// TestReservationParticipants: a reservation keeps the people it is booked
+// for, validated as Calendar Pro's participants, and a bad one is refused
+// with its field named.
+func TestReservationParticipants(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	h.createRoom(s.admin, "team", nil)
+	tests := []struct {
+		name         string
+		participants []map[string]any
+		status       int
+		field        string
+	}{
+		{"kept", []map[string]any{{"email": "bob@contoso.example", "name": "Bob"}, {"objectId": "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE"}}, 201, ""},
+		{"bad mail address", []map[string]any{{"email": "not a mail"}}, 400, "participants[0].email"},
+		{"nobody named", []map[string]any{{"name": "Nobody"}}, 400, "participants[0]"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := event("team", at(3, 8+i, 0), at(3, 9+i, 0))
+			body["participants"] = tt.participants
+			res := h.do("POST", events(s.cal), &s.member, body)
+			if res.status != tt.status {
+				t.Fatalf("got %d %s, want %d", res.status, res.body, tt.status)
+			}
+			if tt.status != 201 {
+				if !strings.Contains(string(res.body), `"field":"`+tt.field+`"`) {
+					t.Errorf("got %s, want a field error on %s", res.body, tt.field)
+				}
+				return
+			}
+			id := res.json(t)["id"].(string)
+			got := h.do("GET", "/api/reservations/"+id, &s.member, nil).json(t)["participants"]
+			ps, _ := got.([]any)
+			if len(ps) != 2 || ps[0].(map[string]any)["email"] != "bob@contoso.example" ||
+				ps[1].(map[string]any)["objectId"] != "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee" {
+				t.Errorf("participants read back: got %v, want Bob's mail and the lower-cased object id", got)
+			}
+		})
+	}
+}

@@ -44,7 +44,10 @@ type Reservation struct {
 	TimeZone       string                   `json:"timeZone"`
 	Address        *calendar.Address        `json:"address,omitempty"`
 	Tags           []string                 `json:"tags"`
-	SeriesID       string                   `json:"seriesId,omitempty"`
+	// Participants are the people the organizer books the room for, as
+	// Calendar Pro's events name them.
+	Participants []calendar.Participant `json:"participants,omitempty"`
+	SeriesID     string                 `json:"seriesId,omitempty"`
 	// OriginalStart is, for an occurrence of a series, the start its rule
 	// gave it: a move keeps it, so invitations name the occurrence by it
 	// (RECURRENCE-ID) however often it moves.
@@ -156,6 +159,7 @@ type EventInput struct {
 	Duration       *int64                   `json:"duration"`
 	ResourceName   string                   `json:"resourceName"`
 	SkipConflicts  bool                     `json:"skipConflicts"`
+	Participants   []calendar.Participant   `json:"participants"`
 	// CalendarID and ID are ignored: a client may send back an Event as read.
 	CalendarID string `json:"calendarId"`
 	ID         string `json:"id"`
@@ -185,7 +189,7 @@ func (in *EventInput) Calendar() calendar.EventInput {
 		Title: in.Title, Description: in.Description, Color: in.Color, AllDay: in.AllDay,
 		StartDate: in.StartDate.Format(time.RFC3339Nano), EndDate: in.EndDate.Format(time.RFC3339Nano),
 		ResourceID: in.ResourceID, ResourceName: in.ResourceName, ModeRecurrence: in.ModeRecurrence,
-		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration,
+		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration, Participants: in.Participants,
 	}
 	if in.AllDay {
 		out.StartDate, out.EndDate = in.StartDate.Format(time.DateOnly), in.EndDate.Format(time.DateOnly)

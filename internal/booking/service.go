@@ -88,6 +88,10 @@ func (s *Service) fill(r *Reservation, in *EventInput, room *Room, start, end ti
 	r.Duration = end.Sub(start).Milliseconds()
 	r.RoomID, r.RoomName = room.ID, room.Name
 	r.TimeZone, r.Address, r.Tags = in.TimeZone, in.Address, in.Tags
+	r.Participants = slices.Clone(in.Participants)
+	for i := range r.Participants {
+		r.Participants[i].ObjectID = teamspro.NormalizeGUID(r.Participants[i].ObjectID)
+	}
 	if r.Tags == nil {
 		r.Tags = []string{}
 	}
