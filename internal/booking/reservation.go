@@ -44,7 +44,10 @@ type Reservation struct {
 	TimeZone       string                   `json:"timeZone"`
 	Address        *calendar.Address        `json:"address,omitempty"`
 	Tags           []string                 `json:"tags"`
-	SeriesID       string                   `json:"seriesId,omitempty"`
+	// Participants are the people the organizer books the room for, as
+	// Calendar Pro's events name them.
+	Participants []calendar.Participant `json:"participants,omitempty"`
+	SeriesID     string                 `json:"seriesId,omitempty"`
 	// OriginalStart is, for an occurrence of a series, the start its rule
 	// gave it: a move keeps it, so invitations name the occurrence by it
 	// (RECURRENCE-ID) however often it moves.
@@ -109,11 +112,18 @@ func Conflict(slots []Slot, id string, start, end time.Time, buffer time.Duratio
 	return Slot{}, false
 }
 
-// SlotTaken is the ECONFLICT of a booking that overlaps another: the problem's
-// extra names the room and the conflicting slot.
-func SlotTaken(roomID string, s Slot) error {
-	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339))
+// SlotTaken is the ECONFLICT of a booking of [start, end) that Conflict
+// found too close to the slot s. The reason names the rule: slot_taken when
+// the two overlap, within_buffer when only the room's buffer separates them.
+// The problem's extra names the room and the conflicting slot.
+func SlotTaken(roomID string, s Slot, start, end time.Time) error {
+	from, to := s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339)
+	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", from, to)
 	e.Detail = ReasonSlotTaken
+	if !s.Overlaps(start, end, 0) {
+		e = teamspro.Errorf(teamspro.ECONFLICT, "The room keeps a buffer around its reservations, and the one from %s to %s is too close.", from, to)
+		e.Detail = ReasonWithinBuffer
+	}
 	e.Extra = map[string]any{"roomId": roomID, "conflict": map[string]any{"start": s.Start.UTC(), "end": s.End.UTC()}}
 	return e
 }
@@ -156,6 +166,7 @@ type EventInput struct {
 	Duration       *int64                   `json:"duration"`
 	ResourceName   string                   `json:"resourceName"`
 	SkipConflicts  bool                     `json:"skipConflicts"`
+	Participants   []calendar.Participant   `json:"participants"`
 	// CalendarID and ID are ignored: a client may send back an Event as read.
 	CalendarID string `json:"calendarId"`
 	ID         string `json:"id"`
@@ -185,7 +196,7 @@ func (in *EventInput) Calendar() calendar.EventInput {
 		Title: in.Title, Description: in.Description, Color: in.Color, AllDay: in.AllDay,
 		StartDate: in.StartDate.Format(time.RFC3339Nano), EndDate: in.EndDate.Format(time.RFC3339Nano),
 		ResourceID: in.ResourceID, ResourceName: in.ResourceName, ModeRecurrence: in.ModeRecurrence,
-		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration,
+		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration, Participants: in.Participants,
 	}
 	if in.AllDay {
 		out.StartDate, out.EndDate = in.StartDate.Format(time.DateOnly), in.EndDate.Format(time.DateOnly)
