@@ -42,7 +42,7 @@ func TestCalendarTabInBrowser(t *testing.T) {
 	token := eval[string](b, "token", `JSON.parse(sessionStorage.getItem("teamspro.devsignin")).token`)
 	var tab struct {
 		Kind, TeamID, ChannelID, CalendarID string
-		Settings                struct {
+		Settings                            struct {
 			TimeZone, DefaultView string
 			ShowWeekNumbers       bool
 			Permissions           struct{ Mode string }
