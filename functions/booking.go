@@ -113,9 +113,9 @@ func checkTabRoom(t *tab.Tab, roomID string) error {
 
 // listWindow reads the optional from/to of a list (default: a week back to
 // 90 days ahead; at most 366 days).
-func (s *Server) listWindow(r *http.Request) (time.Time, time.Time, error) {
+func (s *Server) listWindow(r *http.Request, loc *time.Location) (time.Time, time.Time, error) {
 	var v teamspro.Validation
-	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
+	from, to := queryTime(r, "from", loc, &v), queryTime(r, "to", loc, &v)
 	now := s.Now().UTC()
 	if from.IsZero() {
 		from = now.AddDate(0, 0, -7)
@@ -135,7 +135,7 @@ func (s *Server) holdingReservations(r *http.Request) ([]*booking.Reservation, e
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := s.listWindow(r)
+	from, to, err := s.listWindow(r, zoneOf(t.Settings.TimeZone))
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +189,15 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
 	}
+	if in.TimeZone == "" {
+		// The tab's zone, else the room's: what the person booking sees.
+		in.TimeZone = t.Settings.TimeZone
+		if in.TimeZone == "" && teamspro.ValidID(in.ResourceID) {
+			if room, err := s.Rooms.Get(r.Context(), t.TenantID, in.ResourceID); err == nil {
+				in.TimeZone = room.TimeZone
+			}
+		}
+	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -241,7 +250,7 @@ func (s *Server) reservationPatch(r *http.Request, res *booking.Reservation) (*b
 	body := reservationPatchBody{EventInput: booking.EventInput{
 		Title: res.Title, Description: res.Description, StartDate: res.Start, EndDate: res.End, Color: res.Color,
 		AllDay: res.AllDay, ResourceID: res.RoomID, ResourceName: res.RoomName, ModeRecurrence: res.ModeRecurrence,
-		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags,
+		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags, Participants: res.Participants,
 	}}
 	if err := decode(r, s.MaxBodyBytes, &body); err != nil {
 		return nil, err
@@ -315,7 +324,7 @@ func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	from, to, err := s.listWindow(r)
+	from, to, err := s.listWindow(r, time.UTC)
 	if err != nil {
 		return err
 	}

@@ -279,11 +279,12 @@ func TestBookingRules(t *testing.T) {
 		{"too long", s.member, at(3, 12, 0), at(3, 15, 0), 400, "too_long"},
 		{"too far ahead", s.member, at(20, 12, 0), at(20, 13, 0), 400, "too_far_ahead"},
 		{"too late notice", s.member, at(2, 7, 30), at(2, 8, 30), 400, "too_late_notice"},
-		{"outside hours", s.member, at(3, 18, 0), at(3, 19, 0), 400, "outside_hours"}, // 19:00-20:00 Paris
-		{"weekend", s.member, at(7, 10, 0), at(7, 11, 0), 400, "outside_hours"},
+		{"outside hours", s.member, at(3, 18, 0), at(3, 19, 0), 409, "outside_hours"}, // 19:00-20:00 Paris
+		{"weekend", s.member, at(7, 10, 0), at(7, 11, 0), 409, "outside_hours"},
 		{"crosses midnight", s.member, at(3, 22, 30), at(3, 23, 30), 400, "crosses_midnight"}, // 23:30 to 00:30 Paris
 		{"not allowed", other, at(3, 12, 0), at(3, 13, 0), 403, "not_allowed"},
-		{"within the buffer", s.member, at(3, 10, 10), at(3, 11, 0), 409, "slot_taken"},
+		{"within the buffer", s.member, at(3, 10, 10), at(3, 11, 0), 409, "within_buffer"},
+		{"overlap", s.member, at(3, 9, 30), at(3, 10, 30), 409, "slot_taken"},
 		{"after the buffer", s.member, at(3, 10, 15), at(3, 11, 0), 201, ""},
 	}
 	for _, tt := range tests {
@@ -367,8 +368,8 @@ func TestApproval(t *testing.T) {
 		t.Errorf("got %s, want declined", dec.body)
 	}
 	res := h.do("POST", "/api/reservations/"+id+"/approve", &manager, nil)
-	if res.status != 400 || reason(t, res) != "not_pending" {
-		t.Errorf("approve a declined one: got %d %s, want 400 not_pending", res.status, res.body)
+	if res.status != 409 || reason(t, res) != "not_pending" {
+		t.Errorf("approve a declined one: got %d %s, want 409 not_pending", res.status, res.body)
 	}
 	// Declined freed the slot.
 	second := h.do("POST", events(s.cal), &other, event("exec", at(3, 9, 30), at(3, 10, 30)))
@@ -620,8 +621,12 @@ func TestTabPermissions(t *testing.T) {
 		t.Errorf("got %s, want cancelled", c.body)
 	}
 	res = h.do("POST", "/api/reservations/"+ownID+"/cancel", &owner, nil)
-	if res.status != 400 || reason(t, res) != "not_active" {
-		t.Errorf("second cancel: got %d %s, want 400 not_active", res.status, res.body)
+	if res.status != 409 || reason(t, res) != "not_active" {
+		t.Errorf("second cancel: got %d %s, want 409 not_active", res.status, res.body)
+	}
+	res = h.do("POST", "/api/reservations/"+ownID+"/checkin", &owner, nil)
+	if res.status != 409 || reason(t, res) != "not_active" {
+		t.Errorf("check in a cancelled one: got %d %s, want 409 not_active", res.status, res.body)
 	}
 }
 

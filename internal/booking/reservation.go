@@ -112,11 +112,18 @@ func Conflict(slots []Slot, id string, start, end time.Time, buffer time.Duratio
 	return Slot{}, false
 }
 
-// SlotTaken is the ECONFLICT of a booking that overlaps another: the problem's
-// extra names the room and the conflicting slot.
-func SlotTaken(roomID string, s Slot) error {
-	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339))
+// SlotTaken is the ECONFLICT of a booking of [start, end) that Conflict
+// found too close to the slot s. The reason names the rule: slot_taken when
+// the two overlap, within_buffer when only the room's buffer separates them.
+// The problem's extra names the room and the conflicting slot.
+func SlotTaken(roomID string, s Slot, start, end time.Time) error {
+	from, to := s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339)
+	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", from, to)
 	e.Detail = ReasonSlotTaken
+	if !s.Overlaps(start, end, 0) {
+		e = teamspro.Errorf(teamspro.ECONFLICT, "The room keeps a buffer around its reservations, and the one from %s to %s is too close.", from, to)
+		e.Detail = ReasonWithinBuffer
+	}
 	e.Extra = map[string]any{"roomId": roomID, "conflict": map[string]any{"start": s.Start.UTC(), "end": s.End.UTC()}}
 	return e
 }

@@ -195,7 +195,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		e := teamspro.Errorf(teamspro.ECONFLICT, "%d of %d occurrences cannot be booked; nothing was booked.", len(out.Skipped), total)
 		e.Detail = ReasonSlotTaken
 		for _, o := range out.Skipped {
-			if o.Reason != ReasonSlotTaken {
+			if o.Reason != ReasonSlotTaken && o.Reason != ReasonWithinBuffer {
 				e.Detail = ReasonOccurrencesRefused
 			}
 		}
@@ -300,7 +300,7 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 			return err
 		}
 		if !Holds(r.Status) {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
 		}
 		moved := !r.Start.Equal(start) || !r.End.Equal(end) || r.RoomID != room.ID
 		if moved {
@@ -359,7 +359,7 @@ func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch 
 			return err
 		}
 		if !Holds(r.Status) {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "The reservation is already %s.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "The reservation is already %s.", r.Status)
 		}
 		if room == nil {
 			return nil // a deleted room's reservations can always be cancelled
@@ -397,7 +397,7 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		before = clone(r)
 		if r.Status != StatusPending {
-			return ruleError(teamspro.EINVALID, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
 		}
 		r.Status, r.UpdatedAt = status, now
 		if !approve {
@@ -432,7 +432,7 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		before = clone(r)
 		if r.Status != StatusConfirmed {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
 		}
 		if r.CheckedInAt != nil {
 			return ErrUnchanged // checked in already: a no-op, same ETag

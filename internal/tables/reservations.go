@@ -273,7 +273,7 @@ func (s *ReservationStore) commitDay(ctx context.Context, tenantID, day string, 
 					continue
 				}
 				if c, ok := booking.Conflict(l.Slots, a.ID, a.Start, a.End, buffer); ok {
-					return booking.SlotTaken(room, c)
+					return booking.SlotTaken(room, c, a.Start, a.End)
 				}
 				l.Slots = append(l.Slots, a)
 				changed = true
