@@ -41,6 +41,8 @@ type eventResponse struct {
 	*booking.Reservation
 	Occurrences int                  `json:"occurrences,omitempty"`
 	Skipped     []booking.Occurrence `json:"skipped,omitempty"`
+	// Horizon is how far an open-ended series was booked.
+	Horizon *time.Time `json:"horizon,omitempty"`
 }
 
 func writeReservation(w http.ResponseWriter, status int, r *booking.Reservation) error {
@@ -91,14 +93,20 @@ func (s *Server) calendarEvent(r *http.Request) (*tab.Tab, *booking.Reservation,
 	return t, res, nil
 }
 
-// mayChange reports whether p may change or cancel res: its organizer, the
-// room's managers, tenant admins, and whom the tab allows the action.
-func (s *Server) mayChange(ctx context.Context, p teamspro.Principal, t *tab.Tab, res *booking.Reservation, a tab.Action) bool {
-	if res.Organizer == teamspro.NormalizeGUID(p.ObjectID) || p.Admin || (t != nil && t.Allows(p, a)) {
-		return true
-	}
+// mayChange refuses (EFORBIDDEN) whom booking.MayChange refuses, before a
+// handler reads a body; the service applies the same rule again. Every route
+// that changes or cancels a reservation asks it, so they all agree: the tab's
+// permissions decide who books through it, not who may touch another's
+// reservation.
+func (s *Server) mayChange(ctx context.Context, p teamspro.Principal, res *booking.Reservation) error {
 	room, err := s.Rooms.Get(ctx, p.TenantID, res.RoomID)
-	return err == nil && room.Manages(p)
+	switch {
+	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+		room = nil
+	case err != nil:
+		return err
+	}
+	return booking.MayChange(p, res, room)
 }
 
 func checkTabRoom(t *tab.Tab, roomID string) error {
@@ -210,7 +218,7 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/bookingroom/v1/%s/events/%s", t.CalendarID, c.First.ID))
 	w.Header().Set("ETag", c.First.ETag)
-	resp := eventResponse{Reservation: c.First, Skipped: c.Skipped}
+	resp := eventResponse{Reservation: c.First, Skipped: c.Skipped, Horizon: c.Horizon}
 	if in.Recurring() {
 		resp.Occurrences = len(c.All)
 	}
@@ -285,8 +293,8 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	p := principal(r)
-	if !s.mayChange(r.Context(), p, t, res, tab.ActionModify) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not change this reservation.")
+	if err := s.mayChange(r.Context(), p, res); err != nil {
+		return err
 	}
 	in, err := s.reservationPatch(r, res)
 	if err != nil {
@@ -304,13 +312,13 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) error {
-	t, res, err := s.calendarEvent(r)
+	_, res, err := s.calendarEvent(r)
 	if err != nil {
 		return err
 	}
 	p := principal(r)
-	if !s.mayChange(r.Context(), p, t, res, tab.ActionDelete) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not cancel this reservation.")
+	if err := s.mayChange(r.Context(), p, res); err != nil {
+		return err
 	}
 	if _, err := s.booking.Cancel(r.Context(), p, res.ID, r.Header.Get("If-Match")); err != nil {
 		return err
@@ -358,8 +366,8 @@ func (s *Server) handleCancelReservation(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	if !s.mayChange(r.Context(), p, nil, res, tab.ActionDelete) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only the organizer, the room's managers and admins cancel a reservation.")
+	if err := s.mayChange(r.Context(), p, res); err != nil {
+		return err
 	}
 	out, err := s.booking.Cancel(r.Context(), p, id, r.Header.Get("If-Match"))
 	if err != nil {

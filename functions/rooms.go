@@ -384,7 +384,7 @@ func parseRoomsCSV(body []byte, now time.Time) ([]*booking.Room, []rowError) {
 		line := i + 2
 		get := func(name string) string {
 			if j, ok := col[name]; ok && j < len(rec) {
-				return strings.TrimSpace(rec[j])
+				return unneutralize(strings.TrimSpace(rec[j]))
 			}
 			return ""
 		}
@@ -472,7 +472,33 @@ func parseRoomsCSV(body []byte, now time.Time) ([]*booking.Room, []rowError) {
 	return rooms, errs
 }
 
-// handleExportRooms answers the tenant's rooms as CSV, in the import's format.
+// formulaStart lists the first characters that make a spreadsheet read a
+// cell as a formula (CSV injection): managers name rooms, admins open the
+// export.
+const formulaStart = "=+-@\t\r"
+
+// neutralizeCells prefixes every cell that a spreadsheet would read as a
+// formula with an apostrophe, which spreadsheets show as text; the import
+// takes it off again, so export then import changes nothing.
+func neutralizeCells(cells []string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune(formulaStart, rune(c[0])) {
+			cells[i] = "'" + c
+		}
+	}
+	return cells
+}
+
+// unneutralize undoes neutralizeCells on an imported cell.
+func unneutralize(c string) string {
+	if len(c) > 1 && c[0] == '\'' && strings.ContainsRune(formulaStart, rune(c[1])) {
+		return c[1:]
+	}
+	return c
+}
+
+// handleExportRooms answers the tenant's rooms as CSV, in the import's format,
+// with formula-like cells neutralized.
 func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error {
 	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
 	if err != nil {
@@ -491,12 +517,12 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 			days[i] = strconv.Itoa(d)
 		}
 		rl := rm.Rules
-		_ = cw.Write([]string{rm.ID, rm.Name, rm.Email, strconv.Itoa(rm.Capacity), rm.Building, rm.Floor, strings.Join(rm.Equipment, ";"),
+		_ = cw.Write(neutralizeCells([]string{rm.ID, rm.Name, rm.Email, strconv.Itoa(rm.Capacity), rm.Building, rm.Floor, strings.Join(rm.Equipment, ";"),
 			strconv.FormatBool(rm.Accessible), rm.TimeZone, rm.PhotoURL, hs, he, strings.Join(days, ";"),
 			strconv.Itoa(rl.MinMinutes), strconv.Itoa(rl.MaxMinutes), strconv.Itoa(rl.MaxDaysAhead), strconv.Itoa(rl.MinNoticeMinutes),
 			strconv.Itoa(rl.CancelNoticeMinutes), strconv.Itoa(rl.BufferMinutes), strconv.FormatBool(rl.RequiresApproval),
 			strconv.FormatBool(rl.CheckInRequired), strconv.Itoa(rl.ReleaseAfterMinutes), strings.Join(rl.BookableBy, ";"),
-			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive())})
+			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive())}))
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

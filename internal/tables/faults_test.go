@@ -111,8 +111,8 @@ func (f *faultFixture) checkWhole(t testing.TB, what string) {
 	}
 }
 
-// faultOp is one write operation: setup prepares it (storage healthy) and
-// returns the operation to break.
+// faultOp is one write operation: setup prepares it (through the healthy
+// client) and returns the operation to break.
 type faultOp struct {
 	name  string
 	setup func(t testing.TB, f *faultFixture) func(ctx context.Context) error
@@ -122,7 +122,7 @@ func faultOps() []faultOp {
 	day := func(f *faultFixture) time.Time { return f.now.Truncate(24*time.Hour).AddDate(0, 0, 1) }
 	book := func(t testing.TB, f *faultFixture, p teamspro.Principal, room string, start time.Time, d time.Duration) *booking.Reservation {
 		t.Helper()
-		c, err := f.svc.Create(context.Background(), p, "cal", input(room, start, d))
+		c, err := f.healthy.svc.Create(context.Background(), p, "cal", input(room, start, d))
 		if err != nil {
 			t.Fatalf("setup booking: %v", err)
 		}
@@ -133,7 +133,7 @@ func faultOps() []faultOp {
 	}
 	return []faultOp{
 		{"book one", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", nil)
+			f.healthy.room(t, "r1", nil)
 			book(t, f, f.user(), "r1", day(f).Add(9*time.Hour), time.Hour)
 			return func(ctx context.Context) error {
 				_, err := f.svc.Create(ctx, f.user(), "cal", input("r1", day(f).Add(10*time.Hour), time.Hour))
@@ -141,14 +141,14 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"book across UTC midnight", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "kiri", func(in *booking.RoomInput) { in.TimeZone = "Pacific/Kiritimati"; in.Rules.BufferMinutes = 15 })
+			f.healthy.room(t, "kiri", func(in *booking.RoomInput) { in.TimeZone = "Pacific/Kiritimati"; in.Rules.BufferMinutes = 15 })
 			return func(ctx context.Context) error {
 				_, err := f.svc.Create(ctx, f.user(), "cal", input("kiri", day(f).Add(23*time.Hour), 2*time.Hour))
 				return err
 			}
 		}},
 		{"book a series", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
+			f.healthy.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
 			return func(ctx context.Context) error {
 				in := input("r1", day(f).Add(9*time.Hour), time.Hour)
 				three := 3
@@ -158,7 +158,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"move within a day", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", nil)
+			f.healthy.room(t, "r1", nil)
 			p := f.user()
 			r := book(t, f, p, "r1", day(f).Add(9*time.Hour), time.Hour)
 			return func(ctx context.Context) error {
@@ -167,7 +167,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"move to another day", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", nil)
+			f.healthy.room(t, "r1", nil)
 			p := f.user()
 			r := book(t, f, p, "r1", day(f).Add(9*time.Hour), time.Hour)
 			return func(ctx context.Context) error {
@@ -176,8 +176,8 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"move to another room", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", nil)
-			f.room(t, "r2", nil)
+			f.healthy.room(t, "r1", nil)
+			f.healthy.room(t, "r2", nil)
 			p := f.user()
 			r := book(t, f, p, "r1", day(f).Add(9*time.Hour), time.Hour)
 			return func(ctx context.Context) error {
@@ -186,7 +186,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"cancel", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", nil)
+			f.healthy.room(t, "r1", nil)
 			p := f.user()
 			r := book(t, f, p, "r1", day(f).Add(9*time.Hour), time.Hour)
 			return func(ctx context.Context) error {
@@ -195,7 +195,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"check in", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
+			f.healthy.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
 			p := f.user()
 			r := book(t, f, p, "r1", day(f).Add(9*time.Hour), time.Hour)
 			f.now = r.Start.Add(5 * time.Minute)
@@ -205,7 +205,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"release", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
+			f.healthy.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
 			r := book(t, f, f.user(), "r1", day(f).Add(9*time.Hour), time.Hour)
 			f.now = r.CheckInBy.Add(time.Minute)
 			return func(ctx context.Context) error {
@@ -214,7 +214,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"decide", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", func(in *booking.RoomInput) { in.Rules.RequiresApproval = true })
+			f.healthy.room(t, "r1", func(in *booking.RoomInput) { in.Rules.RequiresApproval = true })
 			r := book(t, f, f.user(), "r1", day(f).Add(9*time.Hour), time.Hour)
 			return func(ctx context.Context) error {
 				_, err := f.svc.Decide(ctx, admin(f), r.ID, false)
@@ -222,7 +222,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"purge", func(t testing.TB, f *faultFixture) func(context.Context) error {
-			f.room(t, "r1", nil)
+			f.healthy.room(t, "r1", nil)
 			for i := range 3 {
 				book(t, f, f.user(), "r1", day(f).Add(time.Duration(9+i)*time.Hour), time.Hour)
 			}
@@ -290,9 +290,9 @@ func TestRandomFaultsUnderLoad(t *testing.T) {
 	f := newFaultFixture(t)
 	rooms := []string{"r1", "r2"}
 	for _, r := range rooms {
-		f.room(t, r, nil)
+		f.healthy.room(t, r, nil)
 	}
-	f.room(t, "kiri", func(in *booking.RoomInput) { in.TimeZone = "Pacific/Kiritimati" })
+	f.healthy.room(t, "kiri", func(in *booking.RoomInput) { in.TimeZone = "Pacific/Kiritimati" })
 	rooms = append(rooms, "kiri")
 	var (
 		mu  sync.Mutex
@@ -356,4 +356,38 @@ func TestRandomFaultsUnderLoad(t *testing.T) {
 	f.settle(t)
 	t.Logf("%d reservations booked; %d storage requests failed", len(ids), f.proxy.Failed())
 	f.checkWhole(t, "after random faults")
+}
+
+// TestBufferAcrossUTCMidnight: a room's buffer is enforced across UTC
+// midnight (in Kiritimati, the middle of the local afternoon), before and
+// after a manager approves the first reservation, and the tables stay whole.
+func TestBufferAcrossUTCMidnight(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t)
+	ctx := context.Background()
+	f.room(t, "kiri", func(in *booking.RoomInput) {
+		in.TimeZone = "Pacific/Kiritimati"
+		in.Rules.BufferMinutes = 15
+		in.Rules.RequiresApproval = true
+	})
+	day := f.now.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	c, err := f.svc.Create(ctx, f.user(), "cal", input("kiri", day.Add(23*time.Hour), 50*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := teamspro.Principal{TenantID: f.tenant, ObjectID: uuid.NewString(), Admin: true}
+	if _, err := f.svc.Decide(ctx, admin, c.First.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Create(ctx, admin, "cal", input("kiri", day.Add(24*time.Hour), 30*time.Minute))
+	if teamspro.ErrorCode(err) != teamspro.ECONFLICT {
+		t.Errorf("booking 10 minutes after it, across UTC midnight: got %v, want ECONFLICT (buffer)", err)
+	}
+	problems, err := f.res.Verify(ctx, f.tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
 }

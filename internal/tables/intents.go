@@ -343,7 +343,9 @@ func (s *ReservationStore) place(ctx context.Context, in *intent) (map[string]er
 		}
 		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 			refused[n.R.ID] = err
-			if in.Kind == kindBook && in.Skip {
+			if in.Kind == kindBook {
+				// Every occurrence is tried, so that a refusal lists all
+				// the taken ones; without Skip, the run then aborts.
 				if err := s.unplace(ctx, in, n); err != nil {
 					return refused, err
 				}
@@ -356,7 +358,7 @@ func (s *ReservationStore) place(ctx context.Context, in *intent) (map[string]er
 			return refused, err
 		}
 	}
-	if len(in.Skipped) == len(in.Next) {
+	if len(in.Skipped) == len(in.Next) || (len(refused) > 0 && !in.Skip) {
 		for _, err := range refused {
 			return refused, err
 		}

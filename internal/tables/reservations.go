@@ -621,6 +621,11 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 		}
 		nextR.TenantID, nextR.ID = tenantID, id
 		next := newRec(&nextR, cur.Version+1, buffer)
+		if len(cur.Days) > 0 && len(next.Days) > 0 && next.R.RoomID == cur.R.RoomID && next.R.Start.Equal(cur.R.Start) && next.R.End.Equal(cur.R.End) {
+			// Same slot (a status change, a new title): its ledgers stay
+			// those it was booked with, whatever buffer the caller passes.
+			next.Days = cur.Days
+		}
 		if err := checkKey(append([]string{next.R.RoomID}, next.Days...)...); err != nil {
 			return nil, err
 		}

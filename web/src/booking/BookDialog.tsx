@@ -55,6 +55,7 @@ export function BookDialog(props: {
   const [to, setTo] = useState(hhmm(end));
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
+  const [participants, setParticipants] = useState('');
   const [repeat, setRepeat] = useState<Repeat>('none');
   const [endKind, setEndKind] = useState<'count' | 'until'>('count');
   const [count, setCount] = useState('4');
@@ -75,7 +76,10 @@ export function BookDialog(props: {
     setErr(null);
     try {
       const body = reservationBody(
-        { title, description, roomId, start: startAt, end: endAt, repeat, endKind, count: Number(count) || 1, until, skipConflicts: skip },
+        {
+          title, description, participants: participantsOf(participants), roomId, start: startAt, end: endAt, repeat, endKind,
+          count: Number(count) || 1, until, skipConflicts: skip,
+        },
         room,
       );
       const r = await bapi.book(calendarId, body);
@@ -133,6 +137,9 @@ export function BookDialog(props: {
                 {t('booking.zone', { zone })}
                 {roomZone && ' · ' + t('booking.book.roomTime', { time: hhmm(startAt.setZone(roomZone)), zone: roomZone })}
               </span>
+              <Field label={t('booking.book.participants')} hint={t('booking.book.participantsHint')} {...fieldProps(err, 'participants')}>
+                <Input id="book-participants" value={participants} onChange={(_, d) => setParticipants(d.value)} />
+              </Field>
               <Field label={t('booking.book.description')} {...fieldProps(err, 'description')}>
                 <Textarea id="book-description" value={description} maxLength={250} onChange={(_, d) => setDescription(d.value)} />
               </Field>
@@ -179,4 +186,9 @@ export function BookDialog(props: {
       </DialogSurface>
     </Dialog>
   );
+}
+
+/** The participants typed as mail addresses, separated by commas, semicolons or spaces. */
+function participantsOf(s: string): { email: string }[] {
+  return s.split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean).map((email) => ({ email }));
 }

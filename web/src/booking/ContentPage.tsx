@@ -175,6 +175,12 @@ function ReservationDialog(props: {
               </dd>
               <dt>{t('booking.organizer')}</dt>
               <dd>{r.organizerName || r.organizer}</dd>
+              {r.participants?.length ? (
+                <>
+                  <dt>{t('booking.book.participants')}</dt>
+                  <dd>{r.participants.map((p) => p.name || p.email || p.upn || p.objectId).join(', ')}</dd>
+                </>
+              ) : null}
               <dt>{t('booking.status')}</dt>
               <dd><StatusBadge r={r} /></dd>
               {r.checkInBy && (

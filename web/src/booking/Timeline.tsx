@@ -40,6 +40,8 @@ export type TimelineView = 'day' | 'week';
 
 const plugins = [ResourceTimeline, Interaction];
 const noToolbar = { start: '', center: '', end: '' };
+const weekSlotLabel = { hour: 'numeric' };
+const daySlotLabel = { hour: 'numeric', minute: '2-digit' };
 
 export function Timeline(props: {
   bapi: BookingApi;
@@ -144,9 +146,10 @@ export function Timeline(props: {
     date,
     headerToolbar: noToolbar,
     height: 'auto',
-    slotDuration: view === 'week' ? '02:00' : '00:30',
+    slotDuration: view === 'week' ? '03:00' : '00:30',
     snapDuration: '00:05',
-    slotWidth: view === 'week' ? 32 : 56,
+    slotWidth: view === 'week' ? 48 : 56,
+    slotLabelFormat: view === 'week' ? weekSlotLabel : daySlotLabel,
     scrollTime: String(scroll).padStart(2, '0') + ':00:00',
     nowIndicator: true,
     selectable: true,

@@ -62,6 +62,7 @@ export interface Reservation {
   status: Status;
   organizer: string;
   organizerName?: string;
+  participants?: Participant[];
   checkInBy?: string;
   checkedInAt?: string;
   etag: string;
@@ -145,9 +146,18 @@ export function emptyRoom(zone: string): RoomInput {
 /** The recurrence choices of the booking dialog; each maps to the API's rrule (rrule.js shape). */
 export type Repeat = 'none' | 'daily' | 'workweek' | 'weekly' | 'monthly';
 
+/** Someone a reservation is made for, as Calendar Pro's events name people. */
+export interface Participant {
+  objectId?: string;
+  upn?: string;
+  email?: string;
+  name?: string;
+}
+
 export interface BookingInput {
   title: string;
   description?: string;
+  participants: Participant[];
   roomId: string;
   start: DateTime;
   end: DateTime;
@@ -169,6 +179,7 @@ export function reservationBody(b: BookingInput, room: Room): Record<string, unk
     resourceId: room.id,
   };
   if (b.description) body.description = b.description;
+  if (b.participants.length) body.participants = b.participants;
   if (b.repeat !== 'none') {
     const freq = { daily: 'DAILY', workweek: 'WEEKLY', weekly: 'WEEKLY', monthly: 'MONTHLY' }[b.repeat];
     const rule: Record<string, unknown> = { freq };

@@ -1,8 +1,8 @@
 // Zone-aware time helpers. The tabs show times in the TAB's time zone (its
 // settings), never the browser's: an event at 09:00 Europe/Paris is drawn at
 // 09:00 for a viewer in New York. The calendar views get "floating" wall-clock
-// strings in that zone, rendered with the view's zone set to UTC so that no
-// browser DST rule ever shifts them.
+// strings in that zone (no offset), and hand back Dates whose local fields are
+// that wall clock; these helpers convert both ways.
 import { DateTime } from 'luxon';
 import { locale } from './i18n';
 
@@ -25,6 +25,11 @@ export function fromFloatingDate(d: Date, zone: string): DateTime {
     { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds() },
     { zone },
   );
+}
+
+/** The wall clock "yyyy-MM-ddTHH:mm" of a Date that a view hands out (its local fields). */
+export function floatingLabel(d: Date): string {
+  return DateTime.fromJSDate(d).toFormat("yyyy-MM-dd'T'HH:mm");
 }
 
 /**
