@@ -26,9 +26,10 @@ package: ## build dist/teamspro-functions.zip for deployment
 teams-package: ## build the Teams app packages (dist/teams-app-calendar-pro.zip, dist/teams-app-booking-room-pro.zip)
 	@bash scripts/teams-package.sh
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and the OpenAPI document through Redocly's linter (0 errors, 0 warnings)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@bash scripts/lint-openapi.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 	@bash scripts/fuzz.sh $${FUZZTIME:-30s}

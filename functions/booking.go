@@ -41,6 +41,8 @@ type eventResponse struct {
 	*booking.Reservation
 	Occurrences int                  `json:"occurrences,omitempty"`
 	Skipped     []booking.Occurrence `json:"skipped,omitempty"`
+	// Horizon is how far an open-ended series was booked.
+	Horizon *time.Time `json:"horizon,omitempty"`
 }
 
 func writeReservation(w http.ResponseWriter, status int, r *booking.Reservation) error {
@@ -91,14 +93,20 @@ func (s *Server) calendarEvent(r *http.Request) (*tab.Tab, *booking.Reservation,
 	return t, res, nil
 }
 
-// mayChange reports whether p may change or cancel res: its organizer, the
-// room's managers, tenant admins, and whom the tab allows the action.
-func (s *Server) mayChange(ctx context.Context, p teamspro.Principal, t *tab.Tab, res *booking.Reservation, a tab.Action) bool {
-	if res.Organizer == teamspro.NormalizeGUID(p.ObjectID) || p.Admin || (t != nil && t.Allows(p, a)) {
-		return true
-	}
+// mayChange refuses (EFORBIDDEN) whom booking.MayChange refuses, before a
+// handler reads a body; the service applies the same rule again. Every route
+// that changes or cancels a reservation asks it, so they all agree: the tab's
+// permissions decide who books through it, not who may touch another's
+// reservation.
+func (s *Server) mayChange(ctx context.Context, p teamspro.Principal, res *booking.Reservation) error {
 	room, err := s.Rooms.Get(ctx, p.TenantID, res.RoomID)
-	return err == nil && room.Manages(p)
+	switch {
+	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+		room = nil
+	case err != nil:
+		return err
+	}
+	return booking.MayChange(p, res, room)
 }
 
 func checkTabRoom(t *tab.Tab, roomID string) error {
@@ -113,9 +121,9 @@ func checkTabRoom(t *tab.Tab, roomID string) error {
 
 // listWindow reads the optional from/to of a list (default: a week back to
 // 90 days ahead; at most 366 days).
-func (s *Server) listWindow(r *http.Request) (time.Time, time.Time, error) {
+func (s *Server) listWindow(r *http.Request, loc *time.Location) (time.Time, time.Time, error) {
 	var v teamspro.Validation
-	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
+	from, to := queryTime(r, "from", loc, &v), queryTime(r, "to", loc, &v)
 	now := s.Now().UTC()
 	if from.IsZero() {
 		from = now.AddDate(0, 0, -7)
@@ -135,7 +143,7 @@ func (s *Server) holdingReservations(r *http.Request) ([]*booking.Reservation, e
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := s.listWindow(r)
+	from, to, err := s.listWindow(r, zoneOf(t.Settings.TimeZone))
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +197,15 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
 	}
+	if in.TimeZone == "" {
+		// The tab's zone, else the room's: what the person booking sees.
+		in.TimeZone = t.Settings.TimeZone
+		if in.TimeZone == "" && teamspro.ValidID(in.ResourceID) {
+			if room, err := s.Rooms.Get(r.Context(), t.TenantID, in.ResourceID); err == nil {
+				in.TimeZone = room.TimeZone
+			}
+		}
+	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -201,7 +218,7 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/bookingroom/v1/%s/events/%s", t.CalendarID, c.First.ID))
 	w.Header().Set("ETag", c.First.ETag)
-	resp := eventResponse{Reservation: c.First, Skipped: c.Skipped}
+	resp := eventResponse{Reservation: c.First, Skipped: c.Skipped, Horizon: c.Horizon}
 	if in.Recurring() {
 		resp.Occurrences = len(c.All)
 	}
@@ -241,7 +258,7 @@ func (s *Server) reservationPatch(r *http.Request, res *booking.Reservation) (*b
 	body := reservationPatchBody{EventInput: booking.EventInput{
 		Title: res.Title, Description: res.Description, StartDate: res.Start, EndDate: res.End, Color: res.Color,
 		AllDay: res.AllDay, ResourceID: res.RoomID, ResourceName: res.RoomName, ModeRecurrence: res.ModeRecurrence,
-		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags,
+		TimeZone: res.TimeZone, Address: res.Address, Tags: res.Tags, Participants: res.Participants,
 	}}
 	if err := decode(r, s.MaxBodyBytes, &body); err != nil {
 		return nil, err
@@ -276,8 +293,8 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	p := principal(r)
-	if !s.mayChange(r.Context(), p, t, res, tab.ActionModify) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not change this reservation.")
+	if err := s.mayChange(r.Context(), p, res); err != nil {
+		return err
 	}
 	in, err := s.reservationPatch(r, res)
 	if err != nil {
@@ -295,13 +312,13 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) error {
-	t, res, err := s.calendarEvent(r)
+	_, res, err := s.calendarEvent(r)
 	if err != nil {
 		return err
 	}
 	p := principal(r)
-	if !s.mayChange(r.Context(), p, t, res, tab.ActionDelete) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "You may not cancel this reservation.")
+	if err := s.mayChange(r.Context(), p, res); err != nil {
+		return err
 	}
 	if _, err := s.booking.Cancel(r.Context(), p, res.ID, r.Header.Get("If-Match")); err != nil {
 		return err
@@ -315,7 +332,7 @@ func (s *Server) handleMyReservations(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	from, to, err := s.listWindow(r)
+	from, to, err := s.listWindow(r, time.UTC)
 	if err != nil {
 		return err
 	}
@@ -349,8 +366,8 @@ func (s *Server) handleCancelReservation(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	if !s.mayChange(r.Context(), p, nil, res, tab.ActionDelete) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only the organizer, the room's managers and admins cancel a reservation.")
+	if err := s.mayChange(r.Context(), p, res); err != nil {
+		return err
 	}
 	out, err := s.booking.Cancel(r.Context(), p, id, r.Header.Get("If-Match"))
 	if err != nil {
@@ -417,4 +434,18 @@ func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (I
 	msg := fmt.Sprintf("released %d reservations not checked in", n)
 	logger(ctx).Info(msg, "past_due", ti.IsPastDue)
 	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"released": n}}, nil
+}
+
+// handleRepairBookings finishes or undoes, every three minutes, the changes
+// of reservations that a dead instance or a storage failure left unfinished
+// (see docs/booking.md, "Writes that span partitions"). It is idempotent and
+// safe to run concurrently with requests and with itself.
+func (s *Server) handleRepairBookings(ctx context.Context, inv *Invocation) (InvocationResult, error) {
+	n, err := s.booking.Repair(ctx)
+	if err != nil {
+		return InvocationResult{}, err
+	}
+	msg := fmt.Sprintf("repaired %d unfinished reservation changes", n)
+	logger(ctx).Info(msg)
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"repaired": n}}, nil
 }

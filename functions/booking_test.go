@@ -279,11 +279,12 @@ func TestBookingRules(t *testing.T) {
 		{"too long", s.member, at(3, 12, 0), at(3, 15, 0), 400, "too_long"},
 		{"too far ahead", s.member, at(20, 12, 0), at(20, 13, 0), 400, "too_far_ahead"},
 		{"too late notice", s.member, at(2, 7, 30), at(2, 8, 30), 400, "too_late_notice"},
-		{"outside hours", s.member, at(3, 18, 0), at(3, 19, 0), 400, "outside_hours"}, // 19:00-20:00 Paris
-		{"weekend", s.member, at(7, 10, 0), at(7, 11, 0), 400, "outside_hours"},
+		{"outside hours", s.member, at(3, 18, 0), at(3, 19, 0), 409, "outside_hours"}, // 19:00-20:00 Paris
+		{"weekend", s.member, at(7, 10, 0), at(7, 11, 0), 409, "outside_hours"},
 		{"crosses midnight", s.member, at(3, 22, 30), at(3, 23, 30), 400, "crosses_midnight"}, // 23:30 to 00:30 Paris
 		{"not allowed", other, at(3, 12, 0), at(3, 13, 0), 403, "not_allowed"},
-		{"within the buffer", s.member, at(3, 10, 10), at(3, 11, 0), 409, "slot_taken"},
+		{"within the buffer", s.member, at(3, 10, 10), at(3, 11, 0), 409, "within_buffer"},
+		{"overlap", s.member, at(3, 9, 30), at(3, 10, 30), 409, "slot_taken"},
 		{"after the buffer", s.member, at(3, 10, 15), at(3, 11, 0), 201, ""},
 	}
 	for _, tt := range tests {
@@ -367,8 +368,8 @@ func TestApproval(t *testing.T) {
 		t.Errorf("got %s, want declined", dec.body)
 	}
 	res := h.do("POST", "/api/reservations/"+id+"/approve", &manager, nil)
-	if res.status != 400 || reason(t, res) != "not_pending" {
-		t.Errorf("approve a declined one: got %d %s, want 400 not_pending", res.status, res.body)
+	if res.status != 409 || reason(t, res) != "not_pending" {
+		t.Errorf("approve a declined one: got %d %s, want 409 not_pending", res.status, res.body)
 	}
 	// Declined freed the slot.
 	second := h.do("POST", events(s.cal), &other, event("exec", at(3, 9, 30), at(3, 10, 30)))
@@ -620,8 +621,12 @@ func TestTabPermissions(t *testing.T) {
 		t.Errorf("got %s, want cancelled", c.body)
 	}
 	res = h.do("POST", "/api/reservations/"+ownID+"/cancel", &owner, nil)
-	if res.status != 400 || reason(t, res) != "not_active" {
-		t.Errorf("second cancel: got %d %s, want 400 not_active", res.status, res.body)
+	if res.status != 409 || reason(t, res) != "not_active" {
+		t.Errorf("second cancel: got %d %s, want 409 not_active", res.status, res.body)
+	}
+	res = h.do("POST", "/api/reservations/"+ownID+"/checkin", &owner, nil)
+	if res.status != 409 || reason(t, res) != "not_active" {
+		t.Errorf("check in a cancelled one: got %d %s, want 409 not_active", res.status, res.body)
 	}
 }
 
@@ -735,5 +740,48 @@ func TestRoomChangeAppliesAtOnce(t *testing.T) {
 	refused := h.do("POST", events(s.cal), &s.member, event("swap", at(2, 14, 0), at(2, 15, 0)))
 	if refused.status < 400 || reason(t, refused) != "inactive_room" {
 		t.Errorf("booking right after the room was deactivated: got %d %s, want it refused (inactive_room)", refused.status, refused.body)
+	}
+}
+
+// TestReservationParticipants: a reservation keeps the people it is booked
+// for, validated as Calendar Pro's participants, and a bad one is refused
+// with its field named.
+func TestReservationParticipants(t *testing.T) {
+	t.Parallel()
+	s := newBookingSetup(t)
+	h := s.h
+	h.createRoom(s.admin, "team", nil)
+	tests := []struct {
+		name         string
+		participants []map[string]any
+		status       int
+		field        string
+	}{
+		{"kept", []map[string]any{{"email": "bob@contoso.example", "name": "Bob"}, {"objectId": "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE"}}, 201, ""},
+		{"bad mail address", []map[string]any{{"email": "not a mail"}}, 400, "participants[0].email"},
+		{"nobody named", []map[string]any{{"name": "Nobody"}}, 400, "participants[0]"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := event("team", at(3, 8+i, 0), at(3, 9+i, 0))
+			body["participants"] = tt.participants
+			res := h.do("POST", events(s.cal), &s.member, body)
+			if res.status != tt.status {
+				t.Fatalf("got %d %s, want %d", res.status, res.body, tt.status)
+			}
+			if tt.status != 201 {
+				if !strings.Contains(string(res.body), `"field":"`+tt.field+`"`) {
+					t.Errorf("got %s, want a field error on %s", res.body, tt.field)
+				}
+				return
+			}
+			id := res.json(t)["id"].(string)
+			got := h.do("GET", "/api/reservations/"+id, &s.member, nil).json(t)["participants"]
+			ps, _ := got.([]any)
+			if len(ps) != 2 || ps[0].(map[string]any)["email"] != "bob@contoso.example" ||
+				ps[1].(map[string]any)["objectId"] != "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee" {
+				t.Errorf("participants read back: got %v, want Bob's mail and the lower-cased object id", got)
+			}
+		})
 	}
 }

@@ -189,13 +189,15 @@ const (
 )
 
 // calendarWindow reads the window and filters of an event list: from and to
+// (date-times, or dates in the tab's zone)
 // (the other defaults to 31 days away; neither: the default window, a month
 // back to a year ahead, and expand is false), tag and color (repeatable),
 // search (in the title) and address (in the full address).
-func (s *Server) calendarWindow(r *http.Request) (from, to time.Time, f calendar.Filter, expand bool, err error) {
+func (s *Server) calendarWindow(r *http.Request, t *tab.Tab) (from, to time.Time, f calendar.Filter, expand bool, err error) {
 	q := r.URL.Query()
 	var v teamspro.Validation
-	from, to = queryTime(r, "from", &v), queryTime(r, "to", &v)
+	loc := zoneOf(t.Settings.TimeZone)
+	from, to = queryTime(r, "from", loc, &v), queryTime(r, "to", loc, &v)
 	if err := v.Err(); err != nil {
 		return from, to, f, false, err
 	}
@@ -247,7 +249,7 @@ func (s *Server) handleCalListEvents(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	from, to, f, expand, err := s.calendarWindow(r)
+	from, to, f, expand, err := s.calendarWindow(r, t)
 	if err != nil {
 		return err
 	}
@@ -299,7 +301,7 @@ func (s *Server) handleListOccurrences(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	from, to, f, expand, err := s.calendarWindow(r)
+	from, to, f, expand, err := s.calendarWindow(r, t)
 	if err != nil {
 		return err
 	}
@@ -333,6 +335,9 @@ func (s *Server) handleCalCreateEvent(w http.ResponseWriter, r *http.Request) er
 	var in calendar.EventInput
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
+	}
+	if in.TimeZone == "" {
+		in.TimeZone = t.Settings.TimeZone // the tab's zone, as the tab shows it
 	}
 	e, err := in.ToEvent()
 	if err != nil {

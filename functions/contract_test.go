@@ -140,3 +140,48 @@ func TestOnePatchMeaning(t *testing.T) {
 		}
 	})
 }
+
+// TestWindowDatesAndDefaultZone: from and to take dates, read in the tab's
+// zone; an event or reservation without timeZone takes the tab's.
+func TestWindowDatesAndDefaultZone(t *testing.T) {
+	t.Parallel()
+	s := newCalSetup(t, nil) // the tab's zone is Europe/Paris
+	h, u := s.h, s.owner
+	// 00:30 on 1 March in Paris is 23:30 UTC on 28 February.
+	res := h.do("POST", calEvents(s.cal), &u, map[string]any{"title": "early", "startDate": "2026-02-28T23:30:00Z", "endDate": "2026-03-01T00:30:00Z"})
+	expect(t, res, 201, "")
+	if z := res.json(t)["timeZone"]; z != "Europe/Paris" {
+		t.Errorf("got timeZone %v, want the tab's Europe/Paris", z)
+	}
+	occ := "/api/calendar/v1/" + s.cal + "/occurrences?"
+	tests := []struct {
+		name, query string
+		want        int
+	}{
+		{"dates in the tab's zone", "from=2026-03-01&to=2026-03-02", 1},
+		{"the day before in the tab's zone (in UTC it would hold it)", "from=2026-02-28&to=2026-03-01", 0},
+		{"a UTC instant after the start", "from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z", 1},
+		{"a window after the end", "from=2026-03-01T01:00:00Z&to=2026-03-02", 0},
+		{"a month as dates", "from=2026-03-01&to=2026-04-01", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			items, _ := h.followAll(t, &u, occ+tt.query)
+			if len(items) != tt.want {
+				t.Errorf("got %d occurrences, want %d", len(items), tt.want)
+			}
+		})
+	}
+	bad := h.do("GET", occ+"from=2026-13-01", &u, nil)
+	expect(t, bad, 400, teamspro.EINVALID)
+
+	b := newBookingSetup(t)
+	b.h.createRoom(b.admin, "zz", map[string]any{"timeZone": "America/New_York"})
+	body := event("zz", at(3, 14, 0), at(3, 15, 0))
+	delete(body, "timeZone")
+	created := b.h.do("POST", events(b.cal), &b.member, body)
+	expect(t, created, 201, "")
+	if z := created.json(t)["timeZone"]; z != "Europe/Paris" {
+		t.Errorf("got reservation timeZone %v, want the tab's Europe/Paris", z)
+	}
+}

@@ -19,14 +19,16 @@ var FrameAncestors = []string{"https://teams.microsoft.com", "https://*.teams.mi
 
 // pageCSP is the Content-Security-Policy of every page: scripts only from the
 // app's own origin (no inline script), styles inline too (Fluent UI inserts
-// its CSS rules at run time), API calls to the same origin.
+// its CSS rules at run time), API calls to the same origin (and TeamsJS's list of
+// Teams origins).
 var pageCSP = strings.Join([]string{
 	"default-src 'self'",
 	"script-src 'self'",
 	"style-src 'self' 'unsafe-inline'",
 	"img-src 'self' data:",
 	"font-src 'self' data:",
-	"connect-src 'self'",
+	// TeamsJS reads the list of Teams' origins from Microsoft's CDN.
+	"connect-src 'self' https://res.cdn.office.net",
 	"object-src 'none'",
 	"base-uri 'self'",
 	"form-action 'self'",

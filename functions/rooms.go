@@ -195,17 +195,40 @@ func (s *Server) handleDeleteRoom(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// queryTime reads an RFC 3339 query parameter ("" when absent).
-func queryTime(r *http.Request, name string, v *teamspro.Validation) time.Time {
+// queryTime reads a window bound from the query ("" when absent): an RFC 3339
+// date-time, or a date (2027-03-01), which means the start of that day in
+// loc, the zone of what is listed (the tab's, the room's; UTC for lists that
+// span zones). A "to" date is exclusive like any "to": from=2027-03-01 and
+// to=2027-04-01 is the month of March.
+func queryTime(r *http.Request, name string, loc *time.Location, v *teamspro.Validation) time.Time {
 	s := r.URL.Query().Get(name)
 	if s == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		v.Add(name, "must be an RFC 3339 date-time")
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t
 	}
-	return t
+	if loc == nil {
+		loc = time.UTC
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return d
+	}
+	v.Add(name, "must be an RFC 3339 date-time or a date (YYYY-MM-DD)")
+	return time.Time{}
+}
+
+// zoneOf returns the location of an IANA name, UTC when it is empty or
+// unknown.
+func zoneOf(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) error {
@@ -217,8 +240,16 @@ func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	loc := time.UTC
+	if q := r.URL.Query(); isDate(q.Get("from")) || isDate(q.Get("to")) {
+		room, err := s.Rooms.Get(r.Context(), principal(r).TenantID, id)
+		if err != nil {
+			return err
+		}
+		loc = zoneOf(room.TimeZone)
+	}
 	var v teamspro.Validation
-	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
+	from, to := queryTime(r, "from", loc, &v), queryTime(r, "to", loc, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -238,7 +269,7 @@ func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) erro
 	}
 	q := r.URL.Query()
 	var v teamspro.Validation
-	from, to := queryTime(r, "from", &v), queryTime(r, "to", &v)
+	from, to := queryTime(r, "from", time.UTC, &v), queryTime(r, "to", time.UTC, &v)
 	f := booking.Filter{Building: q.Get("building"), Floor: q.Get("floor")}
 	if c := q.Get("capacity"); c != "" {
 		n, err := strconv.Atoi(c)
@@ -353,7 +384,7 @@ func parseRoomsCSV(body []byte, now time.Time) ([]*booking.Room, []rowError) {
 		line := i + 2
 		get := func(name string) string {
 			if j, ok := col[name]; ok && j < len(rec) {
-				return strings.TrimSpace(rec[j])
+				return unneutralize(strings.TrimSpace(rec[j]))
 			}
 			return ""
 		}
@@ -441,7 +472,33 @@ func parseRoomsCSV(body []byte, now time.Time) ([]*booking.Room, []rowError) {
 	return rooms, errs
 }
 
-// handleExportRooms answers the tenant's rooms as CSV, in the import's format.
+// formulaStart lists the first characters that make a spreadsheet read a
+// cell as a formula (CSV injection): managers name rooms, admins open the
+// export.
+const formulaStart = "=+-@\t\r"
+
+// neutralizeCells prefixes every cell that a spreadsheet would read as a
+// formula with an apostrophe, which spreadsheets show as text; the import
+// takes it off again, so export then import changes nothing.
+func neutralizeCells(cells []string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune(formulaStart, rune(c[0])) {
+			cells[i] = "'" + c
+		}
+	}
+	return cells
+}
+
+// unneutralize undoes neutralizeCells on an imported cell.
+func unneutralize(c string) string {
+	if len(c) > 1 && c[0] == '\'' && strings.ContainsRune(formulaStart, rune(c[1])) {
+		return c[1:]
+	}
+	return c
+}
+
+// handleExportRooms answers the tenant's rooms as CSV, in the import's format,
+// with formula-like cells neutralized.
 func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error {
 	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
 	if err != nil {
@@ -460,12 +517,12 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 			days[i] = strconv.Itoa(d)
 		}
 		rl := rm.Rules
-		_ = cw.Write([]string{rm.ID, rm.Name, rm.Email, strconv.Itoa(rm.Capacity), rm.Building, rm.Floor, strings.Join(rm.Equipment, ";"),
+		_ = cw.Write(neutralizeCells([]string{rm.ID, rm.Name, rm.Email, strconv.Itoa(rm.Capacity), rm.Building, rm.Floor, strings.Join(rm.Equipment, ";"),
 			strconv.FormatBool(rm.Accessible), rm.TimeZone, rm.PhotoURL, hs, he, strings.Join(days, ";"),
 			strconv.Itoa(rl.MinMinutes), strconv.Itoa(rl.MaxMinutes), strconv.Itoa(rl.MaxDaysAhead), strconv.Itoa(rl.MinNoticeMinutes),
 			strconv.Itoa(rl.CancelNoticeMinutes), strconv.Itoa(rl.BufferMinutes), strconv.FormatBool(rl.RequiresApproval),
 			strconv.FormatBool(rl.CheckInRequired), strconv.Itoa(rl.ReleaseAfterMinutes), strings.Join(rl.BookableBy, ";"),
-			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive())})
+			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive())}))
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -474,3 +531,6 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 	_, err = w.Write(buf.Bytes())
 	return err
 }
+
+// isDate reports whether a query value is a date (a bound that needs a zone).
+func isDate(s string) bool { return len(s) == len(time.DateOnly) }

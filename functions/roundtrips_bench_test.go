@@ -1,6 +1,7 @@
 package functions_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -54,6 +55,25 @@ func BenchmarkRoundTrips(b *testing.B) {
 		slot++
 		start := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC).Add(time.Duration(slot) * 30 * time.Minute)
 		expect(b, h.do("POST", events(book), &admin, event("rt-room", start.Format(time.RFC3339), start.Add(30*time.Minute).Format(time.RFC3339))), 201, "")
+	})
+	// A daily series of 500 occurrences, each run in a room of its own: its
+	// cost per occurrence stays bounded (a ledger read and a batch per UTC
+	// day, index rows by the hundred), whatever the series' length.
+	b.Run("create-series-500", func(b *testing.B) {
+		var calls, occurrences int
+		for i := 0; i < b.N; i++ {
+			room := fmt.Sprintf("rt-series-%d-%d", b.N, i)
+			h.createRoom(admin, room, nil)
+			ev := event(room, "2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z")
+			ev["rrule"] = map[string]any{"freq": "DAILY", "count": 500}
+			ct.Reset()
+			res := h.do("POST", events(book), &admin, ev)
+			calls += ct.Reset()
+			expect(b, res, 201, "")
+			occurrences += int(res.json(b)["occurrences"].(float64))
+		}
+		b.ReportMetric(float64(calls)/float64(b.N), "roundtrips/op")
+		b.ReportMetric(float64(calls)/float64(occurrences), "roundtrips/occurrence")
 	})
 }
 

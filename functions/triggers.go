@@ -24,6 +24,7 @@ func (s *Server) allTriggers() []Trigger {
 		timerTrigger("purge-deleted", "0 30 3 * * *", s.handlePurgeDeleted),          // daily, 03:30 UTC
 		timerTrigger("flush-outbox", "0 */2 * * * *", s.handleFlushOutbox),           // every 2 minutes
 		timerTrigger("release-unchecked", "0 */5 * * * *", s.handleReleaseUnchecked), // every 5 minutes
+		timerTrigger("repair-bookings", "0 */3 * * * *", s.handleRepairBookings),     // every 3 minutes
 		s.notifyTrigger(),
 	}
 }

@@ -114,9 +114,12 @@ func TestStorageOutage(t *testing.T) {
 	data := t.TempDir()
 	port := freePort(t)
 	start := func() *os.Process {
-		out, err := exec.Command(filepath.Join(root, "scripts", "azurite.sh"), "start", data, strconv.Itoa(port)).Output()
+		cmd := exec.Command(filepath.Join(root, "scripts", "azurite.sh"), "start", data, strconv.Itoa(port))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
 		if err != nil {
-			t.Fatalf("start Azurite: %v", err)
+			t.Fatalf("start Azurite: %v: %s", err, stderr.String())
 		}
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
 		p, _ := os.FindProcess(pid)

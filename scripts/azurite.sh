@@ -27,7 +27,8 @@ case "${1:-}" in
     "$bin" --silent --skipApiVersionCheck --disableProductStyleUrl \
       --location "$dir" --tableHost 127.0.0.1 --tablePort "$port" >"$dir/azurite.log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 100); do
+    # Up to 60 s: on a busy 2-core machine Node alone can take over 10 s to start.
+    for _ in $(seq 1 600); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$pid"; exit 0; fi
       if ! kill -0 "$pid" 2>/dev/null; then cat "$dir/azurite.log" >&2; echo "Azurite did not start" >&2; exit 1; fi
       sleep 0.1

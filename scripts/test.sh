@@ -7,8 +7,16 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/lib.sh
-# The handler embeds the front end and the browser tests drive it.
+# The handler embeds the front end and the browser tests drive it in the
+# system's Chromium (Debian's package), installed here when missing.
 bash scripts/web.sh
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Chromium for the browser tests (apt-get)"
+  sudo=""
+  [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } ||
+    echo "Chromium not installed: the browser tests fail under CI=true and skip otherwise"
+fi
 with_azurite
 
 if [ "$#" -eq 0 ]; then

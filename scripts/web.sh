@@ -20,5 +20,3 @@ if [ -f dist/index.html ] && [ -z "$(find index.html privacy terms calendar-pro 
 fi
 echo "web: vite build"
 npx --no-install vite build --logLevel warn
-# dist/ is committed with a placeholder only, so that the embed compiles on a fresh clone.
-touch dist/.gitkeep

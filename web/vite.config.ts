@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 // One HTML page per URL the Teams app manifests name (and the landing, privacy
 // and terms pages). Each page is written as <path>/index.html; every script and
@@ -17,7 +18,17 @@ const pages = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    {
+      // dist/ is committed with this placeholder only (the Go embed needs a file
+      // on a fresh clone); the build empties dist/, so put it back.
+      name: 'keep-dist-placeholder',
+      closeBundle() {
+        writeFileSync(resolve(import.meta.dirname, 'dist/.gitkeep'), '');
+      },
+    },
+  ],
   base: '/',
   build: {
     outDir: 'dist',

@@ -70,9 +70,9 @@ func TestCheckBooking(t *testing.T) {
 		{"too late notice", testRoom(), user, at(2, 9, 5), at(2, 10, 0), "invalid/too_late_notice"},
 		{"in the past", testRoom(), user, at(2, 8, 0), at(2, 8, 30), "invalid/too_late_notice"},
 		{"too far ahead", testRoom(), user, at(2, 10, 0).AddDate(0, 0, 31), at(2, 11, 0).AddDate(0, 0, 31), "invalid/too_far_ahead"},
-		{"weekend", testRoom(), user, at(7, 10, 0), at(7, 11, 0), "invalid/outside_hours"},
-		{"before opening", testRoom(), user, at(3, 7, 30), at(3, 9, 0), "invalid/outside_hours"},
-		{"after closing", testRoom(), user, at(2, 19, 30), at(2, 20, 30), "invalid/outside_hours"},
+		{"weekend", testRoom(), user, at(7, 10, 0), at(7, 11, 0), "conflict/outside_hours"},
+		{"before opening", testRoom(), user, at(3, 7, 30), at(3, 9, 0), "conflict/outside_hours"},
+		{"after closing", testRoom(), user, at(2, 19, 30), at(2, 20, 30), "conflict/outside_hours"},
 		{"crosses midnight", testRoom(), user, at(3, 23, 0), at(4, 0, 30), "invalid/crosses_midnight"},
 	}
 	for _, tt := range tests {

@@ -41,31 +41,62 @@ func (s Series) Bounded() bool {
 // Rule is the recurrence in the contract's rrule.js shape, for the answer.
 func (s Series) Rule() *calendar.RecurrenceRule { return s.Event.JSON().RRule }
 
-// Starts returns the start times of the series' occurrences before horizon,
-// expanded by calendar.Occurrences (rrule-go, DST-correct). At most
-// MaxOccurrences; EINVALID when the series yields none or more.
-func (s Series) Starts(horizon time.Time) ([]time.Time, error) {
+// StartsUntil returns the start times of the series' occurrences before
+// horizon, expanded by calendar.Occurrences (rrule-go, DST-correct) window by
+// window, and, for a bounded series, those at or after horizon (to be
+// reported, not dropped). At most MaxOccurrences in all; EINVALID when the
+// series yields none or more.
+func (s Series) StartsUntil(horizon time.Time) (within, beyond []time.Time, err error) {
 	from := s.Event.Start
-	if max := from.Add(calendar.MaxWindow); horizon.After(max) {
-		horizon = max
+	end := horizon
+	if s.Bounded() {
+		// A bounded rule is expanded to its end, however far: what lies
+		// beyond the horizon is reported.
+		end = from.AddDate(100, 0, 0)
+		if r := s.Event.Rule; !r.Until.IsZero() && r.Until.Before(end) {
+			end = r.Until.Add(time.Second)
+		}
 	}
-	occ, err := calendar.Occurrences(s.Event, nil, from, horizon)
-	if err != nil {
-		return nil, err
+	step := calendar.MaxWindow - 24*time.Hour
+	var all []time.Time
+	for w := from; w.Before(end); w = w.Add(step) {
+		to := w.Add(step)
+		if to.After(end) {
+			to = end
+		}
+		occ, err := calendar.Occurrences(s.Event, nil, w, to)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range occ {
+			all = append(all, o.Start)
+		}
+		if len(all) > MaxOccurrences {
+			e := teamspro.Errorf(teamspro.EINVALID, "The recurrence has more than %d occurrences; set count or until.", MaxOccurrences)
+			e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "too many occurrences"}}
+			return nil, nil, e
+		}
+		if r := s.Event.Rule; r != nil && r.Count > 0 && len(all) >= r.Count {
+			break
+		}
 	}
-	if len(occ) > MaxOccurrences {
-		e := teamspro.Errorf(teamspro.EINVALID, "The recurrence has more than %d occurrences; set count or until.", MaxOccurrences)
-		e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "too many occurrences"}}
-		return nil, e
-	}
-	if len(occ) == 0 {
+	if len(all) == 0 {
 		e := teamspro.Errorf(teamspro.EINVALID, "The recurrence has no occurrence.")
 		e.Fields = []teamspro.FieldError{{Field: "rrule", Reason: "no occurrence"}}
-		return nil, e
+		return nil, nil, e
 	}
-	out := make([]time.Time, len(occ))
-	for i, o := range occ {
-		out[i] = o.Start
+	for _, t := range all {
+		if t.Before(horizon) {
+			within = append(within, t)
+		} else {
+			beyond = append(beyond, t)
+		}
 	}
-	return out, nil
+	return within, beyond, nil
+}
+
+// Starts returns the start times of the occurrences before horizon.
+func (s Series) Starts(horizon time.Time) ([]time.Time, error) {
+	within, _, err := s.StartsUntil(horizon)
+	return within, err
 }

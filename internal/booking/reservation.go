@@ -2,8 +2,10 @@ package booking
 
 import (
 	"context"
-	"github.com/teamspro/functions/internal/calendar"
+	"errors"
 	"time"
+
+	"github.com/teamspro/functions/internal/calendar"
 
 	"github.com/teamspro/functions/internal/teamspro"
 )
@@ -42,7 +44,10 @@ type Reservation struct {
 	TimeZone       string                   `json:"timeZone"`
 	Address        *calendar.Address        `json:"address,omitempty"`
 	Tags           []string                 `json:"tags"`
-	SeriesID       string                   `json:"seriesId,omitempty"`
+	// Participants are the people the organizer books the room for, as
+	// Calendar Pro's events name them.
+	Participants []calendar.Participant `json:"participants,omitempty"`
+	SeriesID     string                 `json:"seriesId,omitempty"`
 	// OriginalStart is, for an occurrence of a series, the start its rule
 	// gave it: a move keeps it, so invitations name the occurrence by it
 	// (RECURRENCE-ID) however often it moves.
@@ -55,9 +60,33 @@ type Reservation struct {
 	CreatedAt     time.Time  `json:"createdAt"`
 	UpdatedAt     time.Time  `json:"updatedAt"`
 	ETag          string     `json:"etag"`
-	// Day is the room-local date of Start, the reservation's day partition.
+	// Day is the UTC date of Start: the reservation's home partition. It is
+	// UTC, not the room's local date, so that nothing a user can change (the
+	// room's zone, buffer or hours) moves a reservation to another ledger.
 	Day string `json:"-"`
 }
+
+// DayOf returns the UTC date of t as YYYY-MM-DD: the day partition of a
+// reservation starting at t, and the key of the ledgers that hold slots.
+func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// LedgerDays returns the UTC dates whose ledgers hold the slot of a
+// reservation of [start, end) in a room with buffer: every day that the
+// buffered interval touches. Two reservations closer than the buffer then
+// always share at least one ledger, whichever side of UTC midnight they lie.
+func LedgerDays(start, end time.Time, buffer time.Duration) []string {
+	from, to := start.Add(-buffer).UTC(), end.Add(buffer).UTC()
+	var out []string
+	for d := from.Truncate(24 * time.Hour); d.Before(to); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format(time.DateOnly))
+	}
+	return out
+}
+
+// ErrUnchanged is returned by a change function that has nothing to change:
+// the store then writes nothing and answers the reservation as it is (same
+// ETag).
+var ErrUnchanged = errors.New("booking: nothing to change")
 
 // Slot is one held interval in a room's day ledger.
 type Slot struct {
@@ -83,11 +112,18 @@ func Conflict(slots []Slot, id string, start, end time.Time, buffer time.Duratio
 	return Slot{}, false
 }
 
-// SlotTaken is the ECONFLICT of a booking that overlaps another: the problem's
-// extra names the room and the conflicting slot.
-func SlotTaken(roomID string, s Slot) error {
-	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339))
+// SlotTaken is the ECONFLICT of a booking of [start, end) that Conflict
+// found too close to the slot s. The reason names the rule: slot_taken when
+// the two overlap, within_buffer when only the room's buffer separates them.
+// The problem's extra names the room and the conflicting slot.
+func SlotTaken(roomID string, s Slot, start, end time.Time) error {
+	from, to := s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339)
+	e := teamspro.Errorf(teamspro.ECONFLICT, "The room is already booked from %s to %s.", from, to)
 	e.Detail = ReasonSlotTaken
+	if !s.Overlaps(start, end, 0) {
+		e = teamspro.Errorf(teamspro.ECONFLICT, "The room keeps a buffer around its reservations, and the one from %s to %s is too close.", from, to)
+		e.Detail = ReasonWithinBuffer
+	}
 	e.Extra = map[string]any{"roomId": roomID, "conflict": map[string]any{"start": s.Start.UTC(), "end": s.End.UTC()}}
 	return e
 }
@@ -130,6 +166,7 @@ type EventInput struct {
 	Duration       *int64                   `json:"duration"`
 	ResourceName   string                   `json:"resourceName"`
 	SkipConflicts  bool                     `json:"skipConflicts"`
+	Participants   []calendar.Participant   `json:"participants"`
 	// CalendarID and ID are ignored: a client may send back an Event as read.
 	CalendarID string `json:"calendarId"`
 	ID         string `json:"id"`
@@ -159,7 +196,7 @@ func (in *EventInput) Calendar() calendar.EventInput {
 		Title: in.Title, Description: in.Description, Color: in.Color, AllDay: in.AllDay,
 		StartDate: in.StartDate.Format(time.RFC3339Nano), EndDate: in.EndDate.Format(time.RFC3339Nano),
 		ResourceID: in.ResourceID, ResourceName: in.ResourceName, ModeRecurrence: in.ModeRecurrence,
-		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration,
+		TimeZone: in.TimeZone, Tags: in.Tags, RRule: in.RRule, Duration: in.Duration, Participants: in.Participants,
 	}
 	if in.AllDay {
 		out.StartDate, out.EndDate = in.StartDate.Format(time.DateOnly), in.EndDate.Format(time.DateOnly)
@@ -218,23 +255,30 @@ type RoomStore interface {
 // ReservationStore keeps reservations and guards every room's time: two
 // holding reservations of one room never overlap, under any concurrency.
 type ReservationStore interface {
-	// Book stores a new reservation and takes its slot atomically; ECONFLICT
-	// (reason slot_taken, the conflicting slot in Extra) if the slot, widened by
-	// buffer, overlaps a held one.
-	Book(ctx context.Context, r *Reservation, buffer time.Duration) error
+	// Book stores new reservations (one, or the occurrences of a series) and
+	// takes their slots. Each is booked or refused: refused maps the id of
+	// every reservation whose slot, widened by buffer, overlaps a held one to
+	// its ECONFLICT (reason slot_taken). With skipConflicts false, one refusal
+	// books none of them. An error means nothing was booked, or (EUNAVAILABLE)
+	// that the outcome is decided by the store's repair: the booking is then
+	// either completed or removed whole, never left in part.
+	Book(ctx context.Context, rs []*Reservation, buffer time.Duration, skipConflicts bool) (refused map[string]error, err error)
 	// Get returns a reservation; ENOTFOUND.
 	Get(ctx context.Context, tenantID, id string) (*Reservation, error)
 	// Change reads the reservation, lets fn change it (fn may be called again
-	// on a retry and returns an error to refuse), then stores it and moves or
-	// releases its slot atomically with it; buffer is the (new) room's.
-	// ENOTFOUND, EPRECONDITION (ifMatch), ECONFLICT (slot_taken).
+	// on a retry and returns an error to refuse, or ErrUnchanged to leave it
+	// as it is), then stores it and moves or releases its slot; buffer is the
+	// (new) room's. The change is completed or undone whole, by the request
+	// or by the store's repair. ENOTFOUND, EPRECONDITION (ifMatch), ECONFLICT
+	// (slot_taken).
 	Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*Reservation) error) (*Reservation, error)
-	// Remove deletes a reservation and its slot outright: the compensation of
-	// a series that could not be booked whole.
-	Remove(ctx context.Context, r *Reservation) error
-	// Schedule returns a room's reservations on the given room-local days.
+	// Repair completes or undoes every change left unfinished (by a dead
+	// instance, or a storage failure) that started more than grace ago, by
+	// the store's clock; it returns how many it handled.
+	Repair(ctx context.Context, grace time.Duration) (int, error)
+	// Schedule returns a room's reservations starting on the given UTC days.
 	Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*Reservation, error)
-	// Busy returns, per room id, the held slots of the given days: one query per day.
+	// Busy returns, per room id, the held slots of the given UTC days: one query per day.
 	Busy(ctx context.Context, tenantID string, days []string) (map[string][]Slot, error)
 	// ByCalendar returns the reservations made through a booking calendar
 	// starting in [from, to).

@@ -206,6 +206,7 @@ func ruleError(code, reason, format string, args ...any) error {
 // Rule reasons, stable strings in a problem's "reason".
 const (
 	ReasonSlotTaken       = "slot_taken"
+	ReasonWithinBuffer    = "within_buffer"
 	ReasonTooShort        = "too_short"
 	ReasonTooLong         = "too_long"
 	ReasonTooFarAhead     = "too_far_ahead"
@@ -260,7 +261,7 @@ func (r *Room) CheckBooking(p teamspro.Principal, start, end, now time.Time) err
 		return ruleError(teamspro.EINVALID, ReasonTooFarAhead, "%s can be booked at most %d days ahead.", r.Name, n)
 	}
 	if len(r.Days) > 0 && !slices.Contains(r.Days, int(ls.Weekday())) {
-		return ruleError(teamspro.EINVALID, ReasonOutsideHours, "%s is not bookable on %s.", r.Name, ls.Weekday())
+		return ruleError(teamspro.ECONFLICT, ReasonOutsideHours, "%s is not bookable on %s.", r.Name, ls.Weekday())
 	}
 	if h := r.Hours; h != nil {
 		s := ls.Format("15:04")
@@ -269,7 +270,7 @@ func (r *Room) CheckBooking(p teamspro.Principal, start, end, now time.Time) err
 			e = "24:00"
 		}
 		if s < h.Start || e > h.End {
-			return ruleError(teamspro.EINVALID, ReasonOutsideHours, "%s is bookable from %s to %s (%s).", r.Name, h.Start, h.End, r.TimeZone)
+			return ruleError(teamspro.ECONFLICT, ReasonOutsideHours, "%s is bookable from %s to %s (%s).", r.Name, h.Start, h.End, r.TimeZone)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
@@ -61,11 +62,13 @@ type Occurrence struct {
 }
 
 // Created is the outcome of a booking: the first reservation (of a series,
-// the first booked occurrence), every booked one, and the skipped occurrences.
+// the first booked occurrence), every booked one, the skipped occurrences,
+// and for an open-ended series the horizon up to which it was expanded.
 type Created struct {
 	First   *Reservation
 	All     []*Reservation
 	Skipped []Occurrence
+	Horizon *time.Time
 }
 
 // interval returns the [start, end) that in books in room: all-day
@@ -85,18 +88,32 @@ func (s *Service) fill(r *Reservation, in *EventInput, room *Room, start, end ti
 	r.Duration = end.Sub(start).Milliseconds()
 	r.RoomID, r.RoomName = room.ID, room.Name
 	r.TimeZone, r.Address, r.Tags = in.TimeZone, in.Address, in.Tags
+	r.Participants = slices.Clone(in.Participants)
+	for i := range r.Participants {
+		r.Participants[i].ObjectID = teamspro.NormalizeGUID(r.Participants[i].ObjectID)
+	}
 	if r.Tags == nil {
 		r.Tags = []string{}
 	}
-	r.Day = room.Day(start)
+	r.Day = DayOf(start)
 }
 
+// SeriesHorizon is how far ahead an open-ended series is booked in a room
+// that sets no maxDaysAhead; BoundedHorizon is the furthest occurrence of a
+// bounded one that is booked (later ones are reported, too_far_ahead).
+const (
+	SeriesHorizon  = 366 * 24 * time.Hour
+	BoundedHorizon = 5 * 366 * 24 * time.Hour
+)
+
 // Create books in.ResourceID for p through the booking calendar calendarID.
-// A recurring input books every occurrence or none: occurrences are booked in
-// order, and when one fails its rules or its slot (ECONFLICT, reason
-// slot_taken, Extra.conflicts lists every failed occurrence) the booked ones
-// are removed again. With SkipConflicts the failed ones are skipped and
-// reported instead. ENOTFOUND for an unknown room; rule errors as CheckBooking.
+// A recurring input books every occurrence or none: when some occurrence
+// breaks a rule or meets a taken slot, nothing is booked and the ECONFLICT
+// lists every such occurrence and why (Extra.conflicts). With SkipConflicts
+// the others are booked and the refused ones reported. An open-ended series
+// is expanded up to the room's maxDaysAhead (SeriesHorizon without one), and
+// the answer says so (Created.Horizon). ENOTFOUND for an unknown room; rule
+// errors as CheckBooking.
 func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID string, in *EventInput) (*Created, error) {
 	room, err := s.Rooms.Get(ctx, p.TenantID, in.ResourceID)
 	if err != nil {
@@ -119,7 +136,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		r.ID = uuid.NewString()
 		s.fill(&r, in, room, start, end)
 		r.ApplyCheckIn(room)
-		if err := s.Reservations.Book(ctx, &r, room.Buffer()); err != nil {
+		if _, err := s.Reservations.Book(ctx, []*Reservation{&r}, room.Buffer(), false); err != nil {
 			return nil, err
 		}
 		s.notify(ctx, Change{Kind: ChangeCreated, After: &r, By: p})
@@ -130,30 +147,30 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	if err != nil {
 		return nil, err
 	}
-	days := room.Rules.MaxDaysAhead
-	if days == 0 {
-		days = 366
-	}
-	// An open-ended rule is expanded as far as the room can be booked ahead;
-	// a bounded one (count or until) whole, so that occurrences beyond that
-	// are reported (too_far_ahead) rather than silently dropped.
-	horizon := now.Add(time.Duration(days)*24*time.Hour + time.Minute)
+	out := &Created{}
+	var horizon time.Time
 	if series.Bounded() {
-		horizon = now.AddDate(5, 0, 0)
+		horizon = now.Add(BoundedHorizon)
+	} else {
+		h := SeriesHorizon
+		if d := room.Rules.MaxDaysAhead; d > 0 {
+			h = time.Duration(d) * 24 * time.Hour
+		}
+		horizon = now.Add(h + time.Minute)
+		out.Horizon = &horizon
 	}
-	starts, err := series.Starts(horizon)
+	starts, beyond, err := series.StartsUntil(horizon)
 	if err != nil {
 		return nil, err
 	}
 	rule := series.Rule()
 	length := end.Sub(start)
 	seriesID := uuid.NewString()
-	out := &Created{}
+	var rs []*Reservation
 	for _, st := range starts {
 		st, en := st.UTC(), st.Add(length).UTC()
 		if err := room.CheckBooking(p, st, en, now); err != nil {
 			if teamspro.ErrorCode(err) == teamspro.EFORBIDDEN {
-				s.undo(ctx, out.All)
 				return nil, err
 			}
 			out.Skipped = append(out.Skipped, skipped(st, en, err))
@@ -162,33 +179,51 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		r := base
 		r.ID, r.SeriesID, r.OriginalStart = uuid.NewString(), seriesID, &st
 		s.fill(&r, in, room, st, en)
-		if len(out.All) == 0 {
+		if len(rs) == 0 {
 			r.RRule = rule
 		}
 		r.ApplyCheckIn(room)
-		err := s.Reservations.Book(ctx, &r, room.Buffer())
-		switch teamspro.ErrorCode(err) {
-		case "":
-			out.All = append(out.All, &r)
-		case teamspro.ECONFLICT:
-			out.Skipped = append(out.Skipped, skipped(st, en, err))
-		default:
-			s.undo(ctx, out.All)
-			return nil, err
-		}
+		rs = append(rs, &r)
 	}
-	if len(out.Skipped) > 0 && !in.SkipConflicts || len(out.All) == 0 {
-		s.undo(ctx, out.All)
-		e := teamspro.Errorf(teamspro.ECONFLICT, "%d of %d occurrences cannot be booked; nothing was booked.", len(out.Skipped), len(starts))
+	for _, st := range beyond {
+		out.Skipped = append(out.Skipped, Occurrence{Start: st.UTC(), End: st.Add(length).UTC(), Reason: ReasonTooFarAhead,
+			Detail: fmt.Sprintf("Occurrences are booked at most %d days ahead.", int(BoundedHorizon.Hours()/24))})
+	}
+	total := len(starts) + len(beyond)
+	refuse := func() error {
+		sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Start.Before(out.Skipped[j].Start) })
+		e := teamspro.Errorf(teamspro.ECONFLICT, "%d of %d occurrences cannot be booked; nothing was booked.", len(out.Skipped), total)
 		e.Detail = ReasonSlotTaken
 		for _, o := range out.Skipped {
-			if o.Reason != ReasonSlotTaken {
+			if o.Reason != ReasonSlotTaken && o.Reason != ReasonWithinBuffer {
 				e.Detail = ReasonOccurrencesRefused
 			}
 		}
 		e.Extra = map[string]any{"roomId": room.ID, "conflicts": out.Skipped}
-		return nil, e
+		return e
 	}
+	if len(rs) == 0 || (len(out.Skipped) > 0 && !in.SkipConflicts) {
+		return nil, refuse()
+	}
+	refused, err := s.Reservations.Book(ctx, rs, room.Buffer(), in.SkipConflicts)
+	for _, r := range rs {
+		if e, ok := refused[r.ID]; ok {
+			out.Skipped = append(out.Skipped, skipped(r.Start, r.End, e))
+			continue
+		}
+		out.All = append(out.All, r)
+	}
+	if err != nil {
+		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+			return nil, refuse()
+		}
+		return nil, err
+	}
+	if len(out.All) == 0 {
+		return nil, refuse()
+	}
+	sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Start.Before(out.Skipped[j].Start) })
+	out.All[0].RRule = rule
 	out.First = out.All[0]
 	// One change for the whole series, whose rule ends at its last booked
 	// occurrence: an open-ended rule was booked only up to the horizon.
@@ -209,18 +244,6 @@ func skipped(start, end time.Time, err error) Occurrence {
 	return o
 }
 
-// undo removes the reservations of a series that cannot be booked whole. It
-// runs on a context of its own so that a cancelled request still cleans up.
-func (s *Service) undo(ctx context.Context, rs []*Reservation) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for _, r := range rs {
-		if err := s.Reservations.Remove(ctx, r); err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-			s.Log.Error("series compensation failed: a reservation stays booked", "reservation", r.ID, "err", err)
-		}
-	}
-}
-
 func roomNotFound(err error) error {
 	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
 		e := teamspro.Errorf(teamspro.ENOTFOUND, "The room does not exist.")
@@ -230,9 +253,31 @@ func roomNotFound(err error) error {
 	return err
 }
 
+// MayChange is the one place that decides who may change or cancel a
+// reservation, whichever route asks: its organizer, the room's managers and
+// tenant admins (room may be nil for a deleted room). A tab's permissions
+// decide who may book through it, not who may touch others' reservations.
+func MayChange(p teamspro.Principal, r *Reservation, room *Room) error {
+	if r.Organizer == teamspro.NormalizeGUID(p.ObjectID) || p.Admin || (room != nil && room.Manages(p)) {
+		return nil
+	}
+	return ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the organizer, the room's managers and admins change or cancel a reservation.")
+}
+
+// roomOf returns the room of r, nil if it was deleted.
+func (s *Service) roomOf(ctx context.Context, tenantID, roomID string) (*Room, error) {
+	room, err := s.Rooms.Get(ctx, tenantID, roomID)
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return nil, nil
+	}
+	return room, err
+}
+
 // Update replaces the fields of a reservation with in, moving it (new time or
-// room) under the rules of its new room; a move to a room that requires
-// approval starts pending again. Only a holding reservation can be changed.
+// room) under the rules of its new room. Any change of time or room in a room
+// that requires approval, by anyone but its managers or an admin, returns the
+// reservation to pending. Only a holding reservation can be changed, and only
+// by whom MayChange allows.
 func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch string, in *EventInput) (*Reservation, error) {
 	room, err := s.Rooms.Get(ctx, p.TenantID, in.ResourceID)
 	if err != nil {
@@ -240,11 +285,22 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	}
 	now := s.Now()
 	start, end := interval(in, room)
+	var oldRoom *Room
 	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
 		before = clone(r)
+		if oldRoom == nil || oldRoom.ID != r.RoomID {
+			if r.RoomID == room.ID {
+				oldRoom = room
+			} else if oldRoom, err = s.roomOf(ctx, p.TenantID, r.RoomID); err != nil {
+				return err
+			}
+		}
+		if err := MayChange(p, r, oldRoom); err != nil {
+			return err
+		}
 		if !Holds(r.Status) {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be changed.", r.Status)
 		}
 		moved := !r.Start.Equal(start) || !r.End.Equal(end) || r.RoomID != room.ID
 		if moved {
@@ -256,11 +312,11 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 		s.fill(r, in, room, start, end)
 		r.ModeRecurrence = in.ModeRecurrence
 		r.UpdatedAt = now.UTC()
-		if roomChanged {
+		switch {
+		case moved && room.Rules.RequiresApproval && !room.Manages(p):
+			r.Status = StatusPending
+		case roomChanged:
 			r.Status = StatusConfirmed
-			if room.Rules.RequiresApproval && !room.Manages(p) {
-				r.Status = StatusPending
-			}
 		}
 		if moved {
 			r.CheckedInAt = nil
@@ -291,19 +347,22 @@ func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status s
 	return before, r, err
 }
 
-// Cancel cancels a holding reservation for p (its organizer, or anyone the
-// caller has authorized), under the room's cancel notice; it frees the slot.
+// Cancel cancels a holding reservation for p (MayChange decides who), under
+// the room's cancel notice; it frees the slot.
 func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch string) (*Reservation, error) {
 	before, r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
-		if !Holds(r.Status) {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "The reservation is already %s.", r.Status)
-		}
-		room, err := s.Rooms.Get(ctx, p.TenantID, r.RoomID)
+		room, err := s.roomOf(ctx, p.TenantID, r.RoomID)
 		if err != nil {
-			if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-				return nil // a deleted room's reservations can always be cancelled
-			}
 			return err
+		}
+		if err := MayChange(p, r, room); err != nil {
+			return err
+		}
+		if !Holds(r.Status) {
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "The reservation is already %s.", r.Status)
+		}
+		if room == nil {
+			return nil // a deleted room's reservations can always be cancelled
 		}
 		return room.CheckCancel(p, r.Start, s.Now())
 	})
@@ -338,7 +397,7 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		before = clone(r)
 		if r.Status != StatusPending {
-			return ruleError(teamspro.EINVALID, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
 		}
 		r.Status, r.UpdatedAt = status, now
 		if !approve {
@@ -362,20 +421,21 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	if cur.Organizer != teamspro.NormalizeGUID(p.ObjectID) && !p.Admin {
-		room, err := s.Rooms.Get(ctx, p.TenantID, cur.RoomID)
-		if err != nil || !room.Manages(p) {
-			return nil, ruleError(teamspro.EFORBIDDEN, ReasonNotAllowed, "Only the organizer or a room manager checks in.")
-		}
+	room, err := s.roomOf(ctx, p.TenantID, cur.RoomID)
+	if err != nil {
+		return nil, err
+	}
+	if err := MayChange(p, cur, room); err != nil {
+		return nil, err
 	}
 	var before *Reservation
 	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		before = clone(r)
 		if r.Status != StatusConfirmed {
-			return ruleError(teamspro.EINVALID, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
+			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
 		}
 		if r.CheckedInAt != nil {
-			return nil
+			return ErrUnchanged // checked in already: a no-op, same ETag
 		}
 		if !r.CheckInWindow(now) {
 			return ruleError(teamspro.EINVALID, ReasonCheckInWindow, "Check in from %s before the start until the release time.", CheckInEarly)
@@ -386,7 +446,9 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, Change{Kind: ChangeCheckedIn, Before: before, After: r, By: p})
+	if r.CheckedInAt != nil && r.CheckedInAt.Equal(now) {
+		s.notify(ctx, Change{Kind: ChangeCheckedIn, Before: before, After: r, By: p})
+	}
 	return r, nil
 }
 
@@ -437,6 +499,16 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 	return released, nil
 }
 
+// RepairGrace is how old an unfinished change must be before the repair
+// takes it over: its request is then certainly over.
+const RepairGrace = 2 * time.Minute
+
+// Repair completes or undoes the reservation changes left unfinished by a
+// dead instance or a storage failure, older than RepairGrace.
+func (s *Service) Repair(ctx context.Context) (int, error) {
+	return s.Reservations.Repair(ctx, RepairGrace)
+}
+
 // Days returns the local dates, in loc, of every day that [from, to) touches.
 func Days(from, to time.Time, loc *time.Location) []string {
 	var out []string
@@ -473,7 +545,10 @@ func (s *Service) Schedule(ctx context.Context, tenantID, roomID string, from, t
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.Reservations.Schedule(ctx, tenantID, roomID, Days(from, to, room.Location()))
+	// Rows live in the UTC day of their start; one that overlaps the window
+	// started at most a (25-hour, all-day across DST) day before it.
+	_ = room
+	rs, err := s.Reservations.Schedule(ctx, tenantID, roomID, Days(from.Add(-25*time.Hour), to, time.UTC))
 	if err != nil {
 		return nil, err
 	}
@@ -508,29 +583,20 @@ func (s *Service) Available(ctx context.Context, tenantID string, from, to time.
 		return nil, err
 	}
 	var cand []*Room
-	daySet := map[string]bool{}
-	zones := map[string]bool{}
 	for _, r := range rooms {
 		if !r.IsActive() || r.Capacity < f.Capacity || (f.Building != "" && !strings.EqualFold(r.Building, f.Building)) ||
 			(f.Floor != "" && !strings.EqualFold(r.Floor, f.Floor)) || !hasAll(r.Equipment, f.Equipment) {
 			continue
 		}
 		cand = append(cand, r)
-		if !zones[r.TimeZone] {
-			zones[r.TimeZone] = true
-			for _, d := range Days(from, to, r.Location()) {
-				daySet[d] = true
-			}
-		}
 	}
 	if len(cand) == 0 {
 		return []*Room{}, nil
 	}
-	days := make([]string, 0, len(daySet))
-	for d := range daySet {
-		days = append(days, d)
-	}
-	sort.Strings(days)
+	// A slot is in the ledger of every UTC day its buffered interval
+	// touches, so the days of the window itself find every slot that
+	// comes closer than a room's buffer.
+	days := Days(from, to, time.UTC)
 	busy, err := s.Reservations.Busy(ctx, tenantID, days)
 	if err != nil {
 		return nil, err

@@ -180,6 +180,7 @@ type EventJSON struct {
 	// Additive to the contract.
 	SeriesID      string        `json:"seriesId,omitempty"`      // occurrences: the series they belong to
 	OriginalStart string        `json:"originalStart,omitempty"` // occurrences: the start the rule gave them (RECURRENCE-ID)
+	SeriesCut     bool          `json:"seriesCut,omitempty"`     // occurrences: their series was cut at the per-series bound of a view
 	StartDay      string        `json:"startDay,omitempty"`      // all-day: first date
 	EndDay        string        `json:"endDay,omitempty"`        // all-day: day after the last
 	Participants  []Participant `json:"participants,omitempty"`
@@ -199,6 +200,13 @@ type AddressJSON struct {
 	Lat         *float64 `json:"lat"`
 	Lng         *float64 `json:"lng"`
 }
+
+// EarliestTime and LatestTime bound the times of events and reservations:
+// dates at the edges of the representable range answer 400.
+var (
+	EarliestTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	LatestTime   = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // Validate returns nil when in is a valid event, or an EINVALID
 // *teamspro.Error listing every invalid field.
@@ -276,6 +284,12 @@ func (in EventInput) convert() (Event, *teamspro.Validation) {
 				timesOK = true
 			}
 		}
+	}
+	if timesOK && (e.Start.Before(EarliestTime) || e.End.After(LatestTime)) {
+		// At the edges of time a day after the end, a zone's offset or an
+		// expansion window no longer fits in a date: refuse, not crash.
+		v.Add("startDate", fmt.Sprintf("events must lie between %d and %d", EarliestTime.Year(), LatestTime.Year()-1))
+		timesOK = false
 	}
 	if in.Duration != nil && timesOK {
 		v.Check(*in.Duration == e.Duration().Milliseconds(), "duration", "must equal endDate minus startDate in milliseconds")

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -45,12 +46,16 @@ type Occurrence struct {
 	SeriesID      string    // the series; "" for a single event
 	OriginalStart time.Time // the start the rule gave it (zero for a single event)
 	Overridden    bool      // its fields come from an Exception
+	// Cut: its series has more occurrences in the window than a view
+	// shows (MaxOccurrencesPerSeries); the later ones are left out.
+	Cut bool
 }
 
 // JSON returns o in the contract's shape, with seriesId and originalStart.
 func (o Occurrence) JSON() EventJSON {
 	j := o.Event.JSON()
 	j.SeriesID = o.SeriesID
+	j.SeriesCut = o.Cut
 	if o.SeriesID != "" {
 		j.OriginalStart = o.OriginalStart.UTC().Format(time.RFC3339)
 	}
@@ -253,8 +258,20 @@ func Occurrences(series Event, exceptions []Exception, from, to time.Time) ([]Oc
 	if err != nil {
 		return nil, err
 	}
-	return series.occurrences(exceptions, w)
+	occ, err := series.occurrences(exceptions, w)
+	var cut cutError
+	if errors.As(err, &cut) {
+		return nil, cut.err
+	}
+	return occ, err
 }
+
+// cutError is the expansion of a series stopped at a bound
+// (MaxOccurrencesPerSeries, or too dense to expand): the occurrences up to
+// the cut come with it.
+type cutError struct{ err error }
+
+func (e cutError) Error() string { return e.err.Error() }
 
 // NextOccurrence returns the first occurrence of e that starts after after,
 // exceptions applied (a cancelled occurrence is skipped, an override counts at
@@ -300,7 +317,7 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 	var out []Occurrence
 	add := func(o Occurrence) error {
 		if len(out) == MaxOccurrencesPerSeries {
-			return teamspro.Errorf(teamspro.EINVALID, "A series has more than %d occurrences in the window; ask for a smaller window.", MaxOccurrencesPerSeries)
+			return cutError{teamspro.Errorf(teamspro.EINVALID, "A series has more than %d occurrences in the window; ask for a smaller window.", MaxOccurrencesPerSeries)}
 		}
 		out = append(out, o)
 		return nil
@@ -317,7 +334,8 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 			break
 		}
 		if n++; n > maxIterations {
-			return nil, teamspro.Errorf(teamspro.EINVALID, "The series is too dense to expand.")
+			sortOccurrences(out)
+			return out, cutError{teamspro.Errorf(teamspro.EINVALID, "The series is too dense to expand.")}
 		}
 		if _, ok := byStart[s.Unix()]; ok {
 			seen[s.Unix()] = true
@@ -329,7 +347,8 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 			continue
 		}
 		if err := add(Occurrence{Event: e.at(s), SeriesID: e.ID, OriginalStart: s}); err != nil {
-			return nil, err
+			sortOccurrences(out)
+			return out, err
 		}
 	}
 	for k, x := range byStart {
@@ -346,7 +365,8 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 		o.ID, o.CalendarID, o.Rule, o.Mode = e.ID, e.CalendarID, nil, NotRepeat
 		if w.overlaps(o, o.Start) {
 			if err := add(Occurrence{Event: o, SeriesID: e.ID, OriginalStart: x.OriginalStart.UTC(), Overridden: true}); err != nil {
-				return nil, err
+				sortOccurrences(out)
+				return out, err
 			}
 		}
 	}
@@ -378,8 +398,11 @@ func compareStrings(a, b string) int {
 
 // Expand returns the occurrences of every event (single or series) that
 // meet [from, to), in start order, each series with its exceptions (matched
-// by SeriesID), with the bounds and errors of Occurrences. It is what the
-// list route calls on what Store.ListWindow returns.
+// by SeriesID). A view never fails because of one series: a series beyond
+// the bounds of Occurrences (more than MaxOccurrencesPerSeries occurrences in
+// the window, or too dense to expand) is cut there, and its occurrences are
+// flagged Cut. It is what the list route calls on what Store.ListWindow
+// returns.
 func Expand(events []Event, exceptions []Exception, from, to time.Time) ([]Occurrence, error) {
 	w, err := newWindow(from, to)
 	if err != nil {
@@ -392,6 +415,13 @@ func Expand(events []Event, exceptions []Exception, from, to time.Time) ([]Occur
 	var out []Occurrence
 	for _, e := range events {
 		occ, err := e.occurrences(bySeries[e.ID], w)
+		var cut cutError
+		if errors.As(err, &cut) {
+			for i := range occ {
+				occ[i].Cut = true
+			}
+			err = nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -42,6 +42,9 @@ type Options struct {
 	// Transport replaces the HTTP transport; tests and benchmarks use it to count
 	// storage round trips.
 	Transport policy.Transporter
+	// Retry replaces the storage retry policy; fault-injection tests use it
+	// to fail fast.
+	Retry *policy.RetryOptions
 	// Tables lists the tables EnsureTables creates (without prefix); domain
 	// adapters register theirs with Register before EnsureTables runs.
 	Tables []string
@@ -71,6 +74,9 @@ func New(opts Options) (*Client, error) {
 	if opts.Transport != nil {
 		co.Transport = opts.Transport
 	}
+	if opts.Retry != nil {
+		co.Retry = *opts.Retry
+	}
 	c := &Client{prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
 	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c}, rawPages{})
 	var (
@@ -94,7 +100,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("tables: %w", err)
 	}
 	c.svc = svc
-	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue, TableMarks, TableEvents, TableReminders, TableOutbox, TableJobs}
+	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue, TableIntents, TableMarks, TableEvents, TableReminders, TableOutbox, TableJobs}
 	c.Register(opts.Tables...)
 	return c, nil
 }

@@ -500,12 +500,12 @@ func (s *EventStore) Exceptions(ctx context.Context, tenantID, calendarID, serie
 		return nil, err
 	}
 	var out []calendar.Exception
-	err := s.query(ctx, calPK(tenantID, calendarID), "x|"+seriesID+"|", "x|"+seriesID+"|~", 0, func(r row, raw []byte) (bool, error) {
+	err := s.query(ctx, calPK(tenantID, calendarID), "x|"+seriesID+"|", "x|"+seriesID+"|~", 0, func(r *docRow) (bool, error) {
 		var d exceptionDoc
-		if _, err := decodeRow(raw, &d); err != nil {
+		if err := decodeDoc(calPK(tenantID, calendarID), r, &d); err != nil {
 			return false, err
 		}
-		out = append(out, d.exception(calendarID, r.Version))
+		out = append(out, d.exception(calendarID, int64(r.Version)))
 		return true, nil
 	})
 	return out, err
@@ -513,30 +513,24 @@ func (s *EventStore) Exceptions(ctx context.Context, tenantID, calendarID, serie
 
 // query reads the rows of one partition whose RowKey is in [from, to),
 // calling fn for each until it returns false. top > 0 asks pages that size.
-func (s *EventStore) query(ctx context.Context, pk, from, to string, top int32, fn func(r row, raw []byte) (bool, error)) error {
+// Each page is decoded once, selecting only the key, the document and the
+// version (see listEntities).
+func (s *EventStore) query(ctx context.Context, pk, from, to string, top int32, fn func(r *docRow) (bool, error)) error {
 	filter := eq("PartitionKey", pk) + " and RowKey ge " + quote(from) + " and RowKey lt " + quote(to)
-	opts := &aztables.ListEntitiesOptions{Filter: &filter}
+	sel := docSelect
+	opts := &aztables.ListEntitiesOptions{Filter: &filter, Select: &sel}
 	if top > 0 {
 		opts.Top = &top
 	}
-	pager := s.c.table(TableEvents).NewListEntitiesPager(opts)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return translate(err, "list events")
-		}
-		for _, raw := range page.Entities {
-			r, err := decodeRow(raw, nil)
-			if err != nil {
-				return err
-			}
-			more, err := fn(r, raw)
+	return listEntities(ctx, s.c, TableEvents, opts, "list events", func(rows []docRow) (bool, error) {
+		for i := range rows {
+			more, err := fn(&rows[i])
 			if err != nil || !more {
-				return err
+				return more, err
 			}
 		}
-	}
-	return nil
+		return true, nil
+	})
 }
 
 // ListWindow reads what a view of [from, to) needs with three range
@@ -561,13 +555,13 @@ func (s *EventStore) ListWindow(ctx context.Context, tenantID, calendarID string
 		exceptions    []calendar.Exception
 		errs          [3]error
 	)
-	events := func(dst *[]calendar.Event, keep func(calendar.Event) bool) func(r row, raw []byte) (bool, error) {
-		return func(r row, raw []byte) (bool, error) {
+	events := func(dst *[]calendar.Event, keep func(calendar.Event) bool) func(r *docRow) (bool, error) {
+		return func(r *docRow) (bool, error) {
 			var d eventDoc
-			if _, err := decodeRow(raw, &d); err != nil {
+			if err := decodeDoc(pk, r, &d); err != nil {
 				return false, err
 			}
-			if e := d.event(calendarID, r.Version); keep(e) {
+			if e := d.event(calendarID, int64(r.Version)); keep(e) {
 				*dst = append(*dst, e)
 			}
 			return true, nil
@@ -595,12 +589,12 @@ func (s *EventStore) ListWindow(ctx context.Context, tenantID, calendarID string
 	}()
 	go func() {
 		defer wg.Done()
-		errs[2] = s.query(ctx, pk, "x|", "x|~", 0, func(r row, raw []byte) (bool, error) {
+		errs[2] = s.query(ctx, pk, "x|", "x|~", 0, func(r *docRow) (bool, error) {
 			var d exceptionDoc
-			if _, err := decodeRow(raw, &d); err != nil {
+			if err := decodeDoc(pk, r, &d); err != nil {
 				return false, err
 			}
-			exceptions = append(exceptions, d.exception(calendarID, r.Version))
+			exceptions = append(exceptions, d.exception(calendarID, int64(r.Version)))
 			return true, nil
 		})
 	}()
@@ -693,16 +687,16 @@ func (s *EventStore) ListDeleted(ctx context.Context, tenantID, calendarID strin
 	}
 	out := []calendar.Event{}
 	next, last := "", ""
-	err := s.query(ctx, calPK(tenantID, calendarID), from, "d|~", int32(limit+1), func(r row, raw []byte) (bool, error) {
+	err := s.query(ctx, calPK(tenantID, calendarID), from, "d|~", int32(limit+1), func(r *docRow) (bool, error) {
 		if len(out) == limit {
 			next = base64.RawURLEncoding.EncodeToString([]byte(last))
 			return false, nil
 		}
 		var d eventDoc
-		if _, err := decodeRow(raw, &d); err != nil {
+		if err := decodeDoc(calPK(tenantID, calendarID), r, &d); err != nil {
 			return false, err
 		}
-		out = append(out, d.event(calendarID, r.Version))
+		out = append(out, d.event(calendarID, int64(r.Version)))
 		last = r.RowKey
 		return true, nil
 	})
@@ -765,7 +759,7 @@ func (s *EventStore) purge(ctx context.Context, scope string, olderThan time.Tim
 		// meanwhile removed it, and then this batch fails and keeps the event.
 		acts := []aztables.TransactionAction{deleteAction(t.pk, t.rk, t.etag), deleteAction(t.pk, eventRow(t.id), "*")}
 		var xs []string
-		err := s.query(ctx, t.pk, "x|"+t.id+"|", "x|"+t.id+"|~", 0, func(r row, _ []byte) (bool, error) {
+		err := s.query(ctx, t.pk, "x|"+t.id+"|", "x|"+t.id+"|~", 0, func(r *docRow) (bool, error) {
 			xs = append(xs, r.RowKey)
 			return true, nil
 		})

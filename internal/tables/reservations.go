@@ -3,10 +3,12 @@ package tables
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -18,42 +20,62 @@ import (
 // ReservationStore keeps reservations in the bookings table. The key layout is
 // what makes double booking impossible:
 //
-//	partition "<tenant>|d|<YYYY-MM-DD>"  (a day, in each room's own time zone)
-//	  row "ledger|<roomId>"   the room's held slots that day, with a version
-//	  row "res|<id>"          a reservation starting that day
+//	partition "<tenant>|d|<YYYY-MM-DD>"  (a UTC day)
+//	  row "ledger|<roomId>"   the room's held slots touching that day
+//	  row "res|<id>"          a reservation starting that day (its home)
+//	  row "intent|<key>"      an unfinished change homed here (see intents.go)
 //	partition "<tenant>|i"
 //	  row "<id>"              the reservation's index: its day, and a copy for
 //	                          the calendar, organizer and room listings
 //
-// A reservation and its room's ledger of that day share a partition, so they
-// are written in one transactional batch: [Add reservation, UpdateReplace
+// Days are UTC days, not the room's local days: nothing a user can change (a
+// room's zone, buffer or hours) moves a reservation to another ledger. A
+// reservation's slot is recorded in the ledger of every UTC day its interval,
+// widened by the room's buffer, touches (booking.LedgerDays), so two
+// reservations closer than the buffer always meet in at least one ledger.
+//
+// A ledger and the reservations homed in its day share a partition, so the
+// common booking is one transactional batch: [Add reservation, UpdateReplace
 // ledger If-Match <etag read>] (or Add ledger when the room has none that
 // day). Two concurrent bookings of one room and day read the same ledger
-// ETag; the batch of the first commits, the second fails whole with 412 and
-// re-reads, now seeing the first slot. A batch that fails stores nothing, so
-// a reservation never exists without its slot in the ledger. Reservations
-// crossing the room's local midnight are refused by the rules (one day, one
-// ledger); buffers are checked within the day.
-//
-// The index row is written after the batch; the day row is the truth, the
-// index only finds it. Check-in deadlines live in their own table (see Due).
+// ETag; the batch of the first commits, the second fails whole and re-reads,
+// now seeing the first slot. Every write that spans partitions (a slot
+// across UTC midnight, a series, a move to another day, the index row) runs
+// under an intent: see intents.go.
 type ReservationStore struct {
 	c *Client
 	// Retries bounds the re-reads after a lost race on a ledger.
 	Retries int
+	// Grace is how old an unfinished change must be before a request that
+	// meets it, or the repair, takes it over: its own request is then
+	// certainly over.
+	Grace time.Duration
+	// Now is the clock of intents and pointers.
+	Now func() time.Time
+	// Background bounds how long a failed request's change is retried by
+	// its instance before it is left to the repair.
+	Background time.Duration
+	// Publish, when set, receives the messages of a committed intent before
+	// the intent is deleted (the transactional outbox's relay). op is the
+	// intent's id, to publish idempotently.
+	Publish func(ctx context.Context, op string, msgs []json.RawMessage) error
+
+	bg sync.WaitGroup
 }
 
 var _ booking.ReservationStore = (*ReservationStore)(nil)
 
 // NewReservationStore returns the reservation store of c.
 func NewReservationStore(c *Client) *ReservationStore {
-	return &ReservationStore{c: c, Retries: 64}
+	c.Register(TableIntents)
+	return &ReservationStore{c: c, Retries: 64, Grace: 2 * time.Minute, Now: time.Now, Background: time.Minute}
 }
 
 func dayPK(tenantID, day string) string { return tenantID + "|d|" + day }
 func idxPK(tenantID string) string      { return tenantID + "|i" }
 func ledgerRow(roomID string) string    { return "ledger|" + roomID }
 func resRow(id string) string           { return "res|" + id }
+func intentRow(key string) string       { return "intent|" + key }
 
 // stamp is the fixed-width UTC form of times in filterable columns: it sorts
 // as a string, so range filters need no typed literal.
@@ -61,6 +83,78 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 type ledger struct {
 	Slots []booking.Slot `json:"slots"`
+}
+
+// rec is a reservation as stored: the record, its version, and the UTC days
+// whose ledgers hold its slot (none when it holds nothing).
+type rec struct {
+	R       booking.Reservation `json:"r"`
+	Version int64               `json:"v"`
+	Days    []string            `json:"d,omitempty"`
+}
+
+func (x *rec) slot() booking.Slot { return booking.Slot{ID: x.R.ID, Start: x.R.Start, End: x.R.End} }
+
+// holdsOn reports whether x's slot is in the ledger of day.
+func (x *rec) holdsOn(day string) bool { return x != nil && slices.Contains(x.Days, day) }
+
+// sameSlot reports whether a and b hold the identical slot in the same room's
+// ledger of day: a change that keeps it must neither drop nor re-add it.
+func sameSlot(a, b *rec, day string) bool {
+	return a != nil && b != nil && a.holdsOn(day) && b.holdsOn(day) && a.R.RoomID == b.R.RoomID && slotEq(a.slot(), b.slot())
+}
+
+func slotEq(a, b booking.Slot) bool {
+	return a.ID == b.ID && a.Start.Equal(b.Start) && a.End.Equal(b.End)
+}
+
+func newRec(r *booking.Reservation, version int64, buffer time.Duration) rec {
+	r.Day = booking.DayOf(r.Start)
+	x := rec{R: *r, Version: version}
+	if booking.Holds(r.Status) {
+		x.Days = booking.LedgerDays(r.Start, r.End, buffer)
+	}
+	return x
+}
+
+func resEntity(pk string, x *rec) ([]byte, error) {
+	return encodeRow(pk, resRow(x.R.ID), &x.R, x.Version, map[string]any{"RoomID": x.R.RoomID, "Status": x.R.Status, "Days": strings.Join(x.Days, ",")})
+}
+
+// readRes reads a reservation row: the record, its storage ETag.
+func (s *ReservationStore) readRes(ctx context.Context, tenantID, day, id string) (*rec, string, error) {
+	if err := checkKey(tenantID, day, id); err != nil {
+		return nil, "", err
+	}
+	resp, err := s.c.table(TableBookings).GetEntity(ctx, dayPK(tenantID, day), resRow(id), nil)
+	if err != nil {
+		return nil, "", translate(err, "get reservation")
+	}
+	x, err := decodeRes(resp.Value)
+	if err != nil {
+		return nil, "", err
+	}
+	x.R.TenantID = tenantID
+	return x, string(resp.ETag), nil
+}
+
+func decodeRes(value []byte) (*rec, error) {
+	var x rec
+	rw, err := decodeRow(value, &x.R)
+	if err != nil {
+		return nil, err
+	}
+	var cols struct {
+		Days string `json:"Days"`
+	}
+	_ = json.Unmarshal(value, &cols)
+	if cols.Days != "" {
+		x.Days = strings.Split(cols.Days, ",")
+	}
+	x.Version = rw.Version
+	x.R.Day = booking.DayOf(x.R.Start)
+	x.R.ETag = ETagOf(rw.Version)
+	return &x, nil
 }
 
 // readLedger returns a room's ledger of one day and its storage ETag ("" when
@@ -89,12 +183,8 @@ func ledgerAction(pk, roomID string, l ledger, etag string) (aztables.Transactio
 	return action(aztables.TransactionTypeUpdateReplace, e, etag), nil
 }
 
-func resEntity(pk string, r *booking.Reservation, version int64) ([]byte, error) {
-	return encodeRow(pk, resRow(r.ID), r, version, map[string]any{"RoomID": r.RoomID, "Status": r.Status})
-}
-
 // lostRace reports whether a batch failed because another writer got there
-// first (stale ETag, or a ledger added meanwhile): re-read and try again.
+// first (stale ETag, or a row added meanwhile).
 func lostRace(err error) bool {
 	c := teamspro.ErrorCode(err)
 	return c == teamspro.EPRECONDITION || c == teamspro.ECONFLICT
@@ -116,40 +206,101 @@ func busy() error {
 	return teamspro.Errorf(teamspro.EUNAVAILABLE, "The room is too busy right now; try again.")
 }
 
-// take writes r into its day partition with its slot: the guarded batch.
-// resAction builds the reservation's own action.
-func (s *ReservationStore) take(ctx context.Context, r *booking.Reservation, buffer time.Duration, version int64) error {
-	pk := dayPK(r.TenantID, r.Day)
+// slotEdit is what one batch does to the ledgers of its day: per room, the
+// exact slots to drop and the slots to add (checked against the others).
+type slotEdit struct {
+	drop, add map[string][]booking.Slot
+}
+
+func (e *slotEdit) dropSlot(room string, sl booking.Slot) {
+	if e.drop == nil {
+		e.drop = map[string][]booking.Slot{}
+	}
+	e.drop[room] = append(e.drop[room], sl)
+}
+
+func (e *slotEdit) addSlot(room string, sl booking.Slot) {
+	if e.add == nil {
+		e.add = map[string][]booking.Slot{}
+	}
+	e.add[room] = append(e.add[room], sl)
+}
+
+// errGuard is returned by a recheck when one of a batch's own guards (a row's
+// ETag, an intent that must not exist) failed: retrying the same batch would
+// fail again.
+type errGuard struct{ err error }
+
+func (e errGuard) Error() string { return e.err.Error() }
+
+// commitDay writes one day partition in one transactional batch: the fixed
+// actions (rows, intents) plus the ledgers changed by edit, each guarded by
+// the ETag read. A slot to add that comes closer than buffer to another
+// reservation's slot fails with booking.SlotTaken. When the batch loses a
+// race, recheck (if any) says whether a fixed guard failed (it returns the
+// error to give up with) or only a ledger moved (nil: read again, retry).
+func (s *ReservationStore) commitDay(ctx context.Context, tenantID, day string, fixed func() ([]aztables.TransactionAction, error), edit slotEdit, buffer time.Duration, recheck func() error) error {
+	pk := dayPK(tenantID, day)
+	rooms := map[string]bool{}
+	for r := range edit.drop {
+		rooms[r] = true
+	}
+	for r := range edit.add {
+		rooms[r] = true
+	}
 	for attempt := 0; attempt < s.Retries; attempt++ {
-		l, etag, err := s.readLedger(ctx, pk, r.RoomID)
-		if err != nil {
-			return err
+		var actions []aztables.TransactionAction
+		if fixed != nil {
+			a, err := fixed()
+			if err != nil {
+				return err
+			}
+			actions = a
 		}
-		if attempt > 0 && slices.ContainsFunc(l.Slots, func(sl booking.Slot) bool { return sl.ID == r.ID }) {
-			// An earlier attempt committed though its answer was lost (the
-			// transport retried it): the slot is ours, and so is the row.
-			r.ETag = ETagOf(version)
+		for room := range rooms {
+			l, etag, err := s.readLedger(ctx, pk, room)
+			if err != nil {
+				return err
+			}
+			n := len(l.Slots)
+			changed := false
+			for _, d := range edit.drop[room] {
+				l.Slots = slices.DeleteFunc(l.Slots, func(x booking.Slot) bool { return slotEq(x, d) })
+			}
+			changed = len(l.Slots) != n
+			for _, a := range edit.add[room] {
+				if slices.ContainsFunc(l.Slots, func(x booking.Slot) bool { return slotEq(x, a) }) {
+					continue
+				}
+				if c, ok := booking.Conflict(l.Slots, a.ID, a.Start, a.End, buffer); ok {
+					return booking.SlotTaken(room, c, a.Start, a.End)
+				}
+				l.Slots = append(l.Slots, a)
+				changed = true
+			}
+			if !changed {
+				continue
+			}
+			if etag == "" && len(l.Slots) == 0 {
+				continue
+			}
+			la, err := ledgerAction(pk, room, l, etag)
+			if err != nil {
+				return err
+			}
+			actions = append(actions, la)
+		}
+		if len(actions) == 0 {
 			return nil
 		}
-		if c, ok := booking.Conflict(l.Slots, r.ID, r.Start, r.End, buffer); ok {
-			return booking.SlotTaken(r.RoomID, c)
-		}
-		l.Slots = append(l.Slots, booking.Slot{ID: r.ID, Start: r.Start, End: r.End})
-		la, err := ledgerAction(pk, r.RoomID, l, etag)
-		if err != nil {
+		err := s.c.submit(ctx, TableBookings, actions)
+		if err == nil || !lostRace(err) {
 			return err
 		}
-		e, err := resEntity(pk, r, version)
-		if err != nil {
-			return err
-		}
-		err = s.c.submit(ctx, TableBookings, []aztables.TransactionAction{action(aztables.TransactionTypeAdd, e, ""), la})
-		if err == nil {
-			r.ETag = ETagOf(version)
-			return nil
-		}
-		if !lostRace(err) {
-			return err
+		if recheck != nil {
+			if gerr := recheck(); gerr != nil {
+				return gerr
+			}
 		}
 		if err := backoff(ctx, attempt); err != nil {
 			return err
@@ -158,34 +309,12 @@ func (s *ReservationStore) take(ctx context.Context, r *booking.Reservation, buf
 	return busy()
 }
 
-// Book stores a new reservation and takes its slot in one guarded batch, then
-// indexes it; if the index cannot be written the booking is undone.
-func (s *ReservationStore) Book(ctx context.Context, r *booking.Reservation, buffer time.Duration) error {
-	if err := checkKey(r.TenantID, r.ID, r.RoomID, r.Day); err != nil {
-		return err
-	}
-	if err := s.take(ctx, r, buffer, 1); err != nil {
-		return err
-	}
-	err := s.index(ctx, r, 1, "")
-	if err == nil {
-		err = s.due(ctx, r)
-	}
-	if err != nil {
-		_ = s.Remove(context.WithoutCancel(ctx), r)
-		return err
-	}
-	return nil
-}
-
 // index writes the reservation's index row at version. With etag set it
-// replaces the row read at that ETag; when that loses a race, the newer of the
-// two versions wins.
+// replaces the row read at that ETag; when that loses a race, or the row
+// exists already, the newer of the two versions wins: writing an index row is
+// idempotent and never goes back in time.
 func (s *ReservationStore) index(ctx context.Context, r *booking.Reservation, version int64, etag string) error {
-	e, err := encodeRow(idxPK(r.TenantID), r.ID, r, version, map[string]any{
-		"Day": r.Day, "RoomID": r.RoomID, "CalendarID": r.CalendarID, "Organizer": r.Organizer,
-		"Start": stamp(r.Start), "End": stamp(r.End), "Held": booking.Holds(r.Status),
-	})
+	e, err := indexEntity(r, version)
 	if err != nil {
 		return err
 	}
@@ -193,10 +322,7 @@ func (s *ReservationStore) index(ctx context.Context, r *booking.Reservation, ve
 	for attempt := 0; attempt < s.Retries; attempt++ {
 		var err error
 		if etag == "" {
-			_, err = t.UpsertEntity(ctx, e, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
-			if version == 1 {
-				return translate(err, "index reservation")
-			}
+			_, err = t.AddEntity(ctx, e, nil)
 		} else {
 			_, err = t.UpdateEntity(ctx, e, &aztables.UpdateEntityOptions{UpdateMode: aztables.UpdateModeReplace, IfMatch: etagPtr(etag)})
 		}
@@ -213,12 +339,71 @@ func (s *ReservationStore) index(ctx context.Context, r *booking.Reservation, ve
 		case rerr != nil:
 			return rerr
 		case cur.Version >= version:
-			return nil // a newer change indexed itself
+			return nil // this version, or a newer one, is indexed
 		default:
 			etag = cur.ETag
 		}
 	}
 	return busy()
+}
+
+func indexEntity(r *booking.Reservation, version int64) ([]byte, error) {
+	return encodeRow(idxPK(r.TenantID), r.ID, r, version, map[string]any{
+		"Day": r.Day, "RoomID": r.RoomID, "CalendarID": r.CalendarID, "Organizer": r.Organizer,
+		"Start": stamp(r.Start), "End": stamp(r.End), "Held": booking.Holds(r.Status),
+	})
+}
+
+// indexAll writes the index rows of new reservations (version 1), a batch of
+// up to 100 at a time; a batch that finds rows already there (a retry) falls
+// back to one by one.
+func (s *ReservationStore) indexAll(ctx context.Context, recs []rec) error {
+	for i := 0; i < len(recs); i += 100 {
+		chunk := recs[i:min(i+100, len(recs))]
+		if len(chunk) == 1 {
+			if err := s.index(ctx, &chunk[0].R, 1, ""); err != nil {
+				return err
+			}
+			continue
+		}
+		actions := make([]aztables.TransactionAction, 0, len(chunk))
+		for j := range chunk {
+			e, err := indexEntity(&chunk[j].R, 1)
+			if err != nil {
+				return err
+			}
+			actions = append(actions, action(aztables.TransactionTypeAdd, e, ""))
+		}
+		err := s.c.submit(ctx, TableBookings, actions)
+		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+			for j := range chunk {
+				if err := s.index(ctx, &chunk[j].R, 1, ""); err != nil {
+					return err
+				}
+			}
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unindex deletes a reservation's index row if it is still at version.
+func (s *ReservationStore) unindex(ctx context.Context, tenantID, id string, version int64) error {
+	cur, err := s.c.getRow(ctx, TableBookings, idxPK(tenantID), id, nil)
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return nil
+	}
+	if err != nil || cur.Version > version {
+		return err
+	}
+	_, err = s.c.table(TableBookings).DeleteEntity(ctx, idxPK(tenantID), id, &aztables.DeleteEntityOptions{IfMatch: etagPtr(cur.ETag)})
+	if err = translate(err, "unindex reservation"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return nil
+	}
+	return err
 }
 
 // due records r's check-in deadline for the release timer.
@@ -237,10 +422,18 @@ func (s *ReservationStore) due(ctx context.Context, r *booking.Reservation) erro
 	return translate(err, "record check-in deadline")
 }
 
+// undue forgets r's check-in deadline, if any.
+func (s *ReservationStore) undue(ctx context.Context, r *booking.Reservation) error {
+	if r.CheckInBy == nil {
+		return nil
+	}
+	return s.DoneDue(ctx, booking.Due{TenantID: r.TenantID, ReservationID: r.ID, At: *r.CheckInBy})
+}
+
 type indexed struct {
-	day    string
-	row    row
-	record booking.Reservation
+	day     string
+	etag    string
+	version int64
 }
 
 func (s *ReservationStore) readIndex(ctx context.Context, tenantID, id string) (indexed, error) {
@@ -254,20 +447,17 @@ func (s *ReservationStore) readIndex(ctx context.Context, tenantID, id string) (
 		}
 		return indexed{}, err
 	}
-	var ix indexed
-	if ix.row, err = decodeRow(resp.Value, &ix.record); err != nil {
+	rw, err := decodeRow(resp.Value, nil)
+	if err != nil {
 		return indexed{}, err
 	}
-	ix.row.ETag = string(resp.ETag)
 	var cols struct {
 		Day string `json:"Day"`
 	}
 	if err := json.Unmarshal(resp.Value, &cols); err != nil || cols.Day == "" {
 		return indexed{}, teamspro.Wrap(teamspro.EINTERNAL, err, "reservation index without a day")
 	}
-	ix.day = cols.Day
-	ix.record.Day = cols.Day
-	return ix, nil
+	return indexed{day: cols.Day, etag: string(resp.ETag), version: rw.Version}, nil
 }
 
 func etagPtr(s string) *azcore.ETag {
@@ -275,238 +465,283 @@ func etagPtr(s string) *azcore.ETag {
 	return &e
 }
 
-// locate returns the reservation's day row: its index gives the day. A move
-// to another day rewrites the index last, so a row missing from the indexed
-// day is looked up again after a moment before it is reported gone.
-func (s *ReservationStore) locate(ctx context.Context, tenantID, id string) (*booking.Reservation, row, indexed, error) {
+// locate returns the reservation's row, found through its index, with the
+// row's and the index's storage ETags. The index moves to a new day only once
+// the row is there, and the old row goes only after the index moved, so a
+// reservation that exists is always found; a missing row means a booking not
+// (or no longer) placed.
+func (s *ReservationStore) locate(ctx context.Context, tenantID, id string) (*rec, string, indexed, error) {
 	for attempt := 0; ; attempt++ {
 		ix, err := s.readIndex(ctx, tenantID, id)
 		if err != nil {
-			return nil, row{}, indexed{}, err
+			return nil, "", indexed{}, err
 		}
-		var r booking.Reservation
-		rw, err := s.c.getRow(ctx, TableBookings, dayPK(tenantID, ix.day), resRow(id), &r)
+		x, etag, err := s.readRes(ctx, tenantID, ix.day, id)
 		if err == nil {
-			r.TenantID, r.Day, r.ETag = tenantID, ix.day, ETagOf(rw.Version)
-			return &r, rw, ix, nil
+			return x, etag, ix, nil
 		}
-		if teamspro.ErrorCode(err) != teamspro.ENOTFOUND || attempt >= 3 {
+		if teamspro.ErrorCode(err) != teamspro.ENOTFOUND || attempt >= 2 {
 			if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-				return nil, row{}, indexed{}, teamspro.Errorf(teamspro.ENOTFOUND, "The reservation does not exist.")
+				return nil, "", indexed{}, teamspro.Errorf(teamspro.ENOTFOUND, "The reservation does not exist.")
 			}
-			return nil, row{}, indexed{}, err
+			return nil, "", indexed{}, err
 		}
 		if err := backoff(ctx, attempt+4); err != nil {
-			return nil, row{}, indexed{}, err
+			return nil, "", indexed{}, err
 		}
 	}
 }
 
 // Get returns a reservation as stored in its day partition.
 func (s *ReservationStore) Get(ctx context.Context, tenantID, id string) (*booking.Reservation, error) {
-	r, _, _, err := s.locate(ctx, tenantID, id)
-	return r, err
+	x, _, _, err := s.locate(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return &x.R, nil
 }
 
-func removeSlot(slots []booking.Slot, id string) []booking.Slot {
-	return slices.DeleteFunc(slots, func(s booking.Slot) bool { return s.ID == id })
+// Book stores new reservations. Their index rows and check-in deadlines are
+// written first, so that a reservation is findable from the moment it holds
+// a slot; then the slots. A single reservation within one UTC day is one
+// batch and needs no intent: the pointer written first lets the repair remove
+// its index row if the batch never committed. Anything larger runs under an
+// intent (see intents.go).
+func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, buffer time.Duration, skipConflicts bool) (map[string]error, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	tenantID := rs[0].TenantID
+	recs := make([]rec, len(rs))
+	for i, r := range rs {
+		if err := checkKey(r.TenantID, r.ID, r.RoomID); err != nil {
+			return nil, err
+		}
+		recs[i] = newRec(r, 1, buffer)
+		if err := checkKey(recs[i].Days...); err != nil {
+			return nil, err
+		}
+	}
+	key := rs[0].ID
+	if len(rs) > 1 && rs[0].SeriesID != "" {
+		key = rs[0].SeriesID
+	}
+	in := &intent{Key: key, Tenant: tenantID, Home: recs[0].R.Day, Kind: kindBook, State: statePlacing, Buffer: buffer, Next: recs, Skip: skipConflicts, Created: s.Now().UTC()}
+	if err := s.putPointer(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := s.indexAll(ctx, recs); err != nil {
+		return nil, s.leave(ctx, in, err)
+	}
+	for i := range recs {
+		if err := s.due(ctx, &recs[i].R); err != nil {
+			return nil, s.leave(ctx, in, err)
+		}
+	}
+	finish := func(refused map[string]error, err error) (map[string]error, error) {
+		if err != nil {
+			return refused, err
+		}
+		for _, r := range rs {
+			r.ETag = ETagOf(1)
+		}
+		return refused, nil
+	}
+	if len(recs) == 1 && len(recs[0].Days) == 1 {
+		x := &recs[0]
+		var edit slotEdit
+		edit.addSlot(x.R.RoomID, x.slot())
+		err := s.commitDay(ctx, tenantID, x.R.Day, func() ([]aztables.TransactionAction, error) {
+			e, err := resEntity(dayPK(tenantID, x.R.Day), x)
+			return []aztables.TransactionAction{action(aztables.TransactionTypeAdd, e, "")}, err
+		}, edit, buffer, func() error {
+			// The row exists: an earlier attempt committed though its
+			// answer was lost (the transport retried it).
+			if cur, _, err := s.readRes(ctx, tenantID, x.R.Day, x.R.ID); err == nil && cur.Version >= 1 {
+				return errGuard{nil}
+			}
+			return nil
+		})
+		var g errGuard
+		if errors.As(err, &g) && g.err == nil {
+			err = nil
+		}
+		switch {
+		case err == nil:
+			s.dropPointer(ctx, in)
+			return finish(nil, nil)
+		case teamspro.ErrorCode(err) == teamspro.ECONFLICT:
+			in.State = stateAborting
+			if aerr := s.abort(ctx, in); aerr != nil {
+				return nil, s.leave(ctx, in, aerr)
+			}
+			return nil, err
+		default:
+			return nil, s.leave(ctx, in, err)
+		}
+	}
+	if err := s.addIntent(ctx, in, nil); err != nil {
+		return nil, s.leave(ctx, in, err)
+	}
+	refused, err := s.run(ctx, in)
+	if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+		return refused, err
+	}
+	if err != nil {
+		if err := s.leave(ctx, in, err); err != nil {
+			return refused, err
+		}
+	}
+	return finish(refused, nil)
 }
 
-// Change reads, changes and stores a reservation with its slot. Within one
-// day partition the reservation (guarded by its ETag) and the ledgers it
-// leaves and enters (guarded by theirs) are one batch. A move to another day
-// books the new day first (the same guarded batch as Book), then removes the
-// old row and slot (guarded); if the old row changed meanwhile, the new
-// booking is undone and the change refused with EPRECONDITION. The slot is
-// thus held at every moment by at least one ledger, never by none.
+// Change reads, changes and stores a reservation with its slot. A change that
+// stays within its day partition (the common case: cancel, check-in, a new
+// time the same UTC day) is one batch: the row replaced under its ETag, the
+// ledgers it leaves and enters under theirs, and an intent that finishes the
+// index row and the check-in deadline. Anything else (another day, a slot in
+// another day's ledger) first records its intent, then takes the new slots,
+// then commits; see intents.go. One intent at a time per reservation: a
+// change that meets another's unfinished intent finishes it first.
 func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*booking.Reservation) error) (*booking.Reservation, error) {
 	for attempt := 0; attempt < s.Retries; attempt++ {
-		cur, curRow, ix, err := s.locate(ctx, tenantID, id)
+		cur, curETag, ix, err := s.locate(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(ifMatch, curRow.Version); err != nil {
+		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
 			return nil, err
 		}
-		next := *cur
-		if err := fn(&next); err != nil {
+		nextR := cur.R
+		if err := fn(&nextR); err != nil {
+			if errors.Is(err, booking.ErrUnchanged) {
+				return &cur.R, nil
+			}
 			return nil, err
 		}
-		next.TenantID, next.ID = tenantID, id
-		if next.Day == "" {
-			next.Day = cur.Day
+		nextR.TenantID, nextR.ID = tenantID, id
+		next := newRec(&nextR, cur.Version+1, buffer)
+		if len(cur.Days) > 0 && len(next.Days) > 0 && next.R.RoomID == cur.R.RoomID && next.R.Start.Equal(cur.R.Start) && next.R.End.Equal(cur.R.End) {
+			// Same slot (a status change, a new title): its ledgers stay
+			// those it was booked with, whatever buffer the caller passes.
+			next.Days = cur.Days
 		}
-		version := curRow.Version + 1
-		if err := checkKey(next.Day, next.RoomID); err != nil {
+		if err := checkKey(append([]string{next.R.RoomID}, next.Days...)...); err != nil {
 			return nil, err
 		}
-		if next.Day != cur.Day {
-			err = s.moveDay(ctx, cur, curRow, &next, buffer, version)
+		home := cur.R.Day
+		in := &intent{Key: id, Tenant: tenantID, Home: home, Kind: kindChange, State: stateCommitted, Buffer: buffer,
+			Prev: cur, Next: []rec{next}, IndexETag: ix.etag, Created: s.Now().UTC()}
+		simple := next.R.Day == home
+		for _, d := range append(slices.Clone(cur.Days), next.Days...) {
+			if d != home {
+				simple = false
+			}
+		}
+		if err := s.putPointer(ctx, in); err != nil {
+			return nil, err
+		}
+		rowGuard := func() error {
+			if open, err := s.loadIntent(ctx, tenantID, home, id); err != nil {
+				return errGuard{err}
+			} else if open != nil {
+				if open.Op == in.Op {
+					return errGuard{nil} // ours: the batch committed, its answer was lost
+				}
+				return errGuard{errLocked}
+			}
+			_, etag, err := s.readRes(ctx, tenantID, home, id)
+			if err != nil {
+				return errGuard{err}
+			}
+			if etag != curETag {
+				return errGuard{errRetry}
+			}
+			return nil
+		}
+		if simple {
+			var edit slotEdit
+			if cur.holdsOn(home) {
+				edit.dropSlot(cur.R.RoomID, cur.slot())
+			}
+			if next.holdsOn(home) {
+				edit.addSlot(next.R.RoomID, next.slot())
+			}
+			err = s.commitDay(ctx, tenantID, home, func() ([]aztables.TransactionAction, error) {
+				e, err := resEntity(dayPK(tenantID, home), &next)
+				if err != nil {
+					return nil, err
+				}
+				ie, err := s.intentEntity(in)
+				if err != nil {
+					return nil, err
+				}
+				return []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, curETag), action(aztables.TransactionTypeAdd, ie, "")}, nil
+			}, edit, buffer, rowGuard)
 		} else {
-			err = s.changeInDay(ctx, cur, curRow, &next, buffer, version)
+			in.State = statePlacing
+			err = s.addIntent(ctx, in, func() (aztables.TransactionAction, error) {
+				e, err := resEntity(dayPK(tenantID, home), cur)
+				return action(aztables.TransactionTypeUpdateReplace, e, curETag), err
+			})
+			if lostRace(err) {
+				var g errGuard
+				if gerr := rowGuard(); errors.As(gerr, &g) {
+					err = g.err
+				} else {
+					err = errRetry
+				}
+			}
 		}
-		if errIsRetry(err) || teamspro.ErrorCode(err) == teamspro.EPRECONDITION {
+		var g errGuard
+		if errors.As(err, &g) {
+			err = g.err
+		}
+		switch {
+		case err == errRetry:
+			s.dropPointer(ctx, in)
 			if err := backoff(ctx, attempt); err != nil {
 				return nil, err
 			}
 			continue
-		}
-		if err != nil {
+		case err == errLocked:
+			// Another change of this reservation is unfinished: finish it
+			// (or wait for its request, while it is young), then start over.
+			s.dropPointerIfOther(ctx, in)
+			if err := s.takeOver(ctx, tenantID, home, id); err != nil {
+				return nil, err
+			}
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue
+		case teamspro.ErrorCode(err) == teamspro.ECONFLICT:
+			s.dropPointer(ctx, in)
 			return nil, err
+		case err != nil:
+			return nil, s.leave(ctx, in, err)
 		}
-		next.ETag = ETagOf(version)
-		if err := s.index(ctx, &next, version, ix.row.ETag); err != nil {
-			return nil, err
-		}
-		if next.CheckInBy != nil && (cur.CheckInBy == nil || !cur.CheckInBy.Equal(*next.CheckInBy)) {
-			if err := s.due(ctx, &next); err != nil {
+		if _, err := s.run(ctx, in); err != nil {
+			if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+				return nil, err
+			}
+			if err := s.leave(ctx, in, err); err != nil {
 				return nil, err
 			}
 		}
-		return &next, nil
+		out := in.Next[0].R
+		out.ETag = ETagOf(in.Next[0].Version)
+		return &out, nil
 	}
 	return nil, busy()
 }
 
-// errRetry marks a lost race inside a change that must start over.
-var errRetry = teamspro.Errorf(teamspro.EUNAVAILABLE, "retry")
-
-func errIsRetry(err error) bool { return err == errRetry }
-
-func (s *ReservationStore) changeInDay(ctx context.Context, cur *booking.Reservation, curRow row, next *booking.Reservation, buffer time.Duration, version int64) error {
-	pk := dayPK(cur.TenantID, cur.Day)
-	type led struct {
-		l    ledger
-		etag string
-	}
-	ledgers := map[string]*led{}
-	get := func(roomID string) (*led, error) {
-		if l, ok := ledgers[roomID]; ok {
-			return l, nil
-		}
-		l, etag, err := s.readLedger(ctx, pk, roomID)
-		if err != nil {
-			return nil, err
-		}
-		ledgers[roomID] = &led{l, etag}
-		return ledgers[roomID], nil
-	}
-	if booking.Holds(cur.Status) {
-		l, err := get(cur.RoomID)
-		if err != nil {
-			return err
-		}
-		l.l.Slots = removeSlot(l.l.Slots, cur.ID)
-	}
-	if booking.Holds(next.Status) {
-		l, err := get(next.RoomID)
-		if err != nil {
-			return err
-		}
-		if c, ok := booking.Conflict(l.l.Slots, next.ID, next.Start, next.End, buffer); ok {
-			return booking.SlotTaken(next.RoomID, c)
-		}
-		l.l.Slots = append(l.l.Slots, booking.Slot{ID: next.ID, Start: next.Start, End: next.End})
-	}
-	e, err := resEntity(pk, next, version)
-	if err != nil {
-		return err
-	}
-	actions := []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, curRow.ETag)}
-	for roomID, l := range ledgers {
-		la, err := ledgerAction(pk, roomID, l.l, l.etag)
-		if err != nil {
-			return err
-		}
-		actions = append(actions, la)
-	}
-	err = s.c.submit(ctx, TableBookings, actions)
-	if lostRace(err) {
-		return errRetry
-	}
-	return err
-}
-
-func (s *ReservationStore) moveDay(ctx context.Context, cur *booking.Reservation, curRow row, next *booking.Reservation, buffer time.Duration, version int64) error {
-	if err := s.take(ctx, next, buffer, version); err != nil {
-		return err
-	}
-	pk := dayPK(cur.TenantID, cur.Day)
-	for attempt := 0; attempt < s.Retries; attempt++ {
-		l, etag, err := s.readLedger(ctx, pk, cur.RoomID)
-		if err != nil {
-			break
-		}
-		l.Slots = removeSlot(l.Slots, cur.ID)
-		del, _ := encodeRow(pk, resRow(cur.ID), nil, 0, nil)
-		actions := []aztables.TransactionAction{action(aztables.TransactionTypeDelete, del, curRow.ETag)}
-		if etag != "" {
-			la, _ := ledgerAction(pk, cur.RoomID, l, etag)
-			actions = append(actions, la)
-		}
-		err = s.c.submit(ctx, TableBookings, actions)
-		if err == nil {
-			return nil
-		}
-		if !lostRace(err) {
-			break
-		}
-		// Who changed: the reservation (give up) or only the ledger (retry)?
-		now, rerr := s.c.getRow(ctx, TableBookings, pk, resRow(cur.ID), nil)
-		if rerr != nil || now.ETag != curRow.ETag {
-			break
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			break
-		}
-	}
-	// The old day could not be released: undo the new booking.
-	_ = s.removeAt(context.WithoutCancel(ctx), next.TenantID, next.Day, next.RoomID, next.ID)
-	return teamspro.Errorf(teamspro.EPRECONDITION, "The reservation was changed meanwhile; read it again.")
-}
-
-// removeAt deletes a reservation row and its slot from one day partition.
-func (s *ReservationStore) removeAt(ctx context.Context, tenantID, day, roomID, id string) error {
-	pk := dayPK(tenantID, day)
-	for attempt := 0; attempt < s.Retries; attempt++ {
-		rw, err := s.c.getRow(ctx, TableBookings, pk, resRow(id), nil)
-		if err != nil {
-			return err
-		}
-		l, etag, err := s.readLedger(ctx, pk, roomID)
-		if err != nil {
-			return err
-		}
-		del, _ := encodeRow(pk, resRow(id), nil, 0, nil)
-		actions := []aztables.TransactionAction{action(aztables.TransactionTypeDelete, del, rw.ETag)}
-		if etag != "" {
-			l.Slots = removeSlot(l.Slots, id)
-			la, _ := ledgerAction(pk, roomID, l, etag)
-			actions = append(actions, la)
-		}
-		err = s.c.submit(ctx, TableBookings, actions)
-		if err == nil || !lostRace(err) {
-			return err
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
-		}
-	}
-	return busy()
-}
-
-// Remove deletes a reservation, its slot and its index row: the compensation
-// of a booking that cannot stand (a series booked in part, an unindexed one).
-func (s *ReservationStore) Remove(ctx context.Context, r *booking.Reservation) error {
-	if err := s.removeAt(ctx, r.TenantID, r.Day, r.RoomID, r.ID); err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-		return err
-	}
-	_, err := s.c.table(TableBookings).DeleteEntity(ctx, idxPK(r.TenantID), r.ID, nil)
-	if err = translate(err, "unindex reservation"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-		return nil
-	}
-	return err
-}
+// errRetry marks a lost race inside a change that must start over; errLocked
+// one that met another unfinished change of the same reservation.
+var (
+	errRetry  = teamspro.Errorf(teamspro.EUNAVAILABLE, "retry")
+	errLocked = teamspro.Errorf(teamspro.EUNAVAILABLE, "The reservation is being changed; try again.")
+)
 
 func (s *ReservationStore) query(ctx context.Context, filter string, each func(rw row, r *booking.Reservation)) error {
 	pager := s.c.table(TableBookings).NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
@@ -528,16 +763,27 @@ func (s *ReservationStore) query(ctx context.Context, filter string, each func(r
 	return nil
 }
 
-// Schedule returns a room's reservations on the given days: one query per day.
+// Schedule returns a room's reservations starting on the given UTC days: one
+// query per day. While a move to another day is being finished a reservation
+// may have a row in both days; the newer version is the one returned.
 func (s *ReservationStore) Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*booking.Reservation, error) {
 	if err := checkKey(append([]string{tenantID, roomID}, days...)...); err != nil {
 		return nil, err
 	}
 	out := []*booking.Reservation{}
+	at := map[string]int{}
+	versions := map[string]int64{}
 	for _, d := range days {
 		f := eq("PartitionKey", dayPK(tenantID, d)) + " and " + prefixRange("RowKey", "res|") + " and " + eq("RoomID", roomID)
-		err := s.query(ctx, f, func(_ row, r *booking.Reservation) {
+		err := s.query(ctx, f, func(rw row, r *booking.Reservation) {
 			r.TenantID, r.Day = tenantID, d
+			if i, ok := at[r.ID]; ok {
+				if rw.Version > versions[r.ID] {
+					out[i], versions[r.ID] = r, rw.Version
+				}
+				return
+			}
+			at[r.ID], versions[r.ID] = len(out), rw.Version
 			out = append(out, r)
 		})
 		if err != nil {

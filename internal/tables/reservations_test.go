@@ -25,7 +25,7 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-var bookingTables = []string{tables.TableRooms, tables.TableBookings, tables.TableDue}
+var bookingTables = []string{tables.TableRooms, tables.TableBookings, tables.TableDue, tables.TableIntents}
 
 // bookingFixture is the booking service over real stores, with a fixed clock.
 type bookingFixture struct {

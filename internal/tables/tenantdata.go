@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -84,12 +85,38 @@ func (c *Client) eachTenantEntity(ctx context.Context, tenantID string, fn func(
 }
 
 // PurgeTenant deletes every entity of the tenant in every table and returns
-// how many, by table. It is idempotent: run again after a failure, it deletes
-// what is left. Deletes go in batches of up to 100 per partition.
+// how many, by table. It first records its intent (a pointer row of the
+// bookingintents table), so that a purge stopped halfway, by storage or a
+// dead instance, is completed by the repair timer rather than leaving
+// reservations without their index or ledgers without their reservations.
+// It is idempotent: run again after a failure, it deletes what is left.
+// Deletes go in batches of up to 100 per partition.
 func (c *Client) PurgeTenant(ctx context.Context, tenantID string) (map[string]int, error) {
 	if !teamspro.IsGUID(tenantID) {
 		return nil, teamspro.Errorf(teamspro.EINVALID, "Not a tenant id.")
 	}
+	c.Register(TableIntents)
+	now := time.Now().UTC()
+	e, err := encodeBig(pointerPK, pointerRow(tenantID, "purge", "purge"), pointer{Op: "purge", Kind: kindPurge, Tenant: tenantID, Key: "purge", At: now},
+		map[string]any{"At": stamp(now), "TenantId": tenantID})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.table(TableIntents).UpsertEntity(ctx, e, nil); err != nil {
+		return nil, translate(err, "record purge")
+	}
+	counts, err := c.purgeTenant(ctx, tenantID)
+	if err != nil {
+		return counts, err
+	}
+	_, err = c.table(TableIntents).DeleteEntity(ctx, pointerPK, pointerRow(tenantID, "purge", "purge"), nil)
+	if err = translate(err, "forget purge"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		err = nil
+	}
+	return counts, err
+}
+
+func (c *Client) purgeTenant(ctx context.Context, tenantID string) (map[string]int, error) {
 	type key struct{ table, pk string }
 	pending := map[key][]string{}
 	counts := map[string]int{}

@@ -1,5 +1,5 @@
-// Placeholder of the Booking Room Pro config page, replaced by the booking tab.
-import { Text } from '@fluentui/react-components';
+// Booking Room Pro: the tab's settings page (Teams' configurationUrl).
 import { mountPage } from '../shared/Shell';
+import { ConfigPage } from './ConfigPage';
 
-mountPage(() => <Text as="p">Booking Room Pro settings</Text>);
+mountPage((ctx) => <ConfigPage {...ctx} />);

@@ -1,5 +1,5 @@
-// Placeholder of the Booking Room Pro content page, replaced by the booking tab.
-import { Text } from '@fluentui/react-components';
+// Booking Room Pro: the tab's content page.
 import { mountPage } from '../shared/Shell';
+import { ContentPage } from './ContentPage';
 
-mountPage(() => <Text as="p">Booking Room Pro</Text>);
+mountPage((ctx) => <ContentPage {...ctx} />);

@@ -1,4 +1,4 @@
-import { Text } from '@fluentui/react-components';
 import { mountPage } from '../shared/Shell';
+import { ConfigPage } from './ConfigPage';
 
-mountPage(() => <Text as="p">Calendar Pro settings</Text>);
+mountPage((ctx) => <ConfigPage {...ctx} />);

@@ -1,4 +1,4 @@
-import { Text } from '@fluentui/react-components';
 import { mountPage } from '../shared/Shell';
+import { ContentPage } from './ContentPage';
 
-mountPage(() => <Text as="p">Calendar Pro</Text>);
+mountPage((ctx) => <ContentPage {...ctx} />);

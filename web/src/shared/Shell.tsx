@@ -50,6 +50,7 @@ export function mountStatic(render: () => ReactNode) {
 function Frame({ theme, children }: { theme: ThemeName; children: ReactNode }) {
   const s = useStyles();
   useEffect(() => {
+    document.body.style.margin = '0'; // the theme's background reaches the tab's edges
     document.documentElement.dataset.theme = theme;
   }, [theme]);
   return (
@@ -143,7 +144,7 @@ function randomGuid() {
 function DevSignIn() {
   const s = useStyles();
   const [tenantId, setTenant] = useState(localStorage.getItem('teamspro.dev.tenant') ?? '11111111-1111-4111-8111-111111111111');
-  const [objectId, setUser] = useState(randomGuid());
+  const [objectId, setUser] = useState<string>(randomGuid());
   const [name, setName] = useState('Dev User');
   const [upn, setUpn] = useState('dev@contoso.example');
   const [admin, setAdmin] = useState(false);

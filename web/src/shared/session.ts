@@ -3,7 +3,6 @@
 // handler's dev sign-in (only when it runs with DEV_SIGNIN=true, which Azure
 // refuses). The same bundle serves both; which one is decided first by
 // whether the page is framed.
-import { app, authentication, pages } from '@microsoft/teams-js';
 import { ApiError } from './api';
 import { themeFromTeams, type ThemeName } from './theme';
 
@@ -67,7 +66,11 @@ export async function bootstrap(): Promise<Boot> {
   return devBoot();
 }
 
+/** TeamsJS, loaded only inside Teams (outside it, it is neither needed nor shipped to the page). */
+const teams = () => import('@microsoft/teams-js');
+
 async function teamsBoot(): Promise<Boot> {
+  const { app, authentication } = await teams();
   try {
     await app.initialize();
   } catch (e) {
@@ -116,6 +119,7 @@ export function explainTokenError(e: unknown): Boot {
 
 /** Asks for the user's consent in the Teams authentication pop-up, then reloads. */
 export async function requestConsent() {
+  const { authentication } = await teams();
   try {
     await authentication.authenticate({ url: window.location.origin + '/?consent=1', width: 600, height: 535 });
   } finally {
@@ -183,7 +187,7 @@ export function devSignOut() {
  */
 export function registerConfigSave(session: Session, save: () => Promise<{ entityId: string; contentPath: string; name: string }>) {
   if (!session.inTeams) return;
-  pages.config.registerOnSaveHandler(async (ev) => {
+  void teams().then(({ pages }) => pages.config.registerOnSaveHandler(async (ev) => {
     try {
       const r = await save();
       const url = window.location.origin + r.contentPath + '?tab=' + encodeURIComponent(r.entityId);
@@ -192,9 +196,9 @@ export function registerConfigSave(session: Session, save: () => Promise<{ entit
     } catch (e) {
       ev.notifyFailure(String((e as Error)?.message ?? e));
     }
-  });
+  }));
 }
 
 export function setConfigValid(session: Session, valid: boolean) {
-  if (session.inTeams) pages.config.setValidityState(valid);
+  if (session.inTeams) void teams().then(({ pages }) => pages.config.setValidityState(valid));
 }

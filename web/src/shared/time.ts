@@ -1,8 +1,8 @@
 // Zone-aware time helpers. The tabs show times in the TAB's time zone (its
 // settings), never the browser's: an event at 09:00 Europe/Paris is drawn at
 // 09:00 for a viewer in New York. The calendar views get "floating" wall-clock
-// strings in that zone, rendered with the view's zone set to UTC so that no
-// browser DST rule ever shifts them.
+// strings in that zone (no offset), and hand back Dates whose local fields are
+// that wall clock; these helpers convert both ways.
 import { DateTime } from 'luxon';
 import { locale } from './i18n';
 
@@ -12,17 +12,33 @@ export function toFloating(instant: string | Date, zone: string): string {
   return dt.setZone(zone).toFormat("yyyy-MM-dd'T'HH:mm:ss");
 }
 
-/** The instant of a floating Date from a view in UTC mode (its UTC fields are the wall clock of zone). */
+/**
+ * The instant of a Date that a view's callback gives (select, dateClick, the
+ * event of eventDrop/eventClick) read as a wall clock of zone. EventCalendar
+ * hands callbacks "local" dates: their LOCAL fields are the view's wall clock
+ * (its toLocalDate), whatever the browser's zone, so those are the fields read.
+ * (A browser zone skipping that wall-clock hour in a DST change cannot hold it
+ * as a local date; give views ISO strings, as toFloating does, where that matters.)
+ */
 export function fromFloatingDate(d: Date, zone: string): DateTime {
   return DateTime.fromObject(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() },
+    { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds() },
     { zone },
   );
 }
 
-/** A floating Date (UTC fields = wall clock) of a DateTime, for the views. */
+/** The wall clock "yyyy-MM-ddTHH:mm" of a Date that a view hands out (its local fields). */
+export function floatingLabel(d: Date): string {
+  return DateTime.fromJSDate(d).toFormat("yyyy-MM-dd'T'HH:mm");
+}
+
+/**
+ * A Date for a view's options (its date) whose LOCAL fields are dt's wall
+ * clock: EventCalendar reads a Date option by its local fields, as it writes
+ * the dates of its callbacks (fromFloatingDate).
+ */
 export function toFloatingDate(dt: DateTime): Date {
-  return new Date(Date.UTC(dt.year, dt.month - 1, dt.day, dt.hour, dt.minute, dt.second));
+  return new Date(dt.year, dt.month - 1, dt.day, dt.hour, dt.minute, dt.second);
 }
 
 /** The wall clock "yyyy-MM-ddTHH:mm" of an instant in zone, for datetime-local inputs. */

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+)
+
+// TestBookingTabInBrowser walks Booking Room Pro as its users would, in
+// headless Chromium whose zone (New York) is not the tab's: an admin
+// configures a tab showing one building, books a slot by dragging across a
+// room's row of the day timeline, a second user's booking of the same slot
+// shows the API's conflict, the second user finds a free room needing
+// approval and the admin approves it, the admin imports rooms from a CSV
+// (each rejected row shown), checks in inside the check-in window and
+// cancels; then the dark and high-contrast themes. axe-core runs on every
+// screen. The handler's clock is the real one, so the tab's zone is picked to
+// put "now" near midday, far from midnight.
+func TestBookingTabInBrowser(t *testing.T) {
+	srv := startTabServer(t)
+	zone, local := middayZone(time.Now())
+	b := newBrowser(t, srv.base, "America/New_York")
+	tenant, adaID, bobID := uuid.NewString(), uuid.NewString(), uuid.NewString()
+
+	// Rooms exist before the tab: two in HQ (one needing approval), one in the Annex.
+	admin := signInToken(t, srv, tenant, adaID, "Ada Admin", true)
+	for _, room := range []map[string]any{
+		{"id": "hq-everest", "name": "Everest", "capacity": 8, "building": "HQ", "floor": "2", "equipment": []string{"screen"},
+			"timeZone": zone, "rules": map[string]any{"checkInRequired": true}},
+		{"id": "hq-fuji", "name": "Fuji", "capacity": 4, "building": "HQ", "floor": "3", "equipment": []string{"screen", "video"},
+			"timeZone": zone, "rules": map[string]any{"requiresApproval": true}},
+		{"id": "annex-1", "name": "Annex one", "capacity": 20, "building": "Annex", "floor": "1", "timeZone": zone},
+	} {
+		if code, body := postJSON(t, srv, "/api/rooms", admin, room); code != 201 {
+			t.Fatalf("create room %v: got %d %s, want 201", room["id"], code, body)
+		}
+	}
+
+	// Configure the tab: the HQ building, picked as a whole.
+	b.devSignIn("/booking-room-pro/config", tenant, adaID, "Ada Admin", true)
+	b.run("config page", waitVisible("#config-save"))
+	b.axe("booking config")
+	b.click("#config-mode input[value=chosen]")
+	b.click(`input[data-building="HQ"]`)
+	if got := b.text("#config-rooms + *"); !strings.Contains(got, "2") {
+		t.Errorf("after ticking HQ: got %q, want 2 rooms chosen", got)
+	}
+	if got := eval[string](b, "zone", `document.querySelector("#config-zone").value`); got != zone {
+		t.Errorf("got the tab zone %q, want the rooms' %q", got, zone)
+	}
+	b.axe("booking config, rooms chosen")
+	b.click("#config-save")
+	b.waitAcrossNavigation("content page", `location.pathname === "/booking-room-pro/content" && document.querySelector("#timeline")?.dataset.loaded === "true"`)
+	tabID := eval[string](b, "tab id", `new URLSearchParams(location.search).get("tab")`)
+	var tab struct {
+		Kind, TeamID, ChannelID, CalendarID string
+		Settings                            struct {
+			Rooms                 []string
+			DefaultView, TimeZone string
+		}
+	}
+	if code := srv.api(t, "GET", "/api/tabs/"+url.PathEscape(tabID), admin, &tab); code != 200 {
+		t.Fatalf("GET tab: %d", code)
+	}
+	slices.Sort(tab.Settings.Rooms)
+	if tab.Kind != "booking" || tab.TeamID == "" || tab.ChannelID == "" || !slices.Equal(tab.Settings.Rooms, []string{"hq-everest", "hq-fuji"}) ||
+		tab.Settings.DefaultView != "day" || tab.Settings.TimeZone != zone {
+		t.Fatalf("got tab %+v, want a booking tab of HQ's two rooms, day view, zone %s", tab, zone)
+	}
+	b.axe("booking timeline")
+	if rows := b.text(".ec-body .ec-sidebar"); !strings.Contains(rows, "Everest") || !strings.Contains(rows, "Fuji") || strings.Contains(rows, "Annex") {
+		t.Errorf("timeline rows: got %q, want Everest and Fuji only", rows)
+	}
+
+	// Book from the timeline: drag across Everest's row, from the next
+	// five minutes (a few minutes ahead, inside the check-in window) for 30 minutes.
+	start := local.Add(3 * time.Minute).Truncate(5 * time.Minute).Add(5 * time.Minute)
+	b.drag("Everest", minuteOfDay(start), minuteOfDay(start)+30)
+	b.run("booking dialog", waitVisible("#book-title"))
+	if got := eval[string](b, "dialog start", `document.querySelector("#book-from").value + "-" + document.querySelector("#book-to").value`); got != start.Format("15:04")+"-"+start.Add(30*time.Minute).Format("15:04") {
+		t.Errorf("dialog from the dragged range: got %s, want %s-%s (in %s)", got, start.Format("15:04"), start.Add(30*time.Minute).Format("15:04"), zone)
+	}
+	b.settle()
+	b.axe("booking dialog")
+	b.setInput("#book-title", "Design review")
+	b.setInput("#book-participants", "bob@contoso.example")
+	b.click("#book-submit")
+	b.run("booked", waitNotPresent("#book-form"), waitVisible("#notice"))
+	b.waitFor("reservation on the timeline", `[...document.querySelectorAll(".ec-event")].some(e => e.textContent.includes("Design review"))`)
+	var mine struct {
+		Value []struct {
+			ID, Title, StartDate, Status, ResourceID string
+			Participants                             []struct{ Email string }
+		}
+	}
+	srv.api(t, "GET", "/api/reservations/mine", admin, &mine)
+	if len(mine.Value) != 1 || mine.Value[0].ResourceID != "hq-everest" || mine.Value[0].Status != "confirmed" ||
+		len(mine.Value[0].Participants) != 1 || mine.Value[0].Participants[0].Email != "bob@contoso.example" {
+		t.Fatalf("Ada's reservations: got %+v, want one confirmed of Everest with Bob as participant", mine.Value)
+	}
+	if got, _ := time.Parse(time.RFC3339, mine.Value[0].StartDate); !got.Equal(start) {
+		t.Errorf("booked start: got %s, want %s", got, start.UTC())
+	}
+	reservation := mine.Value[0].ID
+
+	// Bob, a member, tries the same slot from the keyboard path: the API's 409 reason, his input kept.
+	eval[bool](b, "sign out", `sessionStorage.clear(); true`)
+	b.devSignIn("/booking-room-pro/content?tab="+url.QueryEscape(tabID), tenant, bobID, "Bob Member", false)
+	b.run("timeline", waitVisible("#timeline-new"))
+	b.waitFor("timeline loaded", `document.querySelector("#timeline")?.dataset.loaded === "true"`)
+	b.click("#timeline-new")
+	b.run("booking dialog", waitVisible("#book-title"))
+	b.setInput("#book-room", "hq-everest")
+	b.setInput("#book-date", start.Format("2006-01-02"))
+	b.setInput("#book-from", start.Format("15:04"))
+	b.setInput("#book-to", start.Add(30*time.Minute).Format("15:04"))
+	b.setInput("#book-title", "Bob's sync")
+	b.setInput("#book-participants", "not-an-address")
+	b.click("#book-submit")
+	b.waitFor("field error", `document.querySelector("#book-participants").getAttribute("aria-invalid") === "true"`)
+	if got := b.text("#book-form"); !strings.Contains(got, "must be an e-mail address") {
+		t.Errorf("bad participant: got %q, want the API's reason beside the field", got)
+	}
+	b.setInput("#book-participants", "ada@contoso.example")
+	b.click("#book-submit")
+	// The API's reason for the 409 replaces the 400's.
+	b.waitFor("the conflict's reason (already booked)", `document.querySelector("#book-form [role=alert]")?.textContent.includes("already booked")`)
+	if got := eval[string](b, "participants", `document.querySelector("#book-participants").getAttribute("aria-invalid") || ""`); got == "true" {
+		t.Errorf("after the fix: got the participants field still marked invalid, want it clear")
+	}
+	if got := eval[string](b, "title kept", `document.querySelector("#book-title").value`); got != "Bob's sync" {
+		t.Errorf("after the conflict: got title %q, want what Bob typed", got)
+	}
+	b.settle()
+	b.axe("booking dialog with a conflict")
+	b.click("#book-form button[type=button]")
+
+	// Bob finds a free room with a screen and video for an hour: Fuji, which needs approval.
+	b.click("#section-finder")
+	b.run("finder", waitVisible("#finder-submit"))
+	later := start.Add(2 * time.Hour).Truncate(time.Hour)
+	b.setInput("#finder-date", later.Format("2006-01-02"))
+	b.setInput("#finder-time", later.Format("15:04"))
+	b.setInput("#finder-equipment", "video")
+	b.click("#finder-submit")
+	b.run("results", waitVisible("#finder-results"))
+	if got := b.text("#finder-results tbody"); !strings.Contains(got, "Fuji") || strings.Contains(got, "Everest") {
+		t.Errorf("free rooms with video: got %q, want Fuji only", got)
+	}
+	b.axe("finder")
+	b.clickXPath(`//*[@id="finder-results"]//button[contains(@aria-label, "Fuji")]`)
+	b.setInput("#book-title", "Bob's workshop")
+	b.click("#book-submit")
+	b.run("requested", waitNotPresent("#book-form"), waitVisible("#notice"))
+	if got := b.text("#notice"); !strings.Contains(got, "approval") {
+		t.Errorf("booking a room that needs approval: got %q, want it waiting for approval", got)
+	}
+
+	// Ada approves it, imports rooms, checks in and cancels her own.
+	eval[bool](b, "sign out", `sessionStorage.clear(); true`)
+	b.devSignIn("/booking-room-pro/content?tab="+url.QueryEscape(tabID), tenant, adaID, "Ada Admin", true)
+	b.click("#section-approvals")
+	b.run("approvals", waitVisible("#approvals-list"))
+	b.axe("approvals")
+	b.click(`#approvals-list button[data-action=approve]`)
+	b.waitFor("approved", `!document.querySelector("#approvals-list")`)
+	var bobs struct{ Value []struct{ Status string } }
+	srv.api(t, "GET", "/api/reservations/mine", signInToken(t, srv, tenant, bobID, "Bob Member", false), &bobs)
+	if len(bobs.Value) != 1 || bobs.Value[0].Status != "confirmed" {
+		t.Errorf("Bob's reservation after approval: got %+v, want one confirmed", bobs.Value)
+	}
+
+	b.click("#section-rooms")
+	b.run("rooms", waitVisible("#rooms-list"))
+	b.axe("rooms")
+	b.importCSV("id,name,timeZone,capacity\nhq-k2,K2," + zone + ",6\n,No id," + zone + ",x\n")
+	b.run("rejected rows", waitVisible("#rooms-rejected"))
+	if got := b.text("#rooms-rejected tbody"); !strings.Contains(got, "3") || !strings.Contains(got, "capacity") || !strings.Contains(got, "id") {
+		t.Errorf("rejected rows: got %q, want row 3's id and capacity", got)
+	}
+	b.axe("rooms, rejected import")
+	b.importCSV("id,name,timeZone,capacity,building,floor\nhq-k2,K2," + zone + ",6,HQ,4\n")
+	b.waitFor("imported", `document.querySelector("#rooms-list").textContent.includes("K2")`)
+	b.click("#rooms-new")
+	b.run("room dialog", waitVisible("#room-name"))
+	b.setInput("#room-capacity", "-3")
+	b.click("#room-save")
+	b.waitFor("field errors", `!!document.querySelector("#room-form [role=alert]")`)
+	if got := eval[string](b, "capacity kept", `document.querySelector("#room-capacity").value`); got != "-3" {
+		t.Errorf("after a refused save: got capacity %q, want what was typed", got)
+	}
+	if got := b.text("#room-form"); !strings.Contains(got, "must be 0 to 100000") || !strings.Contains(got, "is required") {
+		t.Errorf("room form: got %q, want the API's reasons beside capacity and name", got)
+	}
+	b.settle()
+	b.axe("room dialog with errors")
+	b.click("#room-form button[type=button]")
+
+	b.click("#section-mine")
+	b.run("my reservations", waitVisible("#mine-list"))
+	row := fmt.Sprintf(`#mine-list tr[data-reservation=%q]`, reservation)
+	b.axe("my reservations")
+	b.click(row + " button[data-action=checkin]")
+	b.waitFor("checked in", fmt.Sprintf(`document.querySelector(%q)?.textContent.includes("Checked in")`, row))
+	var got struct{ Status, CheckedInAt string }
+	srv.api(t, "GET", "/api/reservations/"+reservation, admin, &got)
+	if got.CheckedInAt == "" {
+		t.Errorf("after check-in: got %+v, want checkedInAt set", got)
+	}
+	if n := eval[int](b, "check-in buttons", `document.querySelectorAll("#mine-list button[data-action=checkin]").length`); n != 0 {
+		t.Errorf("got %d check-in buttons, want none once checked in", n)
+	}
+	b.click(row + " button[data-action=cancel]")
+	b.waitFor("cancelled", fmt.Sprintf(`!document.querySelector(%q)`, row))
+	srv.api(t, "GET", "/api/reservations/"+reservation, admin, &got)
+	if got.Status != "cancelled" {
+		t.Errorf("after cancel: got status %q, want cancelled", got.Status)
+	}
+
+	// A fuller afternoon for the pictures, then the themes: the dev bar's
+	// switch does what Teams' theme change does.
+	bob := signInToken(t, srv, tenant, bobID, "Bob Member", false)
+	for _, r := range []struct {
+		room, title string
+		at, minutes int
+	}{{"hq-everest", "Quarterly planning", 0, 90}, {"hq-fuji", "Interviews", 90, 60}, {"hq-everest", "Team lunch", -150, 60}} {
+		from := later.Add(time.Duration(r.at) * time.Minute)
+		if from.Before(time.Now()) {
+			continue // the past takes no bookings
+		}
+		body := map[string]any{"title": r.title, "startDate": from.UTC().Format(time.RFC3339), "endDate": from.Add(time.Duration(r.minutes) * time.Minute).UTC().Format(time.RFC3339),
+			"timeZone": zone, "resourceId": r.room}
+		if code, msg := postJSON(t, srv, "/api/bookingroom/v1/"+tab.CalendarID+"/events", bob, body); code != 201 {
+			t.Fatalf("book %s: got %d %s, want 201", r.title, code, msg)
+		}
+	}
+	b.click("#section-timeline")
+	b.waitFor("timeline loaded", `document.querySelector("#timeline")?.dataset.loaded === "true"`)
+	b.settle()
+	b.screenshot("booking-room-pro-light")
+	for _, theme := range []string{"dark", "contrast"} {
+		b.setInput("#dev-theme", theme)
+		b.waitFor(theme+" theme", fmt.Sprintf(`document.documentElement.dataset.theme === %q`, theme))
+		if l := eval[float64](b, "timeline background", `(() => {
+			const c = getComputedStyle(document.querySelector("#timeline .ec-day")).backgroundColor.match(/[\d.]+/g).map(Number);
+			return (0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]) / 255;
+		})()`); l > 0.3 {
+			t.Errorf("%s theme: got a timeline background of luminance %.2f, want dark", theme, l)
+		}
+		b.axe("booking timeline, " + theme)
+		b.screenshot("booking-room-pro-" + theme)
+	}
+}
+
+// middayZone returns a fixed-offset IANA zone where now is between 11:00 and
+// 13:00, and now in it.
+func middayZone(now time.Time) (string, time.Time) {
+	off := 12 - now.UTC().Hour()
+	if off > 12 {
+		off -= 24
+	}
+	name := "UTC"
+	switch {
+	case off > 0:
+		name = fmt.Sprintf("Etc/GMT-%d", off) // POSIX signs: Etc/GMT-3 is UTC+3
+	case off < 0:
+		name = fmt.Sprintf("Etc/GMT+%d", -off)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return name, now.In(loc)
+}
+
+func minuteOfDay(t time.Time) int { return t.Hour()*60 + t.Minute() }
+
+// signInToken signs in through the dev sign-in route, as the tabs' dev sign-in screen does.
+func signInToken(t *testing.T, srv *tabServer, tenant, user, name string, admin bool) string {
+	t.Helper()
+	code, body := postJSON(t, srv, "/api/dev/signin", "", map[string]any{"tenantId": tenant, "objectId": user, "name": name, "upn": strings.ToLower(strings.Fields(name)[0]) + "@contoso.example", "admin": admin})
+	var out struct{ Token string }
+	if err := json.Unmarshal(body, &out); code != 200 || err != nil || out.Token == "" {
+		t.Fatalf("dev sign-in: got %d %s, want a token", code, body)
+	}
+	return out.Token
+}
+
+// postJSON posts v as JSON and returns the status and body.
+func postJSON(t *testing.T, srv *tabServer, path, token string, v any) (int, []byte) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	req, _ := http.NewRequest("POST", srv.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(res.Body)
+	return res.StatusCode, out.Bytes()
+}
+
+// drag presses the mouse in room's timeline row at minute from (of the tab's
+// day), moves to minute to and releases it, as a user selecting a range.
+func (b *browser) drag(room string, from, to int) {
+	b.t.Helper()
+	type point struct {
+		X1 float64 `json:"x1"`
+		X2 float64 `json:"x2"`
+		Y  float64 `json:"y"`
+	}
+	p := eval[point](b, "row of "+room, fmt.Sprintf(`(() => {
+		const heads = [...document.querySelectorAll(".ec-body .ec-row-head")];
+		const i = heads.findIndex(h => h.textContent.includes(%q));
+		const cell = () => document.querySelectorAll(".ec-body > .ec-grid .ec-day")[i].getBoundingClientRect();
+		const main = document.querySelector(".ec-main");
+		const side = document.querySelector(".ec-body .ec-sidebar").getBoundingClientRect();
+		const x = m => cell().left + cell().width * m / 1440;
+		const view = main.getBoundingClientRect();
+		main.scrollLeft += x(%d) - (side.right + 40);
+		const r = cell();
+		return {x1: x(%d) + 3, x2: x(%d) - 3, y: r.top + r.height / 2, inView: x(%d) < view.right};
+	})()`, room, from, from, to, to))
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MouseMoved, p.X1, p.Y), chromedp.MouseEvent(chromedp.MousePressed, p.X1, p.Y, chromedp.ButtonLeft, chromedp.ClickCount(1))}
+	for i := 1; i <= 10; i++ {
+		steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, p.X1+(p.X2-p.X1)*float64(i)/10, p.Y, chromedp.ButtonLeft))
+	}
+	steps = append(steps, chromedp.MouseEvent(chromedp.MouseReleased, p.X2, p.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	b.run("drag across "+room, steps...)
+}
+
+// importCSV hands the rooms screen's file input a CSV, as choosing a file does.
+func (b *browser) importCSV(csv string) {
+	b.t.Helper()
+	eval[bool](b, "import "+csv, fmt.Sprintf(`(() => {
+		const input = document.querySelector("#rooms-import-file");
+		const dt = new DataTransfer();
+		dt.items.add(new File([%q], "rooms.csv", {type: "text/csv"}));
+		input.files = dt.files;
+		input.dispatchEvent(new Event("change", {bubbles: true}));
+		return true;
+	})()`, csv))
+}
+
+// waitAcrossNavigation is waitFor for a condition that a navigation (the page
+// going to another URL) makes true: polling starts again on the new page.
+func (b *browser) waitAcrossNavigation(what, cond string) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(20*time.Second)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || !strings.Contains(err.Error(), "navigated") && !strings.Contains(err.Error(), "context") {
+			b.t.Fatalf("wait for %s: %v", what, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// settle waits until no animation runs (a dialog fading in would give axe-core
+// half-transparent colours to measure).
+func (b *browser) settle() {
+	b.t.Helper()
+	b.waitFor("animations to end", `document.getAnimations().filter(a => a.playState === "running").length === 0`)
+}

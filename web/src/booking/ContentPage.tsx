@@ -1,0 +1,205 @@
+// The booking tab: the day timeline of the tab's rooms, the free-room finder,
+// my reservations, pending approvals for room managers, and rooms for admins.
+// Times are shown in the tab's zone (its settings; the first room's zone if it
+// has none).
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, MessageBar, MessageBarBody, Spinner, Tab as FluentTab,
+  TabList, Text, Title3, makeStyles,
+} from '@fluentui/react-components';
+import { DateTime } from 'luxon';
+import { ErrorBar, type PageContext } from '../shared/Shell';
+import { t } from '../shared/i18n';
+import { browserZone, formatDateTime, formatTime } from '../shared/time';
+import { BookingApi, manages, isActive, type Me, type Reservation, type Room, type Tab } from './model';
+import { BookDialog, type BookedResult, type BookingDraft } from './BookDialog';
+import { ReservationActions } from './Actions';
+import { Finder } from './Finder';
+import { Approvals, MyReservations, StatusBadge } from './Lists';
+import { Rooms } from './Rooms';
+import { Timeline, type TimelineView } from './Timeline';
+import { asApiError } from './util';
+
+import './strings';
+
+const useStyles = makeStyles({
+  page: { padding: '8px 20px 24px', display: 'flex', flexDirection: 'column', gap: '8px' },
+  head: { display: 'flex', alignItems: 'center', gap: '16px', flexWrap: 'wrap' },
+  details: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 16px', margin: 0 },
+});
+
+type Section = 'timeline' | 'finder' | 'mine' | 'approvals' | 'rooms';
+
+export function ContentPage(ctx: PageContext) {
+  const s = useStyles();
+  const bapi = useMemo(() => new BookingApi(ctx.api), [ctx.api]);
+  const [me, setMe] = useState<Me | null>(null);
+  const [tab, setTab] = useState<Tab | null | undefined>(undefined);
+  const [allRooms, setAllRooms] = useState<Room[] | null>(null);
+  const [loadErr, setLoadErr] = useState<unknown>(null);
+  const [section, setSection] = useState<Section>('timeline');
+  const [view, setView] = useState<TimelineView>('day');
+  const [draft, setDraft] = useState<BookingDraft | null>(null);
+  const [open, setOpen] = useState<Reservation | null>(null);
+  const [notice, setNotice] = useState('');
+  const [version, setVersion] = useState(0);
+  const changed = useCallback(() => setVersion((v) => v + 1), []);
+
+  const loadRooms = useCallback(
+    () => bapi.rooms().then((rs) => setAllRooms(rs.sort((a, b) => a.name.localeCompare(b.name)))),
+    [bapi],
+  );
+  useEffect(() => {
+    const tabId = ctx.session.entityId;
+    Promise.all([bapi.me(), tabId ? bapi.tab(tabId) : Promise.resolve(null), loadRooms()]).then(
+      ([m, tb]) => {
+        setMe(m);
+        setTab(tb);
+        if (tb?.settings.defaultView === 'week') setView('week');
+      },
+      (e) => setLoadErr(asApiError(e)),
+    );
+  }, [bapi, ctx.session.entityId, loadRooms]);
+
+  const rooms = useMemo(() => {
+    const ids = tab?.settings.rooms ?? [];
+    return (allRooms ?? []).filter((r) => ids.length === 0 || ids.includes(r.id));
+  }, [allRooms, tab]);
+  const zone = tab?.settings.timeZone || rooms[0]?.timeZone || browserZone();
+
+  if (loadErr) return <main className={s.page}><ErrorBar error={loadErr} /></main>;
+  if (tab === undefined || !me || !allRooms) return <Spinner label={t('app.loading')} style={{ marginTop: 48 }} />;
+  if (tab === null || tab.kind !== 'booking') {
+    return (
+      <main className={s.page}>
+        <MessageBar intent="warning">
+          <MessageBarBody>{t('booking.notConfigured')}</MessageBarBody>
+        </MessageBar>
+        {!ctx.session.inTeams && (
+          <div>
+            <Button as="a" href={'/booking-room-pro/config' + window.location.search}>{t('booking.config.title')}</Button>
+          </div>
+        )}
+      </main>
+    );
+  }
+  const admin = me.admin;
+  const isManager = allRooms.some((r) => manages(r, me.objectId, admin));
+  const approver = allRooms.some((r) => manages(r, me.objectId, admin) && r.rules.requiresApproval);
+  const booked = (r: BookedResult) => {
+    setDraft(null);
+    const when = formatDateTime(r.reservation.startDate, zone);
+    let msg = r.reservation.status === 'pending' ? t('booking.booked.pending', { when }) : t('booking.booked', { when });
+    if (r.occurrences) msg += ' ' + t('booking.booked.series', { n: r.occurrences });
+    if (r.skipped?.length) msg += ' ' + t('booking.booked.skipped', { n: r.skipped.length });
+    setNotice(msg);
+    changed();
+  };
+
+  return (
+    <main className={s.page}>
+      <div className={s.head}>
+        <Title3 as="h1">{t('booking.app')}</Title3>
+        <Text size={200}>{tab.channelName}</Text>
+        {!ctx.session.inTeams && (
+          <Button size="small" as="a" href={'/booking-room-pro/config' + window.location.search} id="open-settings">
+            {t('booking.config.title')}
+          </Button>
+        )}
+      </div>
+      <TabList selectedValue={section} onTabSelect={(_, d) => setSection(d.value as Section)} aria-label={t('booking.sections')} id="sections">
+        <FluentTab value="timeline" id="section-timeline">{t('booking.section.timeline')}</FluentTab>
+        <FluentTab value="finder" id="section-finder">{t('booking.section.finder')}</FluentTab>
+        <FluentTab value="mine" id="section-mine">{t('booking.section.mine')}</FluentTab>
+        {approver && <FluentTab value="approvals" id="section-approvals">{t('booking.section.approvals')}</FluentTab>}
+        {(admin || isManager) && <FluentTab value="rooms" id="section-rooms">{t('booking.section.rooms')}</FluentTab>}
+      </TabList>
+      {notice && (
+        <MessageBar intent="success" role="status" id="notice">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      {rooms.length === 0 && section !== 'rooms' && (
+        <MessageBar intent="info">
+          <MessageBarBody>{admin ? t('booking.noRooms.admin') : t('booking.noRooms')}</MessageBarBody>
+        </MessageBar>
+      )}
+      {section === 'timeline' && (
+        <Timeline bapi={bapi} rooms={rooms} zone={zone} userId={me.objectId} theme={ctx.theme} view={view} onView={setView}
+          version={version} onBook={(d) => (setNotice(''), setDraft(d))} onOpen={setOpen} />
+      )}
+      {section === 'finder' && <Finder bapi={bapi} rooms={rooms.filter(isActive)} zone={zone} onBook={(d) => (setNotice(''), setDraft(d))} />}
+      {section === 'mine' && (
+        <MyReservations bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />
+      )}
+      {section === 'approvals' && (
+        <Approvals bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />
+      )}
+      {section === 'rooms' && (
+        <Rooms bapi={bapi} token={ctx.session.token} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin}
+          onChanged={() => (loadRooms(), changed())} />
+      )}
+      {draft && (
+        <BookDialog bapi={bapi} calendarId={tab.calendarId} rooms={rooms.filter(isActive)} zone={zone} draft={draft}
+          onClose={() => setDraft(null)} onBooked={booked} />
+      )}
+      {open && (
+        <ReservationDialog bapi={bapi} reservation={open} room={allRooms.find((r) => r.id === open.resourceId)} zone={zone}
+          userId={me.objectId} admin={admin} onClose={() => setOpen(null)} onChanged={(r) => (setOpen(r), changed())} />
+      )}
+    </main>
+  );
+}
+
+/** A reservation's details and what the user may do to it. */
+function ReservationDialog(props: {
+  bapi: BookingApi; reservation: Reservation; room: Room | undefined; zone: string; userId: string; admin: boolean;
+  onClose: () => void; onChanged: (r: Reservation) => void;
+}) {
+  const s = useStyles();
+  const r = props.reservation;
+  return (
+    <Dialog open onOpenChange={(_, d) => !d.open && props.onClose()}>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>{r.title}</DialogTitle>
+          <DialogContent>
+            <dl className={s.details} id="reservation-details">
+              <dt>{t('booking.book.room')}</dt>
+              <dd>{r.resourceName ?? props.room?.name ?? r.resourceId}</dd>
+              <dt>{t('booking.when')}</dt>
+              <dd>
+                {formatDateTime(r.startDate, props.zone)} – {formatTime(r.endDate, props.zone)}
+                {props.room && props.room.timeZone !== props.zone &&
+                  ` (${DateTime.fromISO(r.startDate).setZone(props.room.timeZone).toFormat('HH:mm')} ${props.room.timeZone})`}
+              </dd>
+              <dt>{t('booking.organizer')}</dt>
+              <dd>{r.organizerName || r.organizer}</dd>
+              {r.participants?.length ? (
+                <>
+                  <dt>{t('booking.book.participants')}</dt>
+                  <dd>{r.participants.map((p) => p.name || p.email || p.upn || p.objectId).join(', ')}</dd>
+                </>
+              ) : null}
+              <dt>{t('booking.status')}</dt>
+              <dd><StatusBadge r={r} /></dd>
+              {r.checkInBy && (
+                <>
+                  <dt>{t('booking.checkInBy')}</dt>
+                  <dd>{formatTime(r.checkInBy, props.zone)}</dd>
+                </>
+              )}
+            </dl>
+          </DialogContent>
+          <DialogActions fluid>
+            <ReservationActions bapi={props.bapi} reservation={r} room={props.room} userId={props.userId} admin={props.admin}
+              onChanged={props.onChanged} />
+            <Button onClick={props.onClose}>{t('form.close')}</Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+

@@ -1,0 +1,253 @@
+// The day (or week) timeline: the tab's rooms as rows, hours as columns, each
+// room's holding reservations from its schedule. Times are the tab's zone: the
+// view runs in UTC and gets wall-clock ("floating") times of that zone, so the
+// browser's own zone and DST rules never move a reservation. Selecting a free
+// range (or clicking a slot) opens the booking dialog; a reservation opens its
+// details. Everything the pointer does has a keyboard path: the toolbar's
+// "New reservation" and each reservation is a focusable button.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Button, Input, Spinner, Text, ToggleButton, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
+import { CalendarView, Interaction, ResourceTimeline, type Calendar } from '../shared/calendar';
+import { DateTime } from 'luxon';
+import { ErrorBar } from '../shared/Shell';
+import { locale, t } from '../shared/i18n';
+import { fromFloatingDate, toFloating, toFloatingDate } from '../shared/time';
+import type { ThemeName } from '../shared/theme';
+import { isActive, type BookingApi, type Reservation, type Room } from './model';
+import { asApiError, mapLimit, now } from './util';
+import type { BookingDraft } from './BookDialog';
+
+const useStyles = makeStyles({
+  toolbar: { display: 'flex', flexWrap: 'wrap', gap: '8px', alignItems: 'center', padding: '8px 0' },
+  title: { minWidth: '200px' },
+  arrow: { minWidth: '32px' },
+  // Reservations by whose they are and their status; the rest of the colours come from the shared ec-theme.css.
+  cal: {
+    // The timeline shows one day (or a week): a tinted "today" would colour the whole grid.
+    '& .ec.ec': { '--ec-today-bg-color': tokens.colorNeutralBackground1 },
+    // Pending: the page's own colours with a dashed outline, legible in every theme.
+    '& .ec-event.bk-pending': {
+      backgroundColor: tokens.colorNeutralBackground1, color: tokens.colorNeutralForeground1,
+      outline: `2px dashed ${tokens.colorPaletteMarigoldBorderActive}`, outlineOffset: '-2px',
+    },
+    '& .ec-event.bk-mine': { backgroundColor: tokens.colorBrandBackground, color: tokens.colorNeutralForegroundOnBrand },
+    '& .ec-event.bk-other': { backgroundColor: tokens.colorNeutralBackground5, color: tokens.colorNeutralForeground1 },
+    '& .bk-inactive': { color: tokens.colorNeutralForeground3 },
+  },
+});
+
+export type TimelineView = 'day' | 'week';
+
+const plugins = [ResourceTimeline, Interaction];
+const noToolbar = { start: '', center: '', end: '' };
+const weekSlotLabel = { hour: 'numeric' };
+const daySlotLabel = { hour: 'numeric', minute: '2-digit' };
+
+export function Timeline(props: {
+  bapi: BookingApi;
+  rooms: Room[];
+  zone: string;
+  userId: string;
+  theme: ThemeName;
+  view: TimelineView;
+  onView: (v: TimelineView) => void;
+  /** Bumped by the page when reservations changed elsewhere (a booking, a cancel). */
+  version: number;
+  onBook: (d: BookingDraft) => void;
+  onOpen: (r: Reservation) => void;
+}) {
+  const { bapi, rooms, zone, view } = props;
+  const s = useStyles();
+  const cal = useRef<Calendar | null>(null);
+  const [day, setDay] = useState(() => now().setZone(zone).startOf('day'));
+  const [reservations, setReservations] = useState<Reservation[] | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  const box = useRef<HTMLDivElement>(null);
+  useTimelineSemantics(box, t('booking.timeline.scroll'));
+  const handlers = useRef(props);
+  handlers.current = props;
+
+  const first = view === 'week' ? day.startOf('week') : day;
+  const last = first.plus({ days: view === 'week' ? 7 : 1 });
+
+  // Load each room's schedule for the window (a few rooms at a time).
+  useEffect(() => {
+    let gone = false;
+    setReservations(null);
+    setErr(null);
+    mapLimit(rooms, 6, (r) => bapi.schedule(r.id, first, last))
+      .then((lists) => !gone && setReservations(lists.flat()))
+      .catch((e) => !gone && (setErr(asApiError(e)), setReservations([])));
+    return () => {
+      gone = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [bapi, rooms, first.toISO(), view, props.version]);
+
+  const resources = useMemo(
+    () => rooms.map((r) => ({
+      id: r.id,
+      title: r.name + (r.capacity ? ` · ${r.capacity}` : '') + (isActive(r) ? '' : ` (${t('booking.room.inactive')})`),
+    })),
+    [rooms],
+  );
+
+  const events = useMemo(
+    () => (reservations ?? []).map((r) => {
+      const mine = r.organizer.toLowerCase() === props.userId.toLowerCase();
+      return {
+        id: r.id,
+        resourceIds: [r.resourceId],
+        start: toFloating(r.startDate, zone),
+        end: toFloating(r.endDate, zone),
+        title: (r.status === 'pending' ? t('booking.status.pending') + ': ' : '') + r.title,
+        classNames: [r.status === 'pending' ? 'bk-pending' : mine ? 'bk-mine' : 'bk-other'],
+        extendedProps: { reservation: r },
+      };
+    }),
+    [reservations, zone, props.userId],
+  );
+
+  // Callbacks read the latest props through a ref, so the options stay the same objects between renders.
+  const callbacks = useMemo(
+    () => ({
+      select: (info: { start: Date; end: Date; resource?: { id: string | number } }) => {
+        const h = handlers.current;
+        h.onBook({ roomId: String(info.resource?.id ?? ''), start: fromFloatingDate(info.start, h.zone), end: fromFloatingDate(info.end, h.zone) });
+        cal.current?.unselect();
+      },
+      dateClick: (info: { date: Date; resource?: { id: string | number } }) => {
+        const h = handlers.current;
+        const start = fromFloatingDate(info.date, h.zone);
+        h.onBook({ roomId: String(info.resource?.id ?? ''), start, end: start.plus({ minutes: 30 }) });
+      },
+      eventClick: (info: { event: { extendedProps: Record<string, unknown> } }) => {
+        handlers.current.onOpen(info.event.extendedProps.reservation as Reservation);
+      },
+      eventDidMount: (info: { event: { title: unknown; extendedProps: Record<string, unknown> }; el: HTMLElement; timeText: string }) => {
+        const r = info.event.extendedProps.reservation as Reservation | undefined;
+        if (!r) return; // the selection being drawn
+        // Named by its visible time and title (a screen reader reads the row's
+        // room from the button's description).
+        info.el.setAttribute('title', `${String(info.event.title)}, ${r.resourceName ?? r.resourceId}`);
+        info.el.dataset.reservation = r.id;
+      },
+    }),
+    [],
+  );
+  const n = now().setZone(zone);
+  const scroll = view === 'week' ? 0 : first.hasSame(n, 'day') ? Math.max(0, n.hour - 1) : 7;
+  const firstKey = first.toISO();
+  const date = useMemo(() => toFloatingDate(first), [firstKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const options: Record<string, unknown> = {
+    view: view === 'week' ? 'resourceTimelineWeek' : 'resourceTimelineDay',
+    timeZone: 'UTC',
+    locale: locale(),
+    date,
+    headerToolbar: noToolbar,
+    height: 'auto',
+    slotDuration: view === 'week' ? '03:00' : '00:30',
+    snapDuration: '00:05',
+    slotWidth: view === 'week' ? 48 : 56,
+    slotLabelFormat: view === 'week' ? weekSlotLabel : daySlotLabel,
+    scrollTime: String(scroll).padStart(2, '0') + ':00:00',
+    nowIndicator: true,
+    selectable: true,
+    editable: false,
+    resources,
+    events,
+    ...callbacks,
+  };
+
+  const move = (n: number) => setDay(day.plus({ days: n * (view === 'week' ? 7 : 1) }));
+  const title = view === 'week'
+    ? `${first.setLocale(locale()).toLocaleString(DateTime.DATE_MED)} – ${last.minus({ days: 1 }).setLocale(locale()).toLocaleString(DateTime.DATE_MED)}`
+    : day.setLocale(locale()).toLocaleString(DateTime.DATE_HUGE);
+  const bookable = rooms.filter(isActive);
+  const newReservation = () => {
+    const n = now().setZone(zone);
+    let start = day.set({ hour: n.hour, minute: 0 }).plus({ hours: 1 });
+    if (!day.hasSame(n, 'day')) start = day.set({ hour: 9 });
+    handlers.current.onBook({ roomId: bookable[0]?.id ?? '', start, end: start.plus({ minutes: 30 }) });
+  };
+
+  return (
+    <section aria-labelledby="timeline-title">
+      <Toolbar className={s.toolbar} aria-label={t('booking.timeline.toolbar')}>
+        <Button onClick={() => move(-1)} id="timeline-prev" aria-label={t('booking.timeline.prev')} className={s.arrow}>‹</Button>
+        <Button onClick={() => setDay(now().setZone(zone).startOf('day'))} id="timeline-today">
+          {t('booking.timeline.today')}
+        </Button>
+        <Button onClick={() => move(1)} id="timeline-next" aria-label={t('booking.timeline.next')} className={s.arrow}>›</Button>
+        <Input
+          type="date"
+          aria-label={t('booking.timeline.date')}
+          id="timeline-date"
+          value={day.toISODate() ?? ''}
+          onChange={(_, d) => {
+            const v = DateTime.fromISO(d.value, { zone });
+            if (v.isValid) setDay(v.startOf('day'));
+          }}
+        />
+        <Text as="h2" weight="semibold" size={400} id="timeline-title" className={s.title}>
+          {title}
+        </Text>
+        <ToggleButton checked={view === 'day'} onClick={() => props.onView('day')} id="timeline-day">
+          {t('booking.view.day')}
+        </ToggleButton>
+        <ToggleButton checked={view === 'week'} onClick={() => props.onView('week')} id="timeline-week">
+          {t('booking.view.week')}
+        </ToggleButton>
+        <Button appearance="primary" onClick={newReservation} disabled={bookable.length === 0} id="timeline-new">
+          {t('booking.timeline.new')}
+        </Button>
+        {reservations === null && <Spinner size="tiny" aria-label={t('app.loading')} />}
+      </Toolbar>
+      <Text size={200}>{t('booking.timeline.hint', { zone })}</Text>
+      {err ? <ErrorBar error={err} /> : null}
+      <div ref={box} className={s.cal} id="timeline" data-loaded={reservations !== null ? 'true' : 'false'}>
+        <CalendarView plugins={plugins} options={options} calendarRef={cal} label={t('booking.timeline.label', { date: title })} />
+      </div>
+    </section>
+  );
+}
+
+/** Table roles EventCalendar's resource timeline puts on its grid. */
+const tableRoles = ['table', 'rowgroup', 'row', 'rowheader', 'columnheader', 'cell', 'gridcell'];
+
+/**
+ * The resource timeline marks its grid up as a table whose row headers sit in
+ * a sidebar outside any row, which assistive technologies (and axe-core) read
+ * as a broken table. The grid is drawn for the eye; what a screen reader needs
+ * is there otherwise: each reservation is a button named by its title, room
+ * and time, the toolbar's "New reservation" books without a pointer, and My
+ * reservations and the finder list the same data as tables. So the grid's
+ * table roles become presentational, and its scrolling area takes the focus so
+ * that a keyboard can scroll it. A MutationObserver applies this to whatever
+ * the library renders later (other days, other rooms).
+ */
+function useTimelineSemantics(box: React.RefObject<HTMLDivElement | null>, scrollLabel: string) {
+  useEffect(() => {
+    const root = box.current;
+    if (!root) return;
+    const fix = () => {
+      root.querySelectorAll<HTMLElement>('[role]').forEach((el) => {
+        if (tableRoles.includes(el.getAttribute('role')!)) {
+          el.setAttribute('role', 'presentation');
+          for (const a of ['aria-colindex', 'aria-colspan', 'aria-rowindex']) el.removeAttribute(a);
+        }
+      });
+      root.querySelectorAll<HTMLElement>('.ec-main').forEach((el) => {
+        if (el.tabIndex !== 0) {
+          el.tabIndex = 0;
+          el.setAttribute('role', 'region');
+          el.setAttribute('aria-label', scrollLabel);
+        }
+      });
+    };
+    fix();
+    const mo = new MutationObserver(fix);
+    mo.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['role'] });
+    return () => mo.disconnect();
+  }, [box, scrollLabel]);
+}

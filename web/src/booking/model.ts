@@ -1,0 +1,262 @@
+// The Booking Room Pro API as the tab uses it: rooms, reservations, the
+// booking tab, and the calls that read and change them. Every list goes
+// through Api.listAll, which follows nextLink.
+import { DateTime } from 'luxon';
+import type { Api } from '../shared/api';
+
+export interface Hours {
+  start: string;
+  end: string;
+}
+
+export interface Rules {
+  minMinutes: number;
+  maxMinutes: number;
+  maxDaysAhead: number;
+  minNoticeMinutes: number;
+  cancelNoticeMinutes: number;
+  bufferMinutes: number;
+  requiresApproval: boolean;
+  checkInRequired: boolean;
+  releaseAfterMinutes: number;
+  bookableBy: string[];
+}
+
+/** What an admin sends to create or replace a room (POST adds the optional id). */
+export interface RoomInput {
+  name: string;
+  email?: string;
+  capacity: number;
+  building?: string;
+  floor?: string;
+  equipment: string[];
+  accessible: boolean;
+  photoUrl?: string;
+  timeZone: string;
+  hours?: Hours;
+  days: number[];
+  rules: Rules;
+  managers: string[];
+  active?: boolean;
+}
+
+export interface Room extends RoomInput {
+  id: string;
+  etag: string;
+}
+
+export type Status = 'confirmed' | 'pending' | 'declined' | 'cancelled' | 'released';
+
+export interface Reservation {
+  id: string;
+  calendarId: string;
+  title: string;
+  description?: string;
+  startDate: string;
+  endDate: string;
+  allDay: boolean;
+  resourceId: string;
+  resourceName?: string;
+  timeZone: string;
+  seriesId?: string;
+  status: Status;
+  organizer: string;
+  organizerName?: string;
+  participants?: Participant[];
+  checkInBy?: string;
+  checkedInAt?: string;
+  etag: string;
+}
+
+export interface TabSettings {
+  defaultView?: string;
+  timeZone?: string;
+  rooms?: string[];
+  [k: string]: unknown;
+}
+
+export interface Tab {
+  id: string;
+  kind: 'calendar' | 'booking';
+  calendarId: string;
+  teamId: string;
+  channelId: string;
+  channelName: string;
+  settings: TabSettings;
+  etag: string;
+}
+
+export interface Me {
+  objectId: string;
+  displayName?: string;
+  admin: boolean;
+}
+
+/** How long before its start a reservation can be checked in (booking.CheckInEarly). */
+export const checkInEarlyMinutes = 15;
+
+/** Pending and confirmed reservations hold their slot; the others are history. */
+export function holds(r: Reservation): boolean {
+  return r.status === 'confirmed' || r.status === 'pending';
+}
+
+/**
+ * Whether r can be checked in at now: confirmed, not yet checked in, from 15
+ * minutes before its start until its release time (or its end), as the API
+ * decides (Reservation.CheckInWindow).
+ */
+export function inCheckInWindow(r: Reservation, now: DateTime): boolean {
+  if (r.status !== 'confirmed' || r.checkedInAt) return false;
+  const start = DateTime.fromISO(r.startDate);
+  const last = DateTime.fromISO(r.checkInBy ?? r.endDate);
+  return now >= start.minus({ minutes: checkInEarlyMinutes }) && now < last;
+}
+
+/** Whether user manages room (tenant admins manage every room). */
+export function manages(room: Room, userId: string, admin: boolean): boolean {
+  return admin || room.managers.some((m) => m.toLowerCase() === userId.toLowerCase());
+}
+
+export function isActive(room: Room): boolean {
+  return room.active !== false;
+}
+
+/** A new room's defaults, in zone. */
+export function emptyRoom(zone: string): RoomInput {
+  return {
+    name: '',
+    email: '',
+    capacity: 0,
+    building: '',
+    floor: '',
+    equipment: [],
+    accessible: false,
+    photoUrl: '',
+    timeZone: zone,
+    days: [],
+    rules: {
+      minMinutes: 0, maxMinutes: 0, maxDaysAhead: 0, minNoticeMinutes: 0, cancelNoticeMinutes: 0, bufferMinutes: 0,
+      requiresApproval: false, checkInRequired: false, releaseAfterMinutes: 0, bookableBy: [],
+    },
+    managers: [],
+    active: true,
+  };
+}
+
+/** The recurrence choices of the booking dialog; each maps to the API's rrule (rrule.js shape). */
+export type Repeat = 'none' | 'daily' | 'workweek' | 'weekly' | 'monthly';
+
+/** Someone a reservation is made for, as Calendar Pro's events name people. */
+export interface Participant {
+  objectId?: string;
+  upn?: string;
+  email?: string;
+  name?: string;
+}
+
+export interface BookingInput {
+  title: string;
+  description?: string;
+  participants: Participant[];
+  roomId: string;
+  start: DateTime;
+  end: DateTime;
+  repeat: Repeat;
+  /** How a series ends: after count occurrences, or on until (a date in the room's zone). */
+  endKind: 'count' | 'until';
+  count: number;
+  until: string;
+  skipConflicts: boolean;
+}
+
+/** The API body of a reservation (the reference contract's Event). */
+export function reservationBody(b: BookingInput, room: Room): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    title: b.title,
+    startDate: b.start.toUTC().toISO({ suppressMilliseconds: true }),
+    endDate: b.end.toUTC().toISO({ suppressMilliseconds: true }),
+    timeZone: room.timeZone,
+    resourceId: room.id,
+  };
+  if (b.description) body.description = b.description;
+  if (b.participants.length) body.participants = b.participants;
+  if (b.repeat !== 'none') {
+    const freq = { daily: 'DAILY', workweek: 'WEEKLY', weekly: 'WEEKLY', monthly: 'MONTHLY' }[b.repeat];
+    const rule: Record<string, unknown> = { freq };
+    if (b.repeat === 'workweek') rule.byweekday = ['MO', 'TU', 'WE', 'TH', 'FR'];
+    if (b.endKind === 'count') rule.count = b.count;
+    else if (b.until) rule.until = DateTime.fromISO(b.until, { zone: room.timeZone }).endOf('day').toUTC().toISO({ suppressMilliseconds: true });
+    body.rrule = rule;
+    if (b.skipConflicts) body.skipConflicts = true;
+  }
+  return body;
+}
+
+/** One occurrence of a series the API refused, from a 409's extra.conflicts. */
+export interface Refusal {
+  start: string;
+  end: string;
+  reason: string;
+  detail?: string;
+}
+
+/** The calls of the booking tab. */
+export class BookingApi {
+  constructor(public api: Api) {}
+
+  me() {
+    return this.api.get<Me>('/api/me');
+  }
+  rooms() {
+    return this.api.listAll<Room>('/api/rooms');
+  }
+  async tab(id: string): Promise<Tab | null> {
+    try {
+      const r = await this.api.request<Tab>('GET', '/api/tabs/' + encodeURIComponent(id));
+      return { ...r.data, etag: r.etag ?? r.data.etag };
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return null;
+      throw e;
+    }
+  }
+  async saveTab(id: string, body: Record<string, unknown>, etag?: string): Promise<Tab> {
+    const r = await this.api.put<Tab>('/api/tabs/' + encodeURIComponent(id), body, { ifMatch: etag });
+    return { ...r.data, etag: r.etag ?? r.data.etag };
+  }
+  schedule(roomId: string, from: DateTime, to: DateTime) {
+    return this.api.listAll<Reservation>('/api/rooms/' + encodeURIComponent(roomId) + '/schedule', {
+      query: { from: iso(from), to: iso(to) },
+    });
+  }
+  available(from: DateTime, to: DateTime, f: { capacity?: number; equipment?: string; building?: string; floor?: string }) {
+    return this.api.listAll<Room>('/api/rooms/availability', {
+      query: { from: iso(from), to: iso(to), capacity: f.capacity || undefined, equipment: f.equipment, building: f.building, floor: f.floor },
+    });
+  }
+  book(calendarId: string, body: Record<string, unknown>) {
+    return this.api.post<Reservation & { occurrences?: number; skipped?: Refusal[] }>(
+      '/api/bookingroom/v1/' + encodeURIComponent(calendarId) + '/events', body);
+  }
+  mine(from: DateTime, to: DateTime) {
+    return this.api.listAll<Reservation>('/api/reservations/mine', { query: { from: iso(from), to: iso(to) } });
+  }
+  act(id: string, action: 'cancel' | 'checkin' | 'approve' | 'decline') {
+    return this.api.post<Reservation>('/api/reservations/' + encodeURIComponent(id) + '/' + action);
+  }
+  createRoom(id: string, room: RoomInput) {
+    return this.api.post<Room>('/api/rooms', { ...(id ? { id } : {}), ...room });
+  }
+  updateRoom(id: string, room: RoomInput, etag?: string) {
+    return this.api.put<Room>('/api/rooms/' + encodeURIComponent(id), room, { ifMatch: etag });
+  }
+  deleteRoom(id: string, etag?: string) {
+    return this.api.del('/api/rooms/' + encodeURIComponent(id), { ifMatch: etag });
+  }
+}
+
+export function iso(d: DateTime): string {
+  return d.toUTC().toISO({ suppressMilliseconds: true })!;
+}
+
+/** The content page that setConfig points the tab at. */
+export const contentPath = '/booking-room-pro/content';

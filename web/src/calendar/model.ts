@@ -1,0 +1,222 @@
+// Calendar Pro's API shapes and the recurrence editor's model.
+import { DateTime } from 'luxon';
+
+export interface Member {
+  objectId: string;
+  add?: boolean;
+  modify?: boolean;
+  delete?: boolean;
+}
+
+export interface Settings {
+  defaultView?: 'day' | 'week' | 'workweek' | 'month' | 'agenda';
+  firstDayOfWeek?: number;
+  businessDays?: number[];
+  businessHours?: { start: string; end: string };
+  timeZone?: string;
+  showWeekends?: boolean;
+  showWeekNumbers?: boolean;
+  notifications?: { addedOrUpdated?: boolean; deleted?: boolean };
+  reminderMinutes?: number;
+  permissions?: { mode?: 'everyone' | 'owners' | 'custom'; members?: Member[] };
+  owners?: string[];
+}
+
+export interface Tab {
+  id: string;
+  /** The calendar's id in the events API (not the tab id). */
+  calendarId: string;
+  kind: 'calendar' | 'booking';
+  teamId: string;
+  channelId: string;
+  channelName?: string;
+  settings: Settings;
+  etag?: string;
+}
+
+export interface Participant {
+  objectId?: string;
+  upn?: string;
+  email?: string;
+  name?: string;
+}
+
+export type WeekdayRef = string | number | { weekday: number; n?: number };
+
+export interface RRule {
+  freq: string;
+  interval?: number;
+  count?: number;
+  until?: string;
+  byweekday?: WeekdayRef[];
+  bymonthday?: number[];
+  bymonth?: number[];
+  bysetpos?: number[];
+}
+
+export type Mode = 'NotRepeat' | 'Workweek' | 'Daily' | 'Weekly' | 'Monthly' | 'Yearly' | 'Custom';
+
+export interface CalEvent {
+  id?: string;
+  calendarId?: string;
+  title: string;
+  description?: string;
+  startDate: string;
+  endDate: string;
+  allDay: boolean;
+  color?: string;
+  timeZone?: string;
+  address?: { fullAddress: string; lat?: number; lng?: number };
+  tags?: string[];
+  participants?: Participant[];
+  modeRecurrence?: Mode;
+  rrule?: RRule | string;
+  seriesId?: string;
+  originalStart?: string;
+  startDay?: string;
+  endDay?: string;
+  etag?: string;
+  deleted?: boolean;
+}
+
+export const calendarPath = (id: string) => '/api/calendar/v1/' + encodeURIComponent(id);
+
+export const colours = ['#4f52b2', '#0f6cbd', '#038387', '#107c10', '#8a8886', '#c239b3', '#ca5010', '#d13438'];
+
+/** The views of the settings and the EventCalendar views that show them. */
+export const viewNames: Record<string, string> = {
+  month: 'dayGridMonth',
+  week: 'timeGridWeek',
+  workweek: 'timeGridWeek',
+  day: 'timeGridDay',
+  agenda: 'listWeek',
+};
+
+export const weekdayCodes = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+
+/** What the recurrence editor edits; turned into the API's modeRecurrence + rrule. */
+export interface Repeat {
+  kind: 'none' | 'daily' | 'workweek' | 'weekly' | 'monthlyDay' | 'monthlyNth' | 'yearly' | 'rrule';
+  interval: number;
+  days: number[]; // weekly: 0 = Sunday
+  monthDay: number;
+  nth: number; // 1..4 or -1 (last)
+  weekday: number; // monthlyNth: 0 = Sunday
+  ends: 'never' | 'count' | 'until';
+  count: number;
+  until: string; // yyyy-MM-dd in the event's zone
+  rule: string; // kind rrule
+}
+
+export function defaultRepeat(start: DateTime): Repeat {
+  const wd = start.weekday % 7;
+  const nth = Math.ceil(start.day / 7);
+  return {
+    kind: 'none', interval: 1, days: [wd], monthDay: start.day, nth: start.plus({ weeks: 1 }).month !== start.month ? -1 : Math.min(nth, 4),
+    weekday: wd, ends: 'never', count: 10, until: start.plus({ months: 3 }).toISODate()!, rule: 'FREQ=WEEKLY;BYDAY=' + weekdayCodes[wd],
+  };
+}
+
+/** The API's members for a Repeat: modeRecurrence and rrule (null: none). */
+export function repeatToApi(r: Repeat, zone: string): { modeRecurrence: Mode; rrule?: RRule | string } {
+  if (r.kind === 'none') return { modeRecurrence: 'NotRepeat' };
+  if (r.kind === 'rrule') return { modeRecurrence: 'Custom', rrule: r.rule.replace(/^RRULE:/i, '').trim() };
+  const rule: RRule = { freq: 'DAILY' };
+  if (r.interval > 1) rule.interval = r.interval;
+  switch (r.kind) {
+    case 'daily':
+      rule.freq = 'DAILY';
+      break;
+    case 'workweek':
+      rule.freq = 'WEEKLY';
+      rule.byweekday = ['MO', 'TU', 'WE', 'TH', 'FR'];
+      break;
+    case 'weekly':
+      rule.freq = 'WEEKLY';
+      rule.byweekday = [...r.days].sort().map((d) => weekdayCodes[d]);
+      break;
+    case 'monthlyDay':
+      rule.freq = 'MONTHLY';
+      rule.bymonthday = [r.monthDay];
+      break;
+    case 'monthlyNth':
+      rule.freq = 'MONTHLY';
+      rule.byweekday = [String(r.nth) + weekdayCodes[r.weekday]];
+      break;
+    case 'yearly':
+      rule.freq = 'YEARLY';
+      break;
+  }
+  if (r.ends === 'count') rule.count = r.count;
+  if (r.ends === 'until' && r.until) rule.until = DateTime.fromISO(r.until, { zone }).endOf('day').toUTC().toISO({ suppressMilliseconds: true })!;
+  return { modeRecurrence: 'Custom', rrule: rule };
+}
+
+function weekdayIndex(w: WeekdayRef): { wd: number; n?: number } {
+  if (typeof w === 'number') return { wd: (w + 1) % 7 }; // rrule.js: 0 = Monday
+  if (typeof w === 'object') return { wd: (w.weekday + 1) % 7, n: w.n };
+  const m = /^([+-]?\d+)?([A-Za-z]{2})/.exec(w.trim());
+  if (!m) return { wd: 1 };
+  const code = m[2].toUpperCase();
+  const named = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'].findIndex((d) => d.startsWith(w.trim().toUpperCase()));
+  const wd = weekdayCodes.indexOf(code);
+  return { wd: wd >= 0 ? wd : named >= 0 ? named : 1, n: m[1] ? Number(m[1]) : undefined };
+}
+
+/** The editor's Repeat of a stored series (a rule it cannot show becomes a custom RRULE). */
+export function repeatFromApi(ev: CalEvent, start: DateTime, zone: string): Repeat {
+  const r = defaultRepeat(start);
+  const rule = ev.rrule;
+  if (!rule || ev.modeRecurrence === 'NotRepeat') return r;
+  if (typeof rule === 'string') return { ...r, kind: 'rrule', rule };
+  r.interval = rule.interval ?? 1;
+  if (rule.count) {
+    r.ends = 'count';
+    r.count = rule.count;
+  } else if (rule.until) {
+    r.ends = 'until';
+    r.until = DateTime.fromISO(rule.until).setZone(zone).toISODate()!;
+  }
+  const freq = rule.freq.toUpperCase();
+  const days = (rule.byweekday ?? []).map(weekdayIndex);
+  if (freq === 'DAILY' && !days.length) r.kind = 'daily';
+  else if (freq === 'WEEKLY' && days.length === 5 && [1, 2, 3, 4, 5].every((d) => days.some((x) => x.wd === d)) && r.interval === 1) r.kind = 'workweek';
+  else if (freq === 'WEEKLY') {
+    r.kind = 'weekly';
+    r.days = days.length ? days.map((d) => d.wd) : [start.weekday % 7];
+  } else if (freq === 'MONTHLY' && days.length === 1 && days[0].n) {
+    r.kind = 'monthlyNth';
+    r.nth = days[0].n!;
+    r.weekday = days[0].wd;
+  } else if (freq === 'MONTHLY' && days.length === 1 && rule.bysetpos?.length === 1) {
+    r.kind = 'monthlyNth';
+    r.nth = rule.bysetpos[0];
+    r.weekday = days[0].wd;
+  } else if (freq === 'MONTHLY' && !days.length) {
+    r.kind = 'monthlyDay';
+    r.monthDay = rule.bymonthday?.[0] ?? start.day;
+  } else if (freq === 'YEARLY' && !days.length && !rule.bymonthday?.length) r.kind = 'yearly';
+  else {
+    r.kind = 'rrule';
+    r.rule = ruleToText(rule);
+  }
+  return r;
+}
+
+/** An RFC 5545 RRULE of an rrule.js-shaped rule, for the custom editor. */
+export function ruleToText(rule: RRule): string {
+  const parts = ['FREQ=' + rule.freq.toUpperCase()];
+  if (rule.interval && rule.interval > 1) parts.push('INTERVAL=' + rule.interval);
+  if (rule.byweekday?.length)
+    parts.push('BYDAY=' + rule.byweekday.map((w) => { const x = weekdayIndex(w); return (x.n ?? '') + weekdayCodes[x.wd]; }).join(','));
+  if (rule.bymonthday?.length) parts.push('BYMONTHDAY=' + rule.bymonthday.join(','));
+  if (rule.bymonth?.length) parts.push('BYMONTH=' + rule.bymonth.join(','));
+  if (rule.bysetpos?.length) parts.push('BYSETPOS=' + rule.bysetpos.join(','));
+  if (rule.count) parts.push('COUNT=' + rule.count);
+  if (rule.until) parts.push('UNTIL=' + DateTime.fromISO(rule.until).toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'"));
+  return parts.join(';');
+}
+
+export function isRecurring(ev: CalEvent): boolean {
+  return !!ev.seriesId || (!!ev.modeRecurrence && ev.modeRecurrence !== 'NotRepeat');
+}
