@@ -50,9 +50,9 @@ func newFaultFixture(t testing.TB) *faultFixture {
 	t.Cleanup(p.Close)
 	f := newBookingFixture(t, func(o *tables.Options) {
 		o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
-		o.Retry = &policy.RetryOptions{MaxRetries: 1, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 20 * time.Millisecond, TryTimeout: time.Second}
+		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: time.Second}
 	})
-	f.res.Background = 5 * time.Second
+	f.res.Background, f.res.BackgroundWait = 5*time.Second, 50*time.Millisecond
 	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := newBookingFixture(t)
 	h.tenant = f.tenant
