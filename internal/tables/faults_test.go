@@ -50,7 +50,7 @@ func newFaultFixture(t testing.TB) *faultFixture {
 	t.Cleanup(p.Close)
 	f := newBookingFixture(t, func(o *tables.Options) {
 		o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
-		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: time.Second}
+		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: 20 * time.Second}
 	})
 	f.res.Background, f.res.BackgroundWait = 5*time.Second, 50*time.Millisecond
 	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
