@@ -24,14 +24,30 @@ type EventStore interface {
 	PurgeAllDeleted(ctx context.Context, olderThan time.Time) (int, error)
 }
 
-// notifyChange hands a stored change of one of t's events to the dispatcher,
-// which decides who hears of it.
-func (s *Server) notifyChange(ctx context.Context, t *tab.Tab, c calendar.Change) {
+// record returns the outgoing records of changes of t's events, for the
+// store to write in the batch that makes them (the transactional outbox);
+// none without a dispatcher. announce hands them to the dispatcher once they
+// are stored, which announces them after the answer.
+func (s *Server) record(ctx context.Context, t *tab.Tab, cs ...calendar.Change) ([]calendar.Outgoing, error) {
 	if s.Dispatcher == nil {
-		return
+		return nil, nil
 	}
-	c.By = principalOf(ctx)
-	s.Dispatcher.EventChanged(ctx, t, c)
+	var out []calendar.Outgoing
+	for _, c := range cs {
+		c.By = principalOf(ctx)
+		o, err := s.Dispatcher.RecordEvent(t, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (s *Server) announce(ctx context.Context, out []calendar.Outgoing) {
+	if s.Dispatcher != nil {
+		s.Dispatcher.Announce(ctx, out...)
+	}
 }
 
 // occurrenceSequence is the SEQUENCE of a change of one occurrence: above the
@@ -330,11 +346,15 @@ func (s *Server) handleCalCreateEvent(w http.ResponseWriter, r *http.Request) er
 	now := s.Now().UTC()
 	e.ID, e.CalendarID = uuid.NewString(), t.CalendarID
 	e.CreatedBy, e.CreatedAt, e.UpdatedAt = actor(principal(r)), now, now
-	out, err := s.Events.Create(r.Context(), t.TenantID, e)
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeCreated, After: &e})
 	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeCreated, After: &out})
+	out, err := s.Events.Create(r.Context(), t.TenantID, e, rec...)
+	if err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	w.Header().Set("Location", fmt.Sprintf("/api/calendar/v1/%s/events/%s", t.CalendarID, out.ID))
 	return writeEvent(w, http.StatusCreated, out)
 }
@@ -399,11 +419,15 @@ func (s *Server) handleCalUpdateEvent(w http.ResponseWriter, r *http.Request) er
 			}
 		}
 	}
-	out, err := s.Events.Update(r.Context(), t.TenantID, e, r.Header.Get("If-Match"), drop)
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeUpdated, Before: &cur, After: &e})
 	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeUpdated, Before: &cur, After: &out})
+	out, err := s.Events.Update(r.Context(), t.TenantID, e, r.Header.Get("If-Match"), drop, rec...)
+	if err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	return writeEvent(w, http.StatusOK, out)
 }
 
@@ -414,12 +438,16 @@ func (s *Server) handleCalDeleteEvent(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.Events.Delete(r.Context(), t.TenantID, t.CalendarID, cur.ID, r.Header.Get("If-Match"), s.Now()); err != nil {
+	gone := cur
+	gone.Deleted, gone.Sequence = true, cur.Sequence+1 // as Delete stores it
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeDeleted, Before: &cur, After: &gone})
+	if err != nil {
 		return err
 	}
-	gone := cur
-	gone.Deleted, gone.Sequence = true, cur.Sequence+1 // as Delete stored it
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeDeleted, Before: &cur, After: &gone})
+	if err := s.Events.Delete(r.Context(), t.TenantID, t.CalendarID, cur.ID, r.Header.Get("If-Match"), s.Now(), rec...); err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -498,11 +526,15 @@ func (s *Server) handlePutOccurrence(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	out, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match"))
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeOccurrenceChanged, Before: &series, After: &series, OriginalStart: x.OriginalStart, Occurrence: x.Override})
 	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeOccurrenceChanged, Before: &series, After: &series, OriginalStart: out.OriginalStart, Occurrence: out.Override})
+	out, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match"), rec...)
+	if err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	w.Header().Set("ETag", out.ETag)
 	occ := calendar.Occurrence{Event: *out.Override, SeriesID: series.ID, OriginalStart: out.OriginalStart, Overridden: true}
 	return writeJSON(w, http.StatusOK, occ.JSON())
@@ -525,10 +557,14 @@ func (s *Server) handleCancelOccurrence(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	gone.Sequence = occurrenceSequence(series, xs, o.OriginalStart)
-	if _, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match")); err != nil {
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeOccurrenceCancelled, Before: &series, After: &series, OriginalStart: o.OriginalStart, Occurrence: &gone})
+	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeOccurrenceCancelled, Before: &series, After: &series, OriginalStart: o.OriginalStart, Occurrence: &gone})
+	if _, err := s.Events.PutException(r.Context(), t.TenantID, t.CalendarID, x, r.Header.Get("If-Match"), rec...); err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -570,12 +606,16 @@ func (s *Server) handleSplitSeries(w http.ResponseWriter, r *http.Request) error
 	}
 	sp.After = after
 	sp.Before.UpdatedAt, sp.Before.Sequence = now, series.Sequence+1
-	out, err := s.Events.ReplaceSeries(r.Context(), t.TenantID, sp, r.Header.Get("If-Match"))
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeUpdated, Before: &series, After: &sp.Before},
+		calendar.Change{Kind: calendar.ChangeCreated, After: &sp.After})
 	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeUpdated, Before: &series, After: &out.Before})
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeCreated, After: &out.After})
+	out, err := s.Events.ReplaceSeries(r.Context(), t.TenantID, sp, r.Header.Get("If-Match"), rec...)
+	if err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	w.Header().Set("Location", fmt.Sprintf("/api/calendar/v1/%s/events/%s", t.CalendarID, out.After.ID))
 	return writeJSON(w, http.StatusCreated, splitResponse{Before: out.Before.JSON(), After: out.After.JSON()})
 }
@@ -590,11 +630,16 @@ func (s *Server) handleRestoreEvent(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	e, err := s.Events.Restore(r.Context(), t.TenantID, t.CalendarID, id)
+	// The store makes the restored state: the announcement reads it back.
+	rec, err := s.record(r.Context(), t, calendar.Change{Kind: calendar.ChangeRestored, After: &calendar.Event{ID: id, CalendarID: t.CalendarID}})
 	if err != nil {
 		return err
 	}
-	s.notifyChange(r.Context(), t, calendar.Change{Kind: calendar.ChangeRestored, After: &e})
+	e, err := s.Events.Restore(r.Context(), t.TenantID, t.CalendarID, id, rec...)
+	if err != nil {
+		return err
+	}
+	s.announce(r.Context(), rec)
 	return writeEvent(w, http.StatusOK, e)
 }
 

@@ -36,6 +36,10 @@ type harness struct {
 	dev    *entra.DevIssuer
 	client *tables.Client
 	now    time.Time
+	// async leaves the announcements of a request's changes running after
+	// its answer, as the product does; by default do waits for them, so
+	// that a test sees what a change scheduled and mailed.
+	async bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -162,6 +166,9 @@ func (h *harness) do(method, path string, u *user, body any, headers ...string) 
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	validateAgainstOpenAPI(h.t, req, res, b)
+	if !h.async && h.srv != nil && h.srv.Dispatcher != nil {
+		h.srv.Dispatcher.Wait()
+	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
 

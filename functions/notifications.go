@@ -79,5 +79,12 @@ func (s *Server) handleFlushOutbox(ctx context.Context, inv *Invocation) (Invoca
 	if err != nil {
 		return InvocationResult{}, teamspro.Wrap(teamspro.EUNAVAILABLE, err, "%s; the rest waits", msg)
 	}
-	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"queued": n}}, nil
+	// Changes whose request did not announce them (a process that died
+	// after storing them, storage or the queue failing meanwhile).
+	changes, err := s.Dispatcher.Sweep(ctx)
+	msg += fmt.Sprintf("; announced %d stored changes", changes)
+	if err != nil {
+		return InvocationResult{}, teamspro.Wrap(teamspro.EUNAVAILABLE, err, "%s; the rest waits", msg)
+	}
+	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"queued": n, "announced": changes}}, nil
 }

@@ -74,7 +74,8 @@ func (l *mailListener) sent() []map[string]any {
 func newDispatcher(t testing.TB, h *harness, d functions.Deps, pub notify.Publisher) *dispatch.Dispatcher {
 	t.Helper()
 	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: d.Tabs, Events: d.Events, Rooms: d.Rooms,
-		Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client)})
+		Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client), Outgoing: tables.NewEventStore(h.client),
+		Now: func() time.Time { return h.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

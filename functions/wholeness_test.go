@@ -230,3 +230,14 @@ func mustUnmarshal(t testing.TB, b []byte, v any) {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 }
+
+// TestRepairTimerIsServed: the host's timer invocation of repair-bookings
+// reaches the repair and answers how many changes it finished.
+func TestRepairTimerIsServed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.post("/repair-bookings", strings.Replace(releaseTimer, "release-unchecked", "repair-bookings", 1))
+	if r.status != 200 || !strings.Contains(string(r.body), `"repaired":`) {
+		t.Errorf("got %d %s, want 200 with the number repaired", r.status, r.body)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 )
 
@@ -227,6 +228,47 @@ func TestBookingTabInBrowser(t *testing.T) {
 		t.Errorf("after cancel: got status %q, want cancelled", got.Status)
 	}
 
+	// Reopening the settings edits the same tab: its rooms ticked, the view changed.
+	b.open("/booking-room-pro/config?tab="+url.QueryEscape(tabID), "#config-save")
+	for _, room := range []string{"hq-everest", "hq-fuji"} {
+		if !eval[bool](b, "ticked "+room, fmt.Sprintf(`document.querySelector('input[data-room=%q]').checked`, room)) {
+			t.Errorf("reopened settings: got %s unticked, want the saved rooms ticked", room)
+		}
+	}
+	b.setInput("#config-view", "week")
+	b.click("#config-save")
+	b.waitAcrossNavigation("content page", `location.pathname === "/booking-room-pro/content" && document.querySelector("#timeline")?.dataset.loaded === "true"`)
+	var again struct {
+		CalendarID string
+		Settings   struct {
+			Rooms       []string
+			DefaultView string
+		}
+	}
+	srv.api(t, "GET", "/api/tabs/"+url.PathEscape(tabID), admin, &again)
+	if again.CalendarID != tab.CalendarID || again.Settings.DefaultView != "week" || len(again.Settings.Rooms) != 2 {
+		t.Errorf("tab after editing: got %+v, want the same calendar and rooms, week view", again)
+	}
+	if !eval[bool](b, "week view", `!!document.querySelector(".ec-week-view")`) {
+		t.Errorf("content after choosing week: got another view, want the week timeline")
+	}
+
+	// Keyboard: a reservation is a button that opens its details with Enter,
+	// and "New reservation" books without a pointer.
+	b.click("#timeline-day")
+	b.waitFor("the day's reservations", `!!document.querySelector(".ec-day-view") && document.querySelector("#timeline").dataset.loaded === "true" &&
+		!!document.querySelector("#timeline .ec-event[data-reservation]")`)
+	b.waitFor("a reservation focused", `(() => { const e = document.querySelector("#timeline .ec-event[data-reservation]"); e.focus(); return document.activeElement === e })()`)
+	b.run("open a reservation by keyboard", chromedp.KeyEvent(kb.Enter), waitVisible("#reservation-details"))
+	b.settle()
+	if got := eval[string](b, "focus", `document.activeElement.id`); got != "reservation-close" {
+		t.Errorf("details opened by Enter: got the focus on %q, want Close (never a destructive action)", got)
+	}
+	b.axe("reservation details")
+	b.run("close by keyboard", chromedp.KeyEvent(kb.Escape), waitNotPresent("#reservation-details"))
+	b.run("book by keyboard", focus("#timeline-new"), chromedp.KeyEvent(kb.Enter), waitVisible("#book-title"))
+	b.run("close by keyboard", chromedp.KeyEvent(kb.Escape), waitNotPresent("#book-form"))
+
 	// A fuller afternoon for the pictures, then the themes: the dev bar's
 	// switch does what Teams' theme change does.
 	bob := signInToken(t, srv, tenant, bobID, "Bob Member", false)
@@ -374,11 +416,4 @@ func (b *browser) waitAcrossNavigation(what, cond string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// settle waits until no animation runs (a dialog fading in would give axe-core
-// half-transparent colours to measure).
-func (b *browser) settle() {
-	b.t.Helper()
-	b.waitFor("animations to end", `document.getAnimations().filter(a => a.playState === "running").length === 0`)
 }

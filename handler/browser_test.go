@@ -307,6 +307,7 @@ func (b *browser) axe(screen string) {
 		}
 		axeSource = src
 	}
+	b.settle() // colours are measured at rest: dialogs fade in
 	eval[bool](b, "load axe-core", string(axeSource)+";true")
 	vs := eval[[]axeViolation](b, "axe on "+screen, `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)`)
 	for _, v := range vs {
@@ -334,7 +335,9 @@ func (b *browser) axe(screen string) {
 // click clicks the element matching a CSS selector.
 func (b *browser) click(sel string) {
 	b.t.Helper()
-	b.run("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	b.run("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	b.settle()
+	b.run("click "+sel, chromedp.Click(chromedp.CSS(sel)))
 }
 
 // clickText clicks the first element matching an XPath query (for text).
@@ -363,4 +366,11 @@ func focus(sel string) chromedp.Action[chromedp.Void] { return chromedp.Focus(ch
 func (b *browser) noDialog() {
 	b.t.Helper()
 	b.waitFor("no dialog", `!document.querySelector(".fui-DialogSurface, .fui-DialogSurface__backdrop")`)
+}
+
+// settle waits until no animation runs (a dialog fading in moves its buttons
+// under the pointer and blends its colours).
+func (b *browser) settle() {
+	b.t.Helper()
+	b.waitFor("animations to end", `document.getAnimations().every(a => a.playState !== "running")`)
 }

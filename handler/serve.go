@@ -71,7 +71,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	tabs := tab.NewCache(tables.NewTabStore(store), cfg.CacheTTL, 0, time.Now)
 	rooms := booking.NewRoomCache(tables.NewRoomStore(store), cfg.CacheTTL, 0, time.Now)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms,
+		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
 	if err != nil {
@@ -147,6 +147,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Changes stored by the last requests are announced before the queue
+	// closes; any left over wait in the outbox for the timer of another
+	// instance.
+	dispatcher.Wait()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

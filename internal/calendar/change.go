@@ -41,3 +41,16 @@ type Change struct {
 	Occurrence    *Event
 	By            teamspro.Principal
 }
+
+// Outgoing is a record written in the same atomic batch as the change it
+// announces (a transactional outbox): it exists if and only if the change
+// does, so a process that dies right after the change leaves the record for
+// a relay to announce, and one whose change failed leaves none. ID is unique
+// per record; Body is the announcer's, opaque to the store.
+type Outgoing struct {
+	TenantID   string
+	CalendarID string
+	ID         string
+	Body       []byte
+	At         time.Time // when it was recorded
+}

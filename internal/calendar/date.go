@@ -66,11 +66,16 @@ func (d Date) DaysUntil(e Date) int {
 // MarshalJSON writes d as "2006-01-02".
 func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// UnmarshalJSON reads "2006-01-02".
+// UnmarshalJSON reads "2006-01-02", and the zero Date MarshalJSON writes
+// (the dates of a timed event), so that every Date round-trips.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
+	}
+	if s == (Date{}).String() {
+		*d = Date{}
+		return nil
 	}
 	v, err := ParseDate(s)
 	if err != nil {

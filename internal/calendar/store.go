@@ -58,7 +58,8 @@ type Page struct {
 //
 // Every write of an event is one batch in its partition: the "e|" row with
 // If-Match plus its projections, so the projection never disagrees with the
-// event.
+// event. Every write also takes the Outgoing records announcing it (rows
+// "u|{id}" of the same partition) into that batch.
 type Store interface {
 	// Get returns the event (single or series). ENOTFOUND if it does not
 	// exist in this tenant's calendar or is deleted.
@@ -71,26 +72,26 @@ type Store interface {
 
 	// Create stores a new event and returns it with its ETag. ECONFLICT if
 	// its id is taken.
-	Create(ctx context.Context, tenantID string, e Event) (Event, error)
+	Create(ctx context.Context, tenantID string, e Event, out ...Outgoing) (Event, error)
 
 	// Update replaces the event if its current ETag is ifMatch ("*" matches
 	// any) and returns it with its new ETag. ENOTFOUND if it does not exist
 	// or is deleted; EPRECONDITION if ifMatch is stale. When the series
 	// pattern or start changed, pass the exceptions ReconcileExceptions
 	// orphaned in drop: they are deleted in the same batch.
-	Update(ctx context.Context, tenantID string, e Event, ifMatch string, drop []Exception) (Event, error)
+	Update(ctx context.Context, tenantID string, e Event, ifMatch string, drop []Exception, out ...Outgoing) (Event, error)
 
 	// ReplaceSeries stores a "this and following" split atomically: the
 	// shortened series (If-Match ifMatch), the new series and the moved
 	// exceptions. ENOTFOUND, EPRECONDITION as Update; ECONFLICT if the new
 	// series' id is taken.
-	ReplaceSeries(ctx context.Context, tenantID string, s Split, ifMatch string) (Split, error)
+	ReplaceSeries(ctx context.Context, tenantID string, s Split, ifMatch string, out ...Outgoing) (Split, error)
 
 	// PutException creates or replaces the exception of one occurrence
 	// (cancel or override). ENOTFOUND if the series does not exist;
 	// EPRECONDITION if ifMatch is set and is not the exception's current
 	// ETag ("" creates or replaces unconditionally).
-	PutException(ctx context.Context, tenantID, calendarID string, x Exception, ifMatch string) (Exception, error)
+	PutException(ctx context.Context, tenantID, calendarID string, x Exception, ifMatch string, out ...Outgoing) (Exception, error)
 
 	// DeleteException removes an exception, restoring the occurrence the
 	// rule gives. ENOTFOUND if there is none.
@@ -100,12 +101,12 @@ type Store interface {
 	// at, if its ETag is ifMatch ("*" matches any), and raises its Sequence
 	// (a cancellation is a change invitees' calendars must apply). ENOTFOUND if it does not
 	// exist or is already deleted; EPRECONDITION if ifMatch is stale.
-	Delete(ctx context.Context, tenantID, calendarID, eventID, ifMatch string, at time.Time) error
+	Delete(ctx context.Context, tenantID, calendarID, eventID, ifMatch string, at time.Time, out ...Outgoing) error
 
 	// Restore undeletes a soft-deleted event, raises its Sequence again, and
 	// returns it. ENOTFOUND if there is no deleted event with that id
 	// (purged, or never deleted).
-	Restore(ctx context.Context, tenantID, calendarID, eventID string) (Event, error)
+	Restore(ctx context.Context, tenantID, calendarID, eventID string, out ...Outgoing) (Event, error)
 
 	// ListDeleted returns the calendar's soft-deleted events, most recently
 	// deleted first, one page at a time, with the token of the next page

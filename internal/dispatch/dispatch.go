@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,6 +81,15 @@ type Reminders interface {
 	All(ctx context.Context, tenantID string) ([]int64, error)
 }
 
+// EventOutbox is where the outgoing records of calendar changes wait, written
+// by calendar.Store in each change's own batch. tables.EventStore is one.
+type EventOutbox interface {
+	// Outgoing returns the records of every tenant recorded before before.
+	Outgoing(ctx context.Context, before time.Time) ([]calendar.Outgoing, error)
+	// DoneOutgoing deletes an announced record; a deleted one is done too.
+	DoneOutgoing(ctx context.Context, o calendar.Outgoing) error
+}
+
 // Config holds a Dispatcher's dependencies.
 type Config struct {
 	Publisher notify.Publisher // required
@@ -87,6 +97,7 @@ type Config struct {
 	Tabs      Tabs             // required
 	Events    Events           // required
 	Rooms     Rooms            // required
+	Outgoing  EventOutbox      // required: the calendar changes to announce
 	Outbox    Outbox           // optional: without it a refused message is an error
 	Reminders Reminders        // optional: without it no reminder is scheduled
 	Now       teamspro.Clock   // default time.Now
@@ -103,8 +114,13 @@ type Dispatcher struct {
 	rooms     Rooms
 	outbox    Outbox
 	reminders Reminders
+	outgoing  EventOutbox
 	now       teamspro.Clock
 	log       *slog.Logger
+
+	// relays counts the announcements running after their requests, which
+	// Close waits for.
+	relays sync.WaitGroup
 }
 
 // New checks cfg and returns a Dispatcher.
@@ -125,11 +141,14 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Rooms == nil {
 		missing = append(missing, errors.New("rooms"))
 	}
+	if cfg.Outgoing == nil {
+		missing = append(missing, errors.New("event outbox"))
+	}
 	if len(missing) > 0 {
 		return nil, errors.Join(append([]error{errors.New("dispatch: missing dependencies")}, missing...)...)
 	}
 	d := &Dispatcher{pub: cfg.Publisher, profiles: cfg.Profiles, tabs: cfg.Tabs, events: cfg.Events, rooms: cfg.Rooms,
-		outbox: cfg.Outbox, reminders: cfg.Reminders, now: cfg.Now, log: cfg.Logger}
+		outbox: cfg.Outbox, reminders: cfg.Reminders, outgoing: cfg.Outgoing, now: cfg.Now, log: cfg.Logger}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -322,3 +341,78 @@ func sequenceOf(etag string) int {
 }
 
 func newID() string { return uuid.NewString() }
+
+// idSource names the messages of one announcement: derived from its record,
+// so that announcing a record again publishes the same message ids.
+type idSource struct {
+	base string
+	n    int
+}
+
+func (s *idSource) next() string {
+	s.n++
+	return fmt.Sprintf("%s.%d", s.base, s.n)
+}
+
+// relayTimeout bounds one announcement after its request; answerWait is how
+// long it waits for the request to end first.
+const (
+	relayTimeout = 30 * time.Second
+	answerWait   = 250 * time.Millisecond
+)
+
+// Announce announces stored changes' outgoing records in the background: the
+// request that stored them answers without waiting on the queue. A record
+// that cannot be announced now stays stored, for Sweep.
+func (d *Dispatcher) Announce(ctx context.Context, out ...calendar.Outgoing) {
+	if len(out) == 0 {
+		return
+	}
+	d.relays.Add(1)
+	go func() {
+		defer d.relays.Done()
+		// An HTTP request's context ends when its handler returns, just
+		// before its answer is sent: the announcement starts then, and does
+		// not compete with the answer for the processor.
+		select {
+		case <-ctx.Done():
+		case <-time.After(answerWait):
+		}
+		ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), announcing{}, true), relayTimeout)
+		defer cancel()
+		for _, o := range out {
+			if err := d.relayEvent(ctx, o); err != nil {
+				d.log.WarnContext(ctx, "change not announced yet; the outbox keeps it", "record", o.ID, "err", err)
+			}
+		}
+	}()
+}
+
+type announcing struct{}
+
+// Announcing reports whether ctx is that of an announcement Announce runs
+// after its request: the calls made there (to the queue, say) are not on the
+// request's path. make bench counts the others.
+func Announcing(ctx context.Context) bool { return ctx.Value(announcing{}) != nil }
+
+// Wait returns once the announcements started so far are over: at shutdown,
+// and in tests that look at what a change scheduled.
+func (d *Dispatcher) Wait() { d.relays.Wait() }
+
+// SweepGrace is how old a record must be before Sweep announces it: older
+// than any announcement its own request started.
+const SweepGrace = time.Minute
+
+// Sweep announces the outgoing records that their requests did not (their
+// process died, or storage or the queue failed), and returns how many.
+func (d *Dispatcher) Sweep(ctx context.Context) (int, error) {
+	out, err := d.outgoing.Outgoing(ctx, d.now().Add(-SweepGrace))
+	n := 0
+	for _, o := range out {
+		if rerr := d.relayEvent(ctx, o); rerr != nil {
+			return n, rerr
+		}
+		n++
+	}
+	return n, err
+}

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -11,19 +12,64 @@ import (
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-// EventChanged announces one stored change of an event of the calendar tab
-// t: its reminder is rescheduled, and its participants with an address are
-// mailed when the tab's toggles ask for it. A series is one invitation (its
-// rule, cancelled occurrences and changed ones, as the feed shows it); a
-// change of one occurrence is an invitation of that occurrence alone.
-// Failures are logged: the change is stored already.
-func (d *Dispatcher) EventChanged(ctx context.Context, t *tab.Tab, c calendar.Change) {
-	if err := d.eventChanged(ctx, t, c); err != nil {
-		d.log.ErrorContext(ctx, "event notification not queued", "event", c.After.ID, "kind", c.Kind, "err", err)
-	}
+// eventRecord is the body of a calendar change's outgoing record: the change
+// itself, announced by the relay. Reload marks a change whose event is read
+// back when it is announced (a restore: the store makes its new state).
+type eventRecord struct {
+	Version int             `json:"v"`
+	Change  calendar.Change `json:"change"`
+	Reload  bool            `json:"reload,omitempty"`
 }
 
-func (d *Dispatcher) eventChanged(ctx context.Context, t *tab.Tab, c calendar.Change) error {
+// RecordEvent returns the outgoing record of a change of one of t's events,
+// for the store to write in the change's own batch (calendar.Store takes it):
+// the transactional outbox. Announce (or, for a dead process, Sweep) turns it
+// into messages once the change is stored. When c.After is only the event's
+// id (a restore, whose state the store makes), the event is read back then.
+func (d *Dispatcher) RecordEvent(t *tab.Tab, c calendar.Change) (calendar.Outgoing, error) {
+	rec := eventRecord{Version: 1, Change: c, Reload: c.Kind == calendar.ChangeRestored}
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return calendar.Outgoing{}, teamspro.Wrap(teamspro.EINTERNAL, err, "The change cannot be recorded.")
+	}
+	return calendar.Outgoing{TenantID: t.TenantID, CalendarID: t.CalendarID, ID: newID(), Body: body, At: d.now()}, nil
+}
+
+// relayEvent announces one recorded change: the policy applied to it, its
+// messages published under ids derived from the record's, so that relaying
+// it twice (a crash between publishing and forgetting it) publishes the same
+// messages, which the processor mails once; then the record is deleted.
+func (d *Dispatcher) relayEvent(ctx context.Context, o calendar.Outgoing) error {
+	var rec eventRecord
+	if err := json.Unmarshal(o.Body, &rec); err != nil || rec.Version != 1 || rec.Change.After == nil {
+		d.log.ErrorContext(ctx, "dropping an unreadable outgoing record", "record", o.ID, "err", err)
+		return d.outgoing.DoneOutgoing(ctx, o)
+	}
+	c := rec.Change
+	t, err := d.tabs.ByCalendar(ctx, o.TenantID, o.CalendarID)
+	switch {
+	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+		return d.outgoing.DoneOutgoing(ctx, o) // the tab is gone: nobody to tell
+	case err != nil:
+		return err
+	}
+	if rec.Reload {
+		e, err := d.events.Get(ctx, o.TenantID, o.CalendarID, c.After.ID)
+		switch {
+		case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+			return d.outgoing.DoneOutgoing(ctx, o) // deleted again since
+		case err != nil:
+			return err
+		}
+		c.After = &e
+	}
+	if err := d.eventChanged(ctx, t, c, &idSource{base: o.ID}); err != nil {
+		return err
+	}
+	return d.outgoing.DoneOutgoing(ctx, o)
+}
+
+func (d *Dispatcher) eventChanged(ctx context.Context, t *tab.Tab, c calendar.Change, ids *idSource) error {
 	kind := EventKind(c.Kind)
 	rule, ok := rules[kind]
 	if !ok {
@@ -35,8 +81,8 @@ func (d *Dispatcher) eventChanged(ctx context.Context, t *tab.Tab, c calendar.Ch
 		return err
 	}
 	if c.Kind != calendar.ChangeCreated || (t.Settings.ReminderMinutes > 0 && len(to) > 0) { // a new event has none to cancel
-		if err := d.eventReminder(ctx, t, e, c.Kind == calendar.ChangeDeleted, info, to, time.Time{}); err != nil {
-			d.log.ErrorContext(ctx, "event reminder not scheduled", "event", e.ID, "err", err)
+		if err := d.eventReminder(ctx, t, e, c.Kind == calendar.ChangeDeleted, info, to, time.Time{}, ids); err != nil {
+			return err // the record stays: announcing it again reschedules
 		}
 	}
 	if len(rule.Messages) == 0 || len(to) == 0 {
@@ -75,7 +121,7 @@ func (d *Dispatcher) eventChanged(ctx context.Context, t *tab.Tab, c calendar.Ch
 	if strings.Contains(c.By.UPN, "@") {
 		actor.Email = c.By.UPN
 	}
-	env, err := notify.NewEnvelope(typ, newID(), t.TenantID, d.now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
+	env, err := notify.NewEnvelope(typ, ids.next(), t.TenantID, d.now(), &notify.EventNotice{Event: info, Recipients: to, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -125,7 +171,7 @@ func eventReminderKey(e calendar.Event) string { return "event|" + e.CalendarID 
 // (exceptions applied) that starts after after and whose reminder is still
 // ahead, and delivering it schedules the next (ReminderDelivered). A deleted
 // event has none.
-func (d *Dispatcher) eventReminder(ctx context.Context, t *tab.Tab, e calendar.Event, deleted bool, info notify.EventInfo, to []notify.Recipient, after time.Time) error {
+func (d *Dispatcher) eventReminder(ctx context.Context, t *tab.Tab, e calendar.Event, deleted bool, info notify.EventInfo, to []notify.Recipient, after time.Time, ids *idSource) error {
 	key := eventReminderKey(e)
 	mins := t.Settings.ReminderMinutes
 	if deleted || mins <= 0 || len(to) == 0 {
@@ -146,7 +192,7 @@ func (d *Dispatcher) eventReminder(ctx context.Context, t *tab.Tab, e calendar.E
 		}
 		info.Start, info.End, info.AllDay, info.Title = o.Start, o.End, o.AllDay, o.Title
 	}
-	env, err := notify.NewEnvelope(notify.TypeReminder, newID(), t.TenantID, d.now(), &notify.Reminder{Event: &info, Recipients: to})
+	env, err := notify.NewEnvelope(notify.TypeReminder, ids.next(), t.TenantID, d.now(), &notify.Reminder{Event: &info, Recipients: to})
 	if err != nil {
 		return err
 	}
@@ -187,5 +233,5 @@ func (d *Dispatcher) ReminderDelivered(ctx context.Context, tenantID string, r *
 	if err != nil {
 		return err
 	}
-	return d.eventReminder(ctx, t, e, false, info, to, reminded.Start)
+	return d.eventReminder(ctx, t, e, false, info, to, reminded.Start, &idSource{base: newID()})
 }

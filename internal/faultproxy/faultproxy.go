@@ -24,8 +24,9 @@ const (
 	Reset Mode = iota
 	// Unavailable answers 503 ServerBusy without forwarding the request.
 	Unavailable
-	// Timeout forwards the request (storage applies it) and never answers:
-	// the client times out not knowing what happened.
+	// Timeout forwards the request (storage applies it) and does not
+	// answer: after Hold, or when the client gives up first, the connection
+	// is dropped. The client cannot know whether the request was applied.
 	Timeout
 )
 
@@ -35,6 +36,10 @@ func (m Mode) String() string {
 
 // Proxy forwards to a storage endpoint until told to fail.
 type Proxy struct {
+	// Hold is how long a Timeout keeps the client waiting (default 500 ms);
+	// set it before use.
+	Hold time.Duration
+
 	srv   *httptest.Server
 	proxy *httputil.ReverseProxy
 
@@ -52,7 +57,7 @@ func New(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{allowed: -1}
+	p := &Proxy{allowed: -1, Hold: 500 * time.Millisecond}
 	p.proxy = httputil.NewSingleHostReverseProxy(u)
 	p.proxy.ErrorLog = nil
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
@@ -128,7 +133,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.proxy.ServeHTTP(rec, r)
 		select {
 		case <-r.Context().Done():
-		case <-time.After(30 * time.Second):
+		case <-time.After(p.Hold):
 		}
 		reset(w)
 	default:

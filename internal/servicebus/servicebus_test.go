@@ -48,8 +48,8 @@ func TestMessage(t *testing.T) {
 	if m.Subject == nil || *m.Subject != "reservation.confirmed" {
 		t.Errorf("got Subject %v, want reservation.confirmed", m.Subject)
 	}
-	if got := m.ApplicationProperties[PropertyVersion]; got != int64(1) {
-		t.Errorf("got version property %#v, want int64(1)", got)
+	if got, want := m.ApplicationProperties[PropertyVersion], int64(env.Version); got != want {
+		t.Errorf("got version property %#v, want %#v", got, want)
 	}
 	if got := m.ApplicationProperties[PropertyTenantID]; got != "tenant-1" {
 		t.Errorf("got tenant property %#v, want tenant-1", got)
@@ -256,7 +256,8 @@ func TestLive(t *testing.T) {
 	defer p.Close(ctx)
 
 	id := fmt.Sprintf("live-%d", time.Now().UnixNano())
-	if err := p.Publish(ctx, testEnvelope(t, id)); err != nil {
+	sent := testEnvelope(t, id)
+	if err := p.Publish(ctx, sent); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	recv, err := p.client.NewReceiverForQueue(queue, nil)
@@ -280,8 +281,8 @@ func TestLive(t *testing.T) {
 	if got.Subject == nil || *got.Subject != "reservation.confirmed" || got.ContentType == nil || *got.ContentType != ContentType {
 		t.Errorf("got subject %v content type %v, want reservation.confirmed, application/json", got.Subject, got.ContentType)
 	}
-	if v := fmt.Sprint(got.ApplicationProperties[PropertyVersion]); v != "1" {
-		t.Errorf("got version property %v, want 1", v)
+	if got, want := fmt.Sprint(got.ApplicationProperties[PropertyVersion]), fmt.Sprint(sent.Version); got != want {
+		t.Errorf("got version property %v, want %v", got, want)
 	}
 	if m, err := notify.Decode(got.Body); err != nil || m.ID != id {
 		t.Errorf("got body %v, %v; want envelope %s", m.Envelope, err, id)

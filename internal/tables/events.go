@@ -245,13 +245,16 @@ func deleteAction(pk, rk, ifMatch string) aztables.TransactionAction {
 }
 
 // Create stores a new event and its projection in one batch.
-func (s *EventStore) Create(ctx context.Context, tenantID string, e calendar.Event) (calendar.Event, error) {
+func (s *EventStore) Create(ctx context.Context, tenantID string, e calendar.Event, out ...calendar.Outgoing) (calendar.Event, error) {
 	if err := checkEvent(tenantID, e); err != nil {
 		return calendar.Event{}, err
 	}
 	e.Deleted, e.DeletedAt = false, time.Time{}
 	acts, err := eventActions(tenantID, e, 1, "")
 	if err != nil {
+		return calendar.Event{}, err
+	}
+	if acts, err = withOutgoing(acts, tenantID, e.CalendarID, out); err != nil {
 		return calendar.Event{}, err
 	}
 	if err := s.c.submit(ctx, TableEvents, acts); err != nil {
@@ -272,7 +275,7 @@ const maxBatch = 100
 // do not fit in the batch (more than about 95) are deleted right after it:
 // they are already orphans (their occurrence no longer exists), which
 // expansion ignores, so a failure there leaves nothing visible.
-func (s *EventStore) Update(ctx context.Context, tenantID string, e calendar.Event, ifMatch string, drop []calendar.Exception) (calendar.Event, error) {
+func (s *EventStore) Update(ctx context.Context, tenantID string, e calendar.Event, ifMatch string, drop []calendar.Exception, out ...calendar.Outgoing) (calendar.Event, error) {
 	if err := checkEvent(tenantID, e); err != nil {
 		return calendar.Event{}, err
 	}
@@ -294,6 +297,9 @@ func (s *EventStore) Update(ctx context.Context, tenantID string, e calendar.Eve
 	}
 	if old := projectionRow(cur); old != projectionRow(e) {
 		acts = append(acts, deleteAction(pk, old, "*"))
+	}
+	if acts, err = withOutgoing(acts, tenantID, e.CalendarID, out); err != nil {
+		return calendar.Event{}, err
 	}
 	var rest []aztables.TransactionAction
 	seen := map[string]bool{}
@@ -358,7 +364,7 @@ func (s *EventStore) submitEach(ctx context.Context, acts []aztables.Transaction
 // exceptions beyond what one batch holds are added to the new series before
 // the batch (rows of a series that does not exist yet are never read) and
 // removed from the old one after it (past its new end, they are orphans).
-func (s *EventStore) ReplaceSeries(ctx context.Context, tenantID string, sp calendar.Split, ifMatch string) (calendar.Split, error) {
+func (s *EventStore) ReplaceSeries(ctx context.Context, tenantID string, sp calendar.Split, ifMatch string, out ...calendar.Outgoing) (calendar.Split, error) {
 	b, a := sp.Before, sp.After
 	if err := checkEvent(tenantID, b); err != nil {
 		return calendar.Split{}, err
@@ -390,6 +396,9 @@ func (s *EventStore) ReplaceSeries(ctx context.Context, tenantID string, sp cale
 		return calendar.Split{}, err
 	}
 	acts = append(acts, after...)
+	if acts, err = withOutgoing(acts, tenantID, b.CalendarID, out); err != nil {
+		return calendar.Split{}, err
+	}
 	var early, late []aztables.TransactionAction
 	for i, x := range sp.AfterExceptions {
 		x.SeriesID = a.ID
@@ -425,7 +434,7 @@ func (s *EventStore) ReplaceSeries(ctx context.Context, tenantID string, sp cale
 }
 
 // PutException creates or replaces one occurrence's exception.
-func (s *EventStore) PutException(ctx context.Context, tenantID, calendarID string, x calendar.Exception, ifMatch string) (calendar.Exception, error) {
+func (s *EventStore) PutException(ctx context.Context, tenantID, calendarID string, x calendar.Exception, ifMatch string, out ...calendar.Outgoing) (calendar.Exception, error) {
 	series, _, err := s.readLive(ctx, tenantID, calendarID, x.SeriesID)
 	if err != nil {
 		return calendar.Exception{}, err
@@ -460,14 +469,17 @@ func (s *EventStore) PutException(ctx context.Context, tenantID, calendarID stri
 	if exists {
 		act = action(aztables.TransactionTypeUpdateReplace, e, cur.ETag)
 	}
-	if err := s.c.submit(ctx, TableEvents, []aztables.TransactionAction{act}); err != nil {
+	acts, err := withOutgoing([]aztables.TransactionAction{act}, tenantID, calendarID, out)
+	if err != nil {
+		return calendar.Exception{}, err
+	}
+	if err := s.c.submit(ctx, TableEvents, acts); err != nil {
 		if c := teamspro.ErrorCode(err); c == teamspro.ECONFLICT || c == teamspro.ENOTFOUND {
 			return calendar.Exception{}, teamspro.Errorf(teamspro.EPRECONDITION, "The occurrence was changed meanwhile; read it again.")
 		}
 		return calendar.Exception{}, err
 	}
-	out := exceptionDocOf(x).exception(calendarID, version)
-	return out, nil
+	return exceptionDocOf(x).exception(calendarID, version), nil
 }
 
 // DeleteException removes an exception.
@@ -598,7 +610,7 @@ func (s *EventStore) ListWindow(ctx context.Context, tenantID, calendarID string
 // Delete soft-deletes a live event: its "e|" row is marked deleted, its
 // projection removed and its tombstone added, in one batch. A series' exceptions
 // stay, so that a restore brings them back.
-func (s *EventStore) Delete(ctx context.Context, tenantID, calendarID, eventID, ifMatch string, at time.Time) error {
+func (s *EventStore) Delete(ctx context.Context, tenantID, calendarID, eventID, ifMatch string, at time.Time, out ...calendar.Outgoing) error {
 	cur, r, err := s.readLive(ctx, tenantID, calendarID, eventID)
 	if err != nil {
 		return err
@@ -618,11 +630,14 @@ func (s *EventStore) Delete(ctx context.Context, tenantID, calendarID, eventID, 
 		return err
 	}
 	acts = append(acts, deleteAction(pk, projectionRow(cur), "*"), action(aztables.TransactionTypeInsertReplace, tomb, ""))
+	if acts, err = withOutgoing(acts, tenantID, calendarID, out); err != nil {
+		return err
+	}
 	return s.c.submit(ctx, TableEvents, acts)
 }
 
 // Restore undeletes an event: the reverse batch of Delete.
-func (s *EventStore) Restore(ctx context.Context, tenantID, calendarID, eventID string) (calendar.Event, error) {
+func (s *EventStore) Restore(ctx context.Context, tenantID, calendarID, eventID string, out ...calendar.Outgoing) (calendar.Event, error) {
 	cur, r, err := s.read(ctx, tenantID, calendarID, eventID)
 	if err != nil {
 		return calendar.Event{}, err
@@ -638,6 +653,9 @@ func (s *EventStore) Restore(ctx context.Context, tenantID, calendarID, eventID 
 		return calendar.Event{}, err
 	}
 	acts = append(acts, deleteAction(calPK(tenantID, calendarID), tombRow(deletedAt, eventID), "*"))
+	if acts, err = withOutgoing(acts, tenantID, calendarID, out); err != nil {
+		return calendar.Event{}, err
+	}
 	if err := s.c.submit(ctx, TableEvents, acts); err != nil {
 		if c := teamspro.ErrorCode(err); c == teamspro.ENOTFOUND || c == teamspro.EPRECONDITION {
 			return calendar.Event{}, teamspro.Errorf(teamspro.ENOTFOUND, "The event was restored or purged meanwhile.")

@@ -50,9 +50,9 @@ func newFaultFixture(t testing.TB) *faultFixture {
 	t.Cleanup(p.Close)
 	f := newBookingFixture(t, func(o *tables.Options) {
 		o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
-		o.Retry = &policy.RetryOptions{MaxRetries: 1, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 20 * time.Millisecond, TryTimeout: time.Second}
+		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: 20 * time.Second}
 	})
-	f.res.Background = 5 * time.Second
+	f.res.Background, f.res.BackgroundWait = 5*time.Second, 50*time.Millisecond
 	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := newBookingFixture(t)
 	h.tenant = f.tenant
@@ -356,4 +356,38 @@ func TestRandomFaultsUnderLoad(t *testing.T) {
 	f.settle(t)
 	t.Logf("%d reservations booked; %d storage requests failed", len(ids), f.proxy.Failed())
 	f.checkWhole(t, "after random faults")
+}
+
+// TestBufferAcrossUTCMidnight: a room's buffer is enforced across UTC
+// midnight (in Kiritimati, the middle of the local afternoon), before and
+// after a manager approves the first reservation, and the tables stay whole.
+func TestBufferAcrossUTCMidnight(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t)
+	ctx := context.Background()
+	f.room(t, "kiri", func(in *booking.RoomInput) {
+		in.TimeZone = "Pacific/Kiritimati"
+		in.Rules.BufferMinutes = 15
+		in.Rules.RequiresApproval = true
+	})
+	day := f.now.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	c, err := f.svc.Create(ctx, f.user(), "cal", input("kiri", day.Add(23*time.Hour), 50*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := teamspro.Principal{TenantID: f.tenant, ObjectID: uuid.NewString(), Admin: true}
+	if _, err := f.svc.Decide(ctx, admin, c.First.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Create(ctx, admin, "cal", input("kiri", day.Add(24*time.Hour), 30*time.Minute))
+	if teamspro.ErrorCode(err) != teamspro.ECONFLICT {
+		t.Errorf("booking 10 minutes after it, across UTC midnight: got %v, want ECONFLICT (buffer)", err)
+	}
+	problems, err := f.res.Verify(ctx, f.tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
 }

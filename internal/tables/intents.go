@@ -697,7 +697,7 @@ func (s *ReservationStore) leave(ctx context.Context, in *intent, cause error) e
 		defer s.bg.Done()
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Background)
 		defer cancel()
-		wait := 100 * time.Millisecond
+		wait := min(100*time.Millisecond, s.BackgroundWait)
 		for {
 			if err := s.resume(bctx, plan); err == nil {
 				s.dropPointer(bctx, in)
@@ -708,7 +708,7 @@ func (s *ReservationStore) leave(ctx context.Context, in *intent, cause error) e
 				return
 			case <-time.After(wait):
 			}
-			wait = min(2*wait, 5*time.Second)
+			wait = min(2*wait, s.BackgroundWait)
 		}
 	}()
 	if committed {

@@ -55,6 +55,8 @@ type ReservationStore struct {
 	// Background bounds how long a failed request's change is retried by
 	// its instance before it is left to the repair.
 	Background time.Duration
+	// BackgroundWait is the longest pause between two background attempts.
+	BackgroundWait time.Duration
 	// Publish, when set, receives the messages of a committed intent before
 	// the intent is deleted (the transactional outbox's relay). op is the
 	// intent's id, to publish idempotently.
@@ -68,7 +70,7 @@ var _ booking.ReservationStore = (*ReservationStore)(nil)
 // NewReservationStore returns the reservation store of c.
 func NewReservationStore(c *Client) *ReservationStore {
 	c.Register(TableIntents)
-	return &ReservationStore{c: c, Retries: 64, Grace: 2 * time.Minute, Now: time.Now, Background: time.Minute}
+	return &ReservationStore{c: c, Retries: 64, Grace: 2 * time.Minute, Now: time.Now, Background: time.Minute, BackgroundWait: 5 * time.Second}
 }
 
 func dayPK(tenantID, day string) string { return tenantID + "|d|" + day }
@@ -621,6 +623,11 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 		}
 		nextR.TenantID, nextR.ID = tenantID, id
 		next := newRec(&nextR, cur.Version+1, buffer)
+		if len(cur.Days) > 0 && len(next.Days) > 0 && next.R.RoomID == cur.R.RoomID && next.R.Start.Equal(cur.R.Start) && next.R.End.Equal(cur.R.End) {
+			// Same slot (a status change, a new title): its ledgers stay
+			// those it was booked with, whatever buffer the caller passes.
+			next.Days = cur.Days
+		}
 		if err := checkKey(append([]string{next.R.RoomID}, next.Days...)...); err != nil {
 			return nil, err
 		}

@@ -192,9 +192,11 @@ function ReservationDialog(props: {
             </dl>
           </DialogContent>
           <DialogActions fluid>
+            {/* Close comes first and takes the focus: the Enter that opened the
+                dialog must not land on "Cancel reservation". */}
+            <Button onClick={props.onClose} autoFocus id="reservation-close">{t('form.close')}</Button>
             <ReservationActions bapi={props.bapi} reservation={r} room={props.room} userId={props.userId} admin={props.admin}
               onChanged={props.onChanged} />
-            <Button onClick={props.onClose}>{t('form.close')}</Button>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

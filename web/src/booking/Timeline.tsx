@@ -121,8 +121,12 @@ export function Timeline(props: {
         const start = fromFloatingDate(info.date, h.zone);
         h.onBook({ roomId: String(info.resource?.id ?? ''), start, end: start.plus({ minutes: 30 }) });
       },
-      eventClick: (info: { event: { extendedProps: Record<string, unknown> } }) => {
-        handlers.current.onOpen(info.event.extendedProps.reservation as Reservation);
+      eventClick: (info: { event: { extendedProps: Record<string, unknown> }; jsEvent: Event }) => {
+        const open = () => handlers.current.onOpen(info.event.extendedProps.reservation as Reservation);
+        // The library opens on Enter's keydown; the rest of that key press
+        // would land on the dialog's first button. Open once the key is up.
+        if (info.jsEvent instanceof KeyboardEvent) window.addEventListener('keyup', open, { once: true });
+        else open();
       },
       eventDidMount: (info: { event: { title: unknown; extendedProps: Record<string, unknown> }; el: HTMLElement; timeText: string }) => {
         const r = info.event.extendedProps.reservation as Reservation | undefined;
