@@ -192,6 +192,38 @@ func TestBookingTabInBrowser(t *testing.T) {
 	b.axe("rooms, rejected import")
 	b.importCSV("id,name,timeZone,capacity,building,floor\nhq-k2,K2," + zone + ",6,HQ,4\n")
 	b.waitFor("imported", `document.querySelector("#rooms-list").textContent.includes("K2")`)
+
+	// Export hands the browser the rooms as CSV, in the import's format.
+	eval[bool](b, "watch downloads", `(() => {
+		const make = URL.createObjectURL;
+		URL.createObjectURL = blob => { window.lastDownload = blob; return make(blob); };
+		return true;
+	})()`)
+	b.click("#rooms-export")
+	b.waitFor("download", `!!window.lastDownload`)
+	if csv := eval[string](b, "exported CSV", `window.lastDownload.text()`); !strings.HasPrefix(csv, "id,name,") || !strings.Contains(csv, "hq-k2,K2,") || !strings.Contains(csv, "hq-everest,Everest,") {
+		t.Errorf("export: got %q, want the rooms as CSV with a header", csv)
+	}
+
+	// Editing a room; deleting one with a future reservation shows why not; deleting a free one.
+	b.click(`#rooms-list tr[data-room="hq-k2"] button[aria-label^="Edit"]`)
+	b.run("room dialog", waitVisible("#room-name"))
+	b.setInput("#room-capacity", "10")
+	b.click("#room-save")
+	b.run("saved", waitNotPresent("#room-form"))
+	b.waitFor("new capacity", `document.querySelector('#rooms-list tr[data-room="hq-k2"]').textContent.includes("10")`)
+	b.click(`#rooms-list tr[data-room="hq-everest"] button[aria-label^="Delete"]`)
+	b.click("#room-delete-confirm")
+	b.waitFor("refusal", `!!document.querySelector(".fui-DialogSurface [role=alert]")`)
+	if got := b.text(".fui-DialogSurface [role=alert]"); !strings.Contains(got, "future reservations") {
+		t.Errorf("deleting a room with a future reservation: got %q, want the API's reason", got)
+	}
+	b.settle()
+	b.axe("room delete refused")
+	b.run("close", chromedp.KeyEvent(kb.Escape), waitNotPresent(".fui-DialogSurface"))
+	b.click(`#rooms-list tr[data-room="hq-k2"] button[aria-label^="Delete"]`)
+	b.click("#room-delete-confirm")
+	b.waitFor("K2 deleted", `!document.querySelector('#rooms-list tr[data-room="hq-k2"]')`)
 	b.click("#rooms-new")
 	b.run("room dialog", waitVisible("#room-name"))
 	b.setInput("#room-capacity", "-3")

@@ -71,7 +71,7 @@ export function BookDialog(props: {
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (!room) return;
+    if (!room || busy) return; // one request at a time (Enter in a field submits too)
     setBusy(true);
     setErr(null);
     try {
@@ -177,7 +177,7 @@ export function BookDialog(props: {
               <Button appearance="secondary" onClick={props.onClose} type="button">
                 {t('form.cancel')}
               </Button>
-              <Button appearance="primary" type="submit" id="book-submit" disabled={busy || !room}>
+              <Button appearance="primary" type="submit" id="book-submit" disabledFocusable={busy || !room}>
                 {busy ? t('form.saving') : t('booking.book.submit')}
               </Button>
             </DialogActions>

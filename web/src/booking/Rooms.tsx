@@ -190,6 +190,7 @@ function DeleteRoom(props: { bapi: BookingApi; room: Room; onClose: () => void; 
   const [err, setErr] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const del = async () => {
+    if (busy || err) return;
     setBusy(true);
     try {
       await props.bapi.deleteRoom(props.room.id, props.room.etag);
@@ -209,7 +210,7 @@ function DeleteRoom(props: { bapi: BookingApi; room: Room; onClose: () => void; 
           </DialogContent>
           <DialogActions>
             <Button onClick={props.onClose}>{t('form.cancel')}</Button>
-            <Button appearance="primary" onClick={del} disabled={busy || !!err} id="room-delete-confirm">
+            <Button appearance="primary" onClick={del} disabledFocusable={busy || !!err} id="room-delete-confirm">
               {t('form.delete')}
             </Button>
           </DialogActions>
@@ -304,6 +305,7 @@ function RoomDialog(props: { bapi: BookingApi; room: Room | null; zone: string; 
   const zones = timeZones();
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
+    if (busy) return; // one request at a time (Enter in a field submits too)
     setBusy(true);
     setErr(null);
     try {
@@ -407,7 +409,7 @@ function RoomDialog(props: { bapi: BookingApi; room: Room | null; zone: string; 
               <Button type="button" onClick={props.onClose}>
                 {t('form.cancel')}
               </Button>
-              <Button appearance="primary" type="submit" disabled={busy} id="room-save">
+              <Button appearance="primary" type="submit" disabledFocusable={busy} id="room-save">
                 {busy ? t('form.saving') : t('form.save')}
               </Button>
             </DialogActions>
