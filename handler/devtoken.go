@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/teamspro/functions/internal/config"
@@ -14,7 +17,12 @@ import (
 
 // devtoken prints a dev token signed with the dev sign-in key. The handler
 // accepts it only while DEV_SIGNIN is on; the command refuses to run in Azure.
-func devtoken(args []string, getenv func(string) string, stdout io.Writer) error {
+// The key is found through the server's own setting, DEV_SIGNIN_KEY_FILE
+// (default .data/dev-signin-key.json, relative to the working folder), and
+// stderr says which file signed. A missing key is an error naming the file
+// and the setting, not a new key that the server would not know (--new-key
+// makes one on purpose).
+func devtoken(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("devtoken", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	tenant := fs.String("tenant", "", "tenant id (GUID), required")
@@ -23,6 +31,7 @@ func devtoken(args []string, getenv func(string) string, stdout io.Writer) error
 	upn := fs.String("upn", "", "user principal name")
 	admin := fs.Bool("admin", false, "add the tenant admin app role")
 	ttl := fs.Duration("ttl", 12*time.Hour, "lifetime")
+	newKey := fs.Bool("new-key", false, "create the key file when it does not exist")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,10 +62,21 @@ func devtoken(args []string, getenv func(string) string, stdout io.Writer) error
 	if cfg.InAzure() {
 		return errors.New("devtoken: refused when running in Azure (WEBSITE_INSTANCE_ID is set)")
 	}
-	iss, err := entra.LoadDevIssuer(cfg.DevSignInKeyFile)
+	path, _ := filepath.Abs(cfg.DevSignInKeyFile)
+	from := "DEV_SIGNIN_KEY_FILE"
+	if getenv("DEV_SIGNIN_KEY_FILE") == "" {
+		from = "the default of DEV_SIGNIN_KEY_FILE, which is not set"
+	}
+	if _, err := os.Stat(path); errors.Is(err, iofs.ErrNotExist) && !*newKey {
+		return fmt.Errorf("devtoken: no dev sign-in key at %s (%s). The server creates its key at start with DEV_SIGNIN=true: "+
+			"run devtoken from the folder the server runs in (the repository root for make run), or set DEV_SIGNIN_KEY_FILE to the server's key file; "+
+			"--new-key creates a key here, which only a server started with it accepts", path, from)
+	}
+	iss, err := entra.LoadDevIssuer(path)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stderr, "devtoken: signed with the dev sign-in key %s (%s)\n", path, from)
 	tok, err := iss.Mint(entra.DevClaims{
 		TenantID: teamspro.NormalizeGUID(*tenant), ObjectID: teamspro.NormalizeGUID(*user),
 		Name: *name, UPN: *upn, Admin: *admin, Role: cfg.AdminAppRole, Scope: cfg.EntraScope, TTL: *ttl,

@@ -27,11 +27,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 {
 		switch args[0] {
 		case "devtoken":
-			return devtoken(args[1:], getenv, stdout)
+			return devtoken(args[1:], getenv, stdout, stderr)
 		case "serve":
 			args = args[1:]
 		case "-h", "--help", "help":
-			fmt.Fprintln(stdout, "usage: handler [serve] | handler devtoken --tenant <guid> --user <guid> [--name ...] [--upn ...] [--admin]")
+			fmt.Fprintln(stdout, "usage: handler [serve] | handler devtoken --tenant <guid> --user <guid> [--name ...] [--upn ...] [--admin] [--new-key]")
 			return nil
 		default:
 			return fmt.Errorf("unknown command %q (want serve or devtoken)", args[0])

@@ -154,18 +154,22 @@ func TestDevtoken(t *testing.T) {
 		env     map[string]string
 		wantErr string
 	}{
-		{"ok", []string{"--tenant", uuid.NewString(), "--user", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key}, ""},
+		{"ok", []string{"--tenant", uuid.NewString(), "--user", uuid.NewString(), "--new-key"}, map[string]string{"DEV_SIGNIN_KEY_FILE": key}, ""},
+		{"no key, no new one made", []string{"--tenant", uuid.NewString(), "--user", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key + ".absent"}, "no dev sign-in key at " + key + ".absent (DEV_SIGNIN_KEY_FILE)"},
 		{"missing user", []string{"--tenant", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key}, "GUIDs"},
 		{"in Azure", []string{"--tenant", uuid.NewString(), "--user", uuid.NewString()}, map[string]string{"DEV_SIGNIN_KEY_FILE": key, "WEBSITE_INSTANCE_ID": "x"}, "refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var out bytes.Buffer
-			err := run(context.Background(), append([]string{"devtoken"}, tt.args...), func(k string) string { return tt.env[k] }, &out, io.Discard)
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), append([]string{"devtoken"}, tt.args...), func(k string) string { return tt.env[k] }, &out, &errOut)
 			if tt.wantErr == "" {
 				if err != nil || strings.Count(out.String(), ".") != 2 {
 					t.Fatalf("got %v %q, want a JWT", err, out.String())
+				}
+				if want := "signed with the dev sign-in key " + key + " (DEV_SIGNIN_KEY_FILE)"; !strings.Contains(errOut.String(), want) {
+					t.Errorf("got stderr %q, want it to say %q", errOut.String(), want)
 				}
 				return
 			}

@@ -130,6 +130,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		}
 	}()
 
+	if cfg.LocalTimers {
+		if err := srv.RunLocalTimers(ctx); err != nil {
+			return err
+		}
+		timers, _ := srv.LocalTimers()
+		for _, t := range timers {
+			log.Info("local timer", "function", t.Function, "schedule", t.Schedule, "next", t.Next(time.Now()))
+		}
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "dev_signin", cfg.DevSignIn)

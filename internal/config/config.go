@@ -58,6 +58,10 @@ type Config struct {
 	// Dev sign-in: a local issuer for running without Entra ID. Refused in Azure.
 	DevSignIn        bool   `env:"DEV_SIGNIN"`
 	DevSignInKeyFile string `env:"DEV_SIGNIN_KEY_FILE" default:".data/dev-signin-key.json"`
+	// LocalTimers fires the timer functions in process, on their function.json
+	// schedules, where no Functions host runs them (make run). Refused in
+	// Azure, where the host runs them and they would run twice.
+	LocalTimers bool `env:"LOCAL_TIMERS"`
 	// WebsiteInstanceID is set by App Service on every instance in Azure.
 	WebsiteInstanceID string `env:"WEBSITE_INSTANCE_ID" platform:"true"`
 
@@ -247,6 +251,9 @@ func (c *Config) validate() []string {
 	}
 	if c.DevSignIn && c.WebsiteInstanceID != "" {
 		add("DEV_SIGNIN: dev sign-in is refused when running in Azure (WEBSITE_INSTANCE_ID is set)")
+	}
+	if c.LocalTimers && c.WebsiteInstanceID != "" {
+		add("LOCAL_TIMERS: refused when running in Azure (WEBSITE_INSTANCE_ID is set), where the Functions host runs the timers")
 	}
 	if c.DevSignIn && c.DevSignInKeyFile == "" {
 		add("DEV_SIGNIN_KEY_FILE: required with DEV_SIGNIN")

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,9 +60,8 @@ type Client struct {
 	tables map[string]*aztables.Client
 	names  []string
 
-	// Re-creating missing tables: see tableWatch.
-	ensuring    sync.Mutex
-	lastEnsured time.Time
+	// Creating missing tables when a request meets one: see tableWatch.
+	ensuring sync.Mutex
 	// ensured is true once every table is known to exist, false again when
 	// storage answers TableNotFound; readiness waits for it.
 	ensured atomic.Bool
@@ -189,34 +189,38 @@ func (c *Client) missingTables(ctx context.Context, names []string) ([]string, e
 	return missing, nil
 }
 
-// tableWatch notices a TableNotFound answer (tables lost by an emulator
-// restart, or deleted by hand) and re-creates the tables in the background, at
-// most every ten seconds, so that the service recovers without a restart. The
-// request that saw it still fails (503) and its client retries.
+// tableWatch notices a TableNotFound answer (a fresh storage account whose
+// tables the start has not created yet, tables lost by an emulator restart
+// or deleted by hand), creates the tables at once and sends the request
+// again, so that a request waits for the tables rather than answer 503:
+// a fresh deployment's first requests work, and the service recovers without
+// a restart. Concurrent requests share one creation (ensureNow).
 type tableWatch struct{ c *Client }
 
 func (w tableWatch) Do(req *policy.Request) (*http.Response, error) {
 	res, err := req.Next()
-	if err == nil && res.StatusCode == http.StatusNotFound && res.Header.Get("x-ms-error-code") == "TableNotFound" {
-		w.c.ensured.Store(false)
-		w.c.ensureSoon()
+	if err != nil || res.StatusCode != http.StatusNotFound || res.Header.Get("x-ms-error-code") != "TableNotFound" {
+		return res, err
 	}
-	return res, err
+	w.c.ensured.Store(false)
+	ctx := req.Raw().Context()
+	if w.c.ensureNow(ctx) != nil || req.RewindBody() != nil {
+		return res, err // storage is failing: the 404 becomes the request's 503
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	return req.Clone(ctx).Next()
 }
 
-func (c *Client) ensureSoon() {
+// ensureNow creates the missing tables unless they are known to exist,
+// once for all the requests that wait on it.
+func (c *Client) ensureNow(ctx context.Context) error {
 	c.ensuring.Lock()
-	if time.Since(c.lastEnsured) < 10*time.Second {
-		c.ensuring.Unlock()
-		return
+	defer c.ensuring.Unlock()
+	if c.ensured.Load() {
+		return nil
 	}
-	c.lastEnsured = time.Now()
-	c.ensuring.Unlock()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = c.EnsureTables(ctx)
-	}()
+	return c.EnsureTables(ctx)
 }
 
 // Ping checks that storage answers and every table exists, for the

@@ -2,6 +2,7 @@ package tables_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -365,5 +366,46 @@ func TestPingWaitsForTables(t *testing.T) {
 	}
 	if _, err := tables.NewRoomStore(c).List(ctx, tablestest.Tenant()); err != nil {
 		t.Errorf("list rooms after a successful ping: %v, want the rooms table to exist", err)
+	}
+}
+
+// TestFirstRequestsCreateTables: on a fresh storage account whose tables the
+// start has not created yet, the first requests wait for the tables instead
+// of failing; concurrent ones share the creation. The same holds when tables
+// disappear under a running service.
+func TestFirstRequestsCreateTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, svc, opts := ownTables(t, "fresh", nil)
+	dir := tables.NewDirectoryStore(c)
+	rooms := tables.NewRoomStore(c)
+	tenant := tablestest.Tenant()
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 10 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := dir.SignIn(ctx, directory.Profile{TenantID: tenant, ObjectID: uuid.NewString(), UPN: fmt.Sprintf("u%d@x.example", i), LastSignIn: time.Now()})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := rooms.List(ctx, tenant)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a first request on a fresh account: got %v, want it to wait for the tables", err)
+		}
+	}
+	if _, err := svc.DeleteTable(ctx, opts.Prefix+tables.TableRooms, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rooms.List(ctx, tenant); err != nil {
+		t.Errorf("after the rooms table was deleted: got %v, want it re-created", err)
 	}
 }

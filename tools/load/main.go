@@ -61,7 +61,7 @@ func run(bin string, requests, clients int) error {
 		"DEV_SIGNIN_KEY_FILE="+key, "LOG_LEVEL=warn", fmt.Sprintf("FUNCTIONS_CUSTOMHANDLER_PORT=%d", port))
 	tenant := uuid.NewString()
 	mint := func(admin bool) (string, error) {
-		args := []string{"devtoken", "--tenant", tenant, "--user", uuid.NewString()}
+		args := []string{"devtoken", "--tenant", tenant, "--user", uuid.NewString(), "--new-key"} // the handler starts later, with this key
 		if admin {
 			args = append(args, "--admin")
 		}
