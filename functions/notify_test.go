@@ -296,7 +296,7 @@ func TestReservationMailsEndToEnd(t *testing.T) {
 
 func waitMails(t *testing.T, l *mailListener, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for len(l.sent()) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("got %d mails, want %d", len(l.sent()), n)
@@ -405,6 +405,9 @@ type seriesReminder struct {
 	reminders *tables.ReminderStore
 }
 
+// reminderLead is how long after its creation a series' first reminder falls due.
+const reminderLead = 6 * time.Second
+
 func newSeriesReminder(t *testing.T) seriesReminder {
 	t.Helper()
 	s := newCalSetup(t, map[string]any{"reminderMinutes": 15, "notifications": map[string]any{"addedOrUpdated": false, "deleted": false}})
@@ -412,7 +415,9 @@ func newSeriesReminder(t *testing.T) seriesReminder {
 	h.now = time.Now()
 	l := newMailListener(t)
 	q := withMail(t, h, l, true)
-	start := time.Now().Add(15*time.Minute + 1500*time.Millisecond).UTC().Truncate(time.Second).Add(time.Second)
+	// The first reminder falls due a few seconds from now: late enough for the
+	// tests to act before it on a loaded machine, soon enough to wait for.
+	start := time.Now().Add(15*time.Minute + reminderLead).UTC().Truncate(time.Second).Add(time.Second)
 	body := calEvent("Daily sync", start.Format(time.RFC3339), start.Add(15*time.Minute).Format(time.RFC3339), "UTC", map[string]any{
 		"rrule":        "FREQ=DAILY;COUNT=3",
 		"participants": []map[string]any{{"email": "bob@contoso.example"}}})
@@ -477,7 +482,10 @@ func TestSeriesReminderSkipsCancelledOccurrence(t *testing.T) {
 	if len(first) != 1 || len(moved) != 1 || moved[0] == first[0] || q.Pending() != 1 {
 		t.Fatalf("after cancelling the first occurrence: got seqs %v (was %v), %d pending, want one new reminder", moved, first, q.Pending())
 	}
-	time.Sleep(2500 * time.Millisecond) // past the cancelled occurrence's reminder time
+	if time.Now().After(start.Add(-15 * time.Minute)) {
+		t.Fatalf("the occurrence was cancelled after its reminder fell due; reminderLead (%v) is too short for this machine", reminderLead)
+	}
+	time.Sleep(time.Until(start.Add(-15*time.Minute)) + time.Second) // past the cancelled occurrence's reminder time
 	if n := len(l.sent()); n != 0 {
 		t.Errorf("got %d mails, want none for the cancelled occurrence", n)
 	}
@@ -604,7 +612,8 @@ func TestCopyCalendarJob(t *testing.T) {
 		t.Fatalf("got job %v, want 120 events in 3 steps", j)
 	}
 	jobURL := res.header.Get("Location")
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: the steps share two cores with the rest of the suite under -race.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		j = h.do("GET", jobURL, &s.owner, nil).json(t)
 		if j["status"] == "completed" {
