@@ -54,7 +54,7 @@ func (s *APIKeyStore) ByHash(ctx context.Context, hash string) (*apikey.Key, err
 	var tenant struct {
 		TenantID string `json:"TenantId"`
 	}
-	resp, err := s.c.table(TableAPIKeys).GetEntity(ctx, hashPartition, hash, nil)
+	resp, err := s.c.getEntity(ctx, TableAPIKeys, hashPartition, hash)
 	if err != nil {
 		err = translate(err, "get key")
 		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
@@ -106,7 +106,7 @@ func (s *APIKeyStore) Get(ctx context.Context, tenantID, id string) (*apikey.Key
 	if err := checkKey(id); err != nil {
 		return nil, err
 	}
-	resp, err := s.c.table(TableAPIKeys).GetEntity(ctx, tenantID, keyRow(id), nil)
+	resp, err := s.c.getEntity(ctx, TableAPIKeys, tenantID, keyRow(id))
 	if err != nil {
 		return nil, translate(err, "get key")
 	}

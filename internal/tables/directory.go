@@ -85,7 +85,7 @@ func (s *DirectoryStore) Profile(ctx context.Context, tenantID, objectID string)
 	if err := checkKey(tenantID, objectID); err != nil {
 		return directory.Profile{}, err
 	}
-	resp, err := s.c.table(TableDirectory).GetEntity(ctx, tenantID, userRow(objectID), nil)
+	resp, err := s.c.getEntity(ctx, TableDirectory, tenantID, userRow(objectID))
 	if err != nil {
 		return directory.Profile{}, translate(err, "get profile")
 	}
@@ -97,7 +97,7 @@ func (s *DirectoryStore) Profile(ctx context.Context, tenantID, objectID string)
 }
 
 func (s *DirectoryStore) tenant(ctx context.Context, tenantID string) (directory.Tenant, error) {
-	resp, err := s.c.table(TableDirectory).GetEntity(ctx, tenantID, tenantRow, nil)
+	resp, err := s.c.getEntity(ctx, TableDirectory, tenantID, tenantRow)
 	if err != nil {
 		return directory.Tenant{}, translate(err, "get tenant")
 	}

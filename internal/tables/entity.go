@@ -82,7 +82,7 @@ func (c *Client) getRow(ctx context.Context, table, pk, rk string, doc any) (row
 	if err := checkKey(pk, rk); err != nil {
 		return row{}, err
 	}
-	resp, err := c.table(table).GetEntity(ctx, pk, rk, nil)
+	resp, err := c.getEntity(ctx, table, pk, rk)
 	if err != nil {
 		return row{}, translate(err, "get "+table)
 	}

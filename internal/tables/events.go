@@ -877,7 +877,7 @@ func (s *EventStore) FeedByHash(ctx context.Context, hash string) (tenantID, cal
 	if err := checkKey(hash); err != nil {
 		return "", "", gone
 	}
-	resp, err := s.c.table(TableAPIKeys).GetEntity(ctx, hashPartition, feedHashRow(hash), nil)
+	resp, err := s.c.getEntity(ctx, TableAPIKeys, hashPartition, feedHashRow(hash))
 	if err != nil {
 		if err = translate(err, "get feed"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
 			return "", "", gone

@@ -50,7 +50,7 @@ func (s *MarkStore) Get(ctx context.Context, k notify.MarkKey) (notify.Mark, err
 	if err := checkKey(pk, rk); err != nil {
 		return notify.Mark{}, err
 	}
-	resp, err := s.c.table(TableMarks).GetEntity(ctx, pk, rk, nil)
+	resp, err := s.c.getEntity(ctx, TableMarks, pk, rk)
 	if err != nil {
 		return notify.Mark{}, translate(err, "get mark")
 	}
