@@ -32,7 +32,7 @@ type tabServer struct {
 }
 
 // startTabServer boots the handler with dev sign-in against the test Azurite.
-func startTabServer(t *testing.T) *tabServer {
+func startTabServer(t testing.TB) *tabServer {
 	t.Helper()
 	if !web.Built(web.Files()) {
 		t.Fatal("web/dist holds no built front end: run make test (or bash scripts/web.sh) first")
@@ -67,7 +67,7 @@ func startTabServer(t *testing.T) *tabServer {
 	return nil
 }
 
-func (s *tabServer) waitReady(t *testing.T) {
+func (s *tabServer) waitReady(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -83,7 +83,7 @@ func (s *tabServer) waitReady(t *testing.T) {
 }
 
 // api calls the API with a bearer token and decodes the JSON answer into out.
-func (s *tabServer) api(t *testing.T, method, path, token string, out any) int {
+func (s *tabServer) api(t testing.TB, method, path, token string, out any) int {
 	t.Helper()
 	req, _ := http.NewRequest(method, s.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -102,7 +102,7 @@ func (s *tabServer) api(t *testing.T, method, path, token string, out any) int {
 
 // chromiumPath finds the system Chromium: a missing one fails under CI=true
 // and skips otherwise (scripts/test.sh installs it).
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -118,14 +118,14 @@ func chromiumPath(t *testing.T) string {
 
 // browser is one headless Chromium tab in a fresh profile.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	base string
 }
 
 // newBrowser starts Chromium with the browser's zone set to zone. On failure
 // the test keeps a screenshot of the page in the test output directory.
-func newBrowser(t *testing.T, base, zone string) *browser {
+func newBrowser(t testing.TB, base, zone string) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),

@@ -35,6 +35,7 @@ func TestCalendarTabInBrowser(t *testing.T) {
 	b.setInput("#cfg-view", "week")
 	b.clickXPath(`//label[normalize-space()="Show week numbers"]`)
 	b.clickXPath(`//label[normalize-space()="Owners only"]`)
+	b.screenshot("calendar-config")
 	b.click("#cfg-save")
 	b.waitFor("content page", `location.pathname === "/calendar-pro/content" && !!document.querySelector(".ec")`)
 	tabID := eval[string](b, "tab id", `new URLSearchParams(location.search).get("tab")`)
@@ -80,6 +81,7 @@ func TestCalendarTabInBrowser(t *testing.T) {
 	}
 	b.setInput("#ev-ends", "count")
 	b.setInput("#ev-count", "4")
+	b.screenshot("calendar-event-dialog")
 	b.click("#ev-save")
 	b.run("dialog closed", waitNotPresent("#ev-title"))
 	b.noDialog()
@@ -153,6 +155,12 @@ func TestCalendarTabInBrowser(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	b.screenshot("calendar-week-dark")
 	b.axe("calendar week, dark")
+
+	// And high contrast.
+	b.setInput("#dev-theme", "contrast")
+	b.waitFor("high-contrast theme", `document.documentElement.dataset.theme === "contrast"`)
+	b.screenshot("calendar-week-contrast")
+	b.axe("calendar week, high contrast")
 }
 
 // isDark reports whether a CSS rgb() colour is dark.

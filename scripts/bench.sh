@@ -44,8 +44,15 @@ awk '
   /^BenchmarkMonthView5000-/ {
     printf "month view, 5,000 events: %s allocations, %.1f%% of the 63,866 before (target <= 25%%); CPU %s ms per view; median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 63866, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")
+  }
+  /^BenchmarkCalendarMonthView5000Browser-/ {
+    printf "Calendar Pro month view of a 5,000-event calendar in headless Chromium, navigation to events drawn: cold %.0f ms, warm median %.0f ms (target <= 1500 ms), ratio to target %.2f (cold) %.2f (warm); %s events drawn\n",
+      metric("cold-ms"), metric("warm-median-ms"), metric("cold-ms") / 1500, metric("warm-median-ms") / 1500, metric("events-drawn")
   }' "$gobench"
 rm -f "$gobench"
+
+echo "== Teams tabs: first screen"
+node scripts/tabsize.mjs
 
 echo "== load, memory and handler overhead"
 go run ./tools/load -bin bin/handler-stripped -requests "${LOAD_REQUESTS:-10000}" -clients "${LOAD_CLIENTS:-8}"

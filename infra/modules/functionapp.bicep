@@ -146,6 +146,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // The dev issuer is for local runs only (and the handler refuses it in Azure).
         { name: 'DEV_SIGNIN', value: 'false' }
         { name: 'DEV_SIGNIN_KEY_FILE', value: '' }
+        // The Functions host runs the timers in Azure (and the handler refuses its own there).
+        { name: 'LOCAL_TIMERS', value: 'false' }
 
         // Mail. The key is a Key Vault reference, never the key itself. Without it
         // mails would be written to the instance's temporary disk and lost, which

@@ -18,7 +18,12 @@ import { asApiError, download, rawFetch } from './util';
 const useStyles = makeStyles({
   head: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap', padding: '8px 0' },
   form: { display: 'flex', flexDirection: 'column', gap: '12px' },
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(180px, 1fr))', gap: '12px', '& > *': { minWidth: 0 } },
+  grid: {
+    display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(180px, 1fr))', gap: '12px', alignItems: 'start',
+    '& > *': { minWidth: 0 },
+    // A zone list's longest name must not widen its column over the next one.
+    '& .fui-Select, & select': { minWidth: 0, maxWidth: '100%' },
+  },
   days: { display: 'flex', flexWrap: 'wrap', gap: '4px' },
   rows: { color: tokens.colorPaletteRedForeground1 },
   legend: { fontWeight: tokens.fontWeightSemibold, padding: 0 },
@@ -369,7 +374,7 @@ function RoomDialog(props: { bapi: BookingApi; room: Room | null; zone: string; 
                   <Input id="room-hours-start" type="time" value={f.hoursStart} onChange={(_, d) => set('hoursStart', d.value)} />
                 </Field>
                 <Field label={t('booking.room.hoursEnd')}>
-                  <Input id="room-hours-end" value={f.hoursEnd} placeholder="18:00" onChange={(_, d) => set('hoursEnd', d.value)} />
+                  <Input id="room-hours-end" value={f.hoursEnd} onChange={(_, d) => set('hoursEnd', d.value)} />
                 </Field>
               </div>
               <fieldset className={s.fieldset}>
