@@ -84,7 +84,23 @@ export function ContentPage({ session, api }: PageContext) {
       setScopeFor(kind);
     });
 
+  // EventCalendar may ask twice at once for one window while it sets up; one request answers both.
+  const inflight = useRef(new Map<string, Promise<unknown>>());
   const loadEvents = useCallback(
+    (info: { start: Date; end: Date }) => {
+      const f = filters.current;
+      const key = [info.start.getTime(), info.end.getTime(), f.search, f.tag, f.color].join('|');
+      let p = inflight.current.get(key);
+      if (!p) {
+        p = fetchEvents(info).finally(() => inflight.current.delete(key));
+        inflight.current.set(key, p);
+      }
+      return p;
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, base, zone],
+  );
+  const fetchEvents = useCallback(
     async (info: { start: Date; end: Date }) => {
       const from = fromFloatingDate(info.start, zone);
       const to = fromFloatingDate(info.end, zone);
@@ -258,7 +274,9 @@ export function ContentPage({ session, api }: PageContext) {
       hiddenDays: hidden,
       weekNumbers: !!settings.showWeekNumbers,
       scrollTime: (settings.businessHours?.start ?? '08:00') + ':00',
-      height: 'auto',
+      // A fixed height: week and day views scroll to business hours, and a
+      // month shows a few events a day and "+n more" (a busy month stays light).
+      height: 'max(540px, calc(100vh - 150px))',
       nowIndicator: true,
       editable: true,
       selectable: true,
