@@ -237,8 +237,8 @@ func faultOps() []faultOp {
 // TestEveryFaultPointLeavesReservationsWhole runs each write operation once
 // with healthy storage to count its storage requests n, then, for every k
 // from 0 to n-1, again on fresh data with storage failing after k requests
-// (by connection reset, 503, or a timeout after storage applied the request,
-// in turn). Once storage answers again and the repair has run, the raw tables
+// by each of: connection reset, 503, and a timeout after storage applied the
+// request. Once storage answers again and the repair has run, the raw tables
 // must satisfy every invariant (Verify), and every reservation holding a slot
 // must be found and cancelled through the service.
 func TestEveryFaultPointLeavesReservationsWhole(t *testing.T) {
@@ -257,15 +257,16 @@ func TestEveryFaultPointLeavesReservationsWhole(t *testing.T) {
 			f.checkWhole(t, "healthy")
 			t.Logf("%s: %d storage requests", op.name, n)
 			for k := range n {
-				mode := modes[k%len(modes)]
-				f := newFaultFixture(t)
-				run := op.setup(t, f)
-				f.proxy.FailAfter(k, mode)
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				err := run(ctx)
-				cancel()
-				f.settle(t)
-				f.checkWhole(t, fmt.Sprintf("fail after %d (%s), op said %v", k, mode, errSummary(err)))
+				for _, mode := range modes {
+					f := newFaultFixture(t)
+					run := op.setup(t, f)
+					f.proxy.FailAfter(k, mode)
+					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+					err := run(ctx)
+					cancel()
+					f.settle(t)
+					f.checkWhole(t, fmt.Sprintf("fail after %d (%s), op said %v", k, mode, errSummary(err)))
+				}
 			}
 		})
 	}
