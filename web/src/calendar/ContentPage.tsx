@@ -30,6 +30,15 @@ interface Editing {
   form: EventForm;
 }
 
+interface MountInfo {
+  el: HTMLElement;
+  timeText: string;
+  event: { title: string; start: Date; extendedProps: { ev: CalEvent } };
+}
+
+/** Events drawn but not yet labelled (see eventDidMount). */
+const mounted: MountInfo[] = [];
+
 const isoUTC = (d: DateTime) => d.toUTC().toISO({ suppressMilliseconds: true })!;
 
 export function ContentPage({ session, api }: PageContext) {
@@ -272,6 +281,25 @@ export function ContentPage({ session, api }: PageContext) {
     return settings.showWeekends === false ? [0, 6] : [];
   }, [settings]);
 
+  /** Makes the events mounted since the last frame keyboard buttons named by what they show. */
+  const labelMounted = () => {
+    for (const info of mounted.splice(0)) {
+      const ev = info.event.extendedProps.ev;
+      info.el.tabIndex = 0;
+      info.el.setAttribute('role', 'button');
+      info.el.dataset.start = floatingLabel(info.event.start);
+      info.el.dataset.recurring = String(isRecurring(ev));
+      // Named by what it shows (time, title), then the day for context.
+      info.el.setAttribute('aria-label', [info.timeText, info.event.title, DateTime.fromJSDate(info.event.start).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY)].filter(Boolean).join(' '));
+      info.el.addEventListener('keydown', (k) => {
+        if (k.key === 'Enter' || k.key === ' ') {
+          k.preventDefault();
+          openEvent(ev);
+        }
+      });
+    }
+  };
+
   const options = useMemo(() => {
     if (!settings) return null;
     const o: Record<string, unknown> = {
@@ -312,21 +340,12 @@ export function ContentPage({ session, api }: PageContext) {
       },
       eventDrop: moved,
       eventResize: moved,
-      eventDidMount: (info: { el: HTMLElement; timeText: string; event: { title: string; start: Date; extendedProps: { ev: CalEvent } } }) => {
-        // Keyboard: events are buttons that open their dialog.
-        const ev = info.event.extendedProps.ev;
-        info.el.tabIndex = 0;
-        info.el.setAttribute('role', 'button');
-        info.el.dataset.start = floatingLabel(info.event.start);
-        info.el.dataset.recurring = String(isRecurring(ev));
-        // Named by what it shows (time, title), then the day for context.
-        info.el.setAttribute('aria-label', [info.timeText, info.event.title, DateTime.fromJSDate(info.event.start).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY)].filter(Boolean).join(' '));
-        info.el.addEventListener('keydown', (k) => {
-          if (k.key === 'Enter' || k.key === ' ') {
-            k.preventDefault();
-            openEvent(ev);
-          }
-        });
+      eventDidMount: (info: MountInfo) => {
+        // Written in one batch before the next frame: a write here, between
+        // EventCalendar's measures of each event, would make the browser lay
+        // the month out again for every event (seconds for a busy month).
+        if (!mounted.length) requestAnimationFrame(labelMounted);
+        mounted.push(info);
       },
     };
     const d = query().get('date');
