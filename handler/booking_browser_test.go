@@ -144,6 +144,36 @@ func TestBookingTabInBrowser(t *testing.T) {
 	}
 	b.settle()
 	b.axe("booking dialog with a conflict")
+
+	// As a weekly series of three, two occurrences are taken (this week's by the
+	// design review, next week's by Ada): the dialog lists each refused one and
+	// nothing is booked, as the series is all or nothing.
+	nextWeek := start.AddDate(0, 0, 7)
+	if code, body := postJSON(t, srv, "/api/bookingroom/v1/"+url.PathEscape(tab.CalendarID)+"/events", admin, map[string]any{
+		"title": "Ada's next week", "resourceId": "hq-everest", "timeZone": zone,
+		"startDate": nextWeek.UTC().Format(time.RFC3339), "endDate": nextWeek.Add(30 * time.Minute).UTC().Format(time.RFC3339),
+	}); code != 201 {
+		t.Fatalf("Ada books next week: got %d %s, want 201", code, body)
+	}
+	b.setInput("#book-repeat", "weekly")
+	b.run("series fields", waitVisible("#book-count"))
+	b.setInput("#book-count", "3")
+	b.click("#book-submit")
+	b.run("refused occurrences", waitVisible("#book-refusals"))
+	if got := eval[int](b, "refused occurrences", `document.querySelectorAll("#book-refusals li").length`); got != 2 {
+		t.Errorf("refused occurrences listed: got %d (%q), want 2", got, b.text("#book-refusals"))
+	}
+	listed := b.text("#book-refusals")
+	for _, taken := range []time.Time{start, nextWeek} {
+		if !strings.Contains(listed, taken.UTC().Format(time.RFC3339)) {
+			t.Errorf("refused occurrences: got %q, want the one of %s with the API's reason", listed, taken.UTC().Format(time.RFC3339))
+		}
+	}
+	if free := start.AddDate(0, 0, 14).UTC().Format(time.RFC3339); strings.Contains(listed, free) {
+		t.Errorf("refused occurrences: got %q, want the free one of %s not listed", listed, free)
+	}
+	b.settle()
+	b.axe("booking dialog with refused occurrences")
 	b.click("#book-form button[type=button]")
 
 	// Bob finds a free room with a screen and video for an hour: Fuji, which needs approval.
