@@ -72,8 +72,15 @@ export function ContentPage({ session, api }: PageContext) {
   const owner = admin || (tab?.settings.owners ?? []).includes(session.userId);
 
   const refetch = () => (cal.current as unknown as { refetchEvents: () => void } | null)?.refetchEvents();
+  // A filter change asks for the window again; the first run (no change yet)
+  // does not, or a month of events would be fetched and drawn twice on opening.
+  const filtered = useRef(false);
   useEffect(() => {
     filters.current = { search, tag, color };
+    if (!filtered.current) {
+      filtered.current = true;
+      return;
+    }
     const h = setTimeout(refetch, 250);
     return () => clearTimeout(h);
   }, [search, tag, color]);
