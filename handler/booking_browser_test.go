@@ -155,8 +155,19 @@ func TestBookingTabInBrowser(t *testing.T) {
 	}); code != 201 {
 		t.Fatalf("Ada books next week: got %d %s, want 201", code, body)
 	}
+	// The shared recurrence editor: weekly on the slot's weekday (ticked by
+	// default), ending after three.
 	b.setInput("#book-repeat", "weekly")
-	b.run("series fields", waitVisible("#book-count"))
+	b.run("series fields", waitVisible("#book-day-"+[]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}[start.Weekday()]))
+	if !eval[bool](b, "slot's weekday", `document.querySelector("#book-day-`+[]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}[start.Weekday()]+`").checked`) {
+		t.Errorf("weekly series: got the slot's weekday unticked, want it ticked")
+	}
+	for _, kind := range []string{"monthlyDay", "monthlyNth", "yearly", "rrule"} {
+		if !eval[bool](b, "pattern "+kind, `!!document.querySelector('#book-repeat option[value="`+kind+`"]')`) {
+			t.Errorf("booking recurrence: got no %q pattern, want every pattern the API accepts", kind)
+		}
+	}
+	b.setInput("#book-ends", "count")
 	b.setInput("#book-count", "3")
 	b.click("#book-submit")
 	b.run("refused occurrences", waitVisible("#book-refusals"))
