@@ -342,6 +342,47 @@ func TestBookingTabInBrowser(t *testing.T) {
 	b.run("book by keyboard", focus("#timeline-new"), chromedp.KeyEvent(kb.Enter), waitVisible("#book-title"))
 	b.run("close by keyboard", chromedp.KeyEvent(kb.Escape), waitNotPresent("#book-form"))
 
+	// "The last Friday of the month" from the shared recurrence editor: two
+	// occurrences, each its month's last Friday at the time chosen.
+	lastFri := start.AddDate(0, 0, 8)
+	for lastFri.Weekday() != time.Friday || lastFri.AddDate(0, 0, 7).Month() == lastFri.Month() {
+		lastFri = lastFri.AddDate(0, 0, 1)
+	}
+	b.run("book by keyboard", focus("#timeline-new"), chromedp.KeyEvent(kb.Enter), waitVisible("#book-title"))
+	b.setInput("#book-room", "hq-everest")
+	b.setInput("#book-date", lastFri.Format("2006-01-02"))
+	b.setInput("#book-from", lastFri.Format("15:04"))
+	b.setInput("#book-to", lastFri.Add(30*time.Minute).Format("15:04"))
+	b.setInput("#book-title", "Month review")
+	b.setInput("#book-repeat", "monthlyNth")
+	b.run("monthly fields", waitVisible("#book-nth"))
+	b.setInput("#book-nth", "-1")
+	b.setInput("#book-weekday", "5")
+	b.setInput("#book-ends", "count")
+	b.setInput("#book-count", "2")
+	b.click("#book-submit")
+	b.run("series booked", waitNotPresent("#book-form"), waitVisible("#notice"))
+	var review struct {
+		Value []struct{ Title, StartDate string }
+	}
+	q := url.Values{"from": {lastFri.AddDate(0, 0, -1).UTC().Format(time.RFC3339)}, "to": {lastFri.AddDate(0, 3, 0).UTC().Format(time.RFC3339)}}
+	srv.api(t, "GET", "/api/reservations/mine?"+q.Encode(), admin, &review)
+	var fridays []string
+	for _, r := range review.Value {
+		if r.Title != "Month review" {
+			continue
+		}
+		at, _ := time.Parse(time.RFC3339, r.StartDate)
+		at = at.In(lastFri.Location())
+		if at.Weekday() != time.Friday || at.AddDate(0, 0, 7).Month() == at.Month() || at.Format("15:04") != lastFri.Format("15:04") {
+			t.Errorf("last-Friday series: got an occurrence at %s, want the month's last Friday at %s", at, lastFri.Format("15:04"))
+		}
+		fridays = append(fridays, at.Format("2006-01-02"))
+	}
+	if len(fridays) != 2 || fridays[0] != lastFri.Format("2006-01-02") {
+		t.Errorf("last-Friday series: got occurrences on %v, want two from %s", fridays, lastFri.Format("2006-01-02"))
+	}
+
 	// A fuller afternoon for the pictures, then the themes: the dev bar's
 	// switch does what Teams' theme change does.
 	bob := signInToken(t, srv, tenant, bobID, "Bob Member", false)
