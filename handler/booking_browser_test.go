@@ -144,6 +144,47 @@ func TestBookingTabInBrowser(t *testing.T) {
 	}
 	b.settle()
 	b.axe("booking dialog with a conflict")
+
+	// As a weekly series of three, two occurrences are taken (this week's by the
+	// design review, next week's by Ada): the dialog lists each refused one and
+	// nothing is booked, as the series is all or nothing.
+	nextWeek := start.AddDate(0, 0, 7)
+	if code, body := postJSON(t, srv, "/api/bookingroom/v1/"+url.PathEscape(tab.CalendarID)+"/events", admin, map[string]any{
+		"title": "Ada's next week", "resourceId": "hq-everest", "timeZone": zone,
+		"startDate": nextWeek.UTC().Format(time.RFC3339), "endDate": nextWeek.Add(30 * time.Minute).UTC().Format(time.RFC3339),
+	}); code != 201 {
+		t.Fatalf("Ada books next week: got %d %s, want 201", code, body)
+	}
+	// The shared recurrence editor: weekly on the slot's weekday (ticked by
+	// default), ending after three.
+	b.setInput("#book-repeat", "weekly")
+	b.run("series fields", waitVisible("#book-day-"+[]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}[start.Weekday()]))
+	if !eval[bool](b, "slot's weekday", `document.querySelector("#book-day-`+[]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}[start.Weekday()]+`").checked`) {
+		t.Errorf("weekly series: got the slot's weekday unticked, want it ticked")
+	}
+	for _, kind := range []string{"monthlyDay", "monthlyNth", "yearly", "rrule"} {
+		if !eval[bool](b, "pattern "+kind, `!!document.querySelector('#book-repeat option[value="`+kind+`"]')`) {
+			t.Errorf("booking recurrence: got no %q pattern, want every pattern the API accepts", kind)
+		}
+	}
+	b.setInput("#book-ends", "count")
+	b.setInput("#book-count", "3")
+	b.click("#book-submit")
+	b.run("refused occurrences", waitVisible("#book-refusals"))
+	if got := eval[int](b, "refused occurrences", `document.querySelectorAll("#book-refusals li").length`); got != 2 {
+		t.Errorf("refused occurrences listed: got %d (%q), want 2", got, b.text("#book-refusals"))
+	}
+	listed := b.text("#book-refusals")
+	for _, taken := range []time.Time{start, nextWeek} {
+		if !strings.Contains(listed, taken.UTC().Format(time.RFC3339)) {
+			t.Errorf("refused occurrences: got %q, want the one of %s with the API's reason", listed, taken.UTC().Format(time.RFC3339))
+		}
+	}
+	if free := start.AddDate(0, 0, 14).UTC().Format(time.RFC3339); strings.Contains(listed, free) {
+		t.Errorf("refused occurrences: got %q, want the free one of %s not listed", listed, free)
+	}
+	b.settle()
+	b.axe("booking dialog with refused occurrences")
 	b.click("#book-form button[type=button]")
 
 	// Bob finds a free room with a screen and video for an hour: Fuji, which needs approval.
@@ -300,6 +341,47 @@ func TestBookingTabInBrowser(t *testing.T) {
 	b.run("close by keyboard", chromedp.KeyEvent(kb.Escape), waitNotPresent("#reservation-details"))
 	b.run("book by keyboard", focus("#timeline-new"), chromedp.KeyEvent(kb.Enter), waitVisible("#book-title"))
 	b.run("close by keyboard", chromedp.KeyEvent(kb.Escape), waitNotPresent("#book-form"))
+
+	// "The last Friday of the month" from the shared recurrence editor: two
+	// occurrences, each its month's last Friday at the time chosen.
+	lastFri := start.AddDate(0, 0, 8)
+	for lastFri.Weekday() != time.Friday || lastFri.AddDate(0, 0, 7).Month() == lastFri.Month() {
+		lastFri = lastFri.AddDate(0, 0, 1)
+	}
+	b.run("book by keyboard", focus("#timeline-new"), chromedp.KeyEvent(kb.Enter), waitVisible("#book-title"))
+	b.setInput("#book-room", "hq-everest")
+	b.setInput("#book-date", lastFri.Format("2006-01-02"))
+	b.setInput("#book-from", lastFri.Format("15:04"))
+	b.setInput("#book-to", lastFri.Add(30*time.Minute).Format("15:04"))
+	b.setInput("#book-title", "Month review")
+	b.setInput("#book-repeat", "monthlyNth")
+	b.run("monthly fields", waitVisible("#book-nth"))
+	b.setInput("#book-nth", "-1")
+	b.setInput("#book-weekday", "5")
+	b.setInput("#book-ends", "count")
+	b.setInput("#book-count", "2")
+	b.click("#book-submit")
+	b.run("series booked", waitNotPresent("#book-form"), waitVisible("#notice"))
+	var review struct {
+		Value []struct{ Title, StartDate string }
+	}
+	q := url.Values{"from": {lastFri.AddDate(0, 0, -1).UTC().Format(time.RFC3339)}, "to": {lastFri.AddDate(0, 3, 0).UTC().Format(time.RFC3339)}}
+	srv.api(t, "GET", "/api/reservations/mine?"+q.Encode(), admin, &review)
+	var fridays []string
+	for _, r := range review.Value {
+		if r.Title != "Month review" {
+			continue
+		}
+		at, _ := time.Parse(time.RFC3339, r.StartDate)
+		at = at.In(lastFri.Location())
+		if at.Weekday() != time.Friday || at.AddDate(0, 0, 7).Month() == at.Month() || at.Format("15:04") != lastFri.Format("15:04") {
+			t.Errorf("last-Friday series: got an occurrence at %s, want the month's last Friday at %s", at, lastFri.Format("15:04"))
+		}
+		fridays = append(fridays, at.Format("2006-01-02"))
+	}
+	if len(fridays) != 2 || fridays[0] != lastFri.Format("2006-01-02") {
+		t.Errorf("last-Friday series: got occurrences on %v, want two from %s", fridays, lastFri.Format("2006-01-02"))
+	}
 
 	// A fuller afternoon for the pictures, then the themes: the dev bar's
 	// switch does what Teams' theme change does.

@@ -38,6 +38,27 @@ var endpointRE = regexp.MustCompile(`TableEndpoint=(https?://[^/;]+)`)
 
 func newFaultFixture(t testing.TB) *faultFixture {
 	t.Helper()
+	return newFaultFixtureOn(t, "")
+}
+
+// isolate moves the fixture onto tables of its own, for an operation that
+// reads across tenants (the release timer): on the shared tables it would
+// release, and fail half-way through, the reservations of the tests running
+// beside it. Call it first in a setup.
+func (f *faultFixture) isolate(t testing.TB) {
+	t.Helper()
+	*f = *newFaultFixtureOn(t, tablestest.Prefix()+strings.ReplaceAll(uuid.NewString(), "-", "")[:6])
+}
+
+// newFaultFixtureOn is newFaultFixture on the tables of prefix ("" for the
+// shared ones).
+func newFaultFixtureOn(t testing.TB, prefix string) *faultFixture {
+	t.Helper()
+	onPrefix := func(o *tables.Options) {
+		if prefix != "" {
+			o.Prefix = prefix
+		}
+	}
 	cs := tablestest.ConnectionString(t)
 	m := endpointRE.FindStringSubmatch(cs)
 	if m == nil {
@@ -48,13 +69,13 @@ func newFaultFixture(t testing.TB) *faultFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	f := newBookingFixture(t, func(o *tables.Options) {
+	f := newBookingFixture(t, onPrefix, func(o *tables.Options) {
 		o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
 		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: 20 * time.Second}
 	})
 	f.res.Background, f.res.BackgroundWait = 5*time.Second, 50*time.Millisecond
 	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := newBookingFixture(t)
+	h := newBookingFixture(t, onPrefix)
 	h.tenant = f.tenant
 	return &faultFixture{bookingFixture: f, proxy: p, healthy: h}
 }
@@ -205,6 +226,7 @@ func faultOps() []faultOp {
 			}
 		}},
 		{"release", func(t testing.TB, f *faultFixture) func(context.Context) error {
+			f.isolate(t)
 			f.healthy.room(t, "r1", func(in *booking.RoomInput) { in.Rules.CheckInRequired = true })
 			r := book(t, f, f.user(), "r1", day(f).Add(9*time.Hour), time.Hour)
 			f.now = r.CheckInBy.Add(time.Minute)

@@ -47,7 +47,15 @@ func newBookingFixture(t testing.TB, opts ...func(*tables.Options)) *bookingFixt
 	if err != nil {
 		t.Fatal(err)
 	}
-	tablestest.Ensure(t, c, bookingTables...)
+	if o.Prefix == tablestest.Prefix() {
+		tablestest.Ensure(t, c, bookingTables...)
+	} else { // tables of its own (see faultFixture.isolate)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.EnsureTables(ctx); err != nil {
+			t.Fatalf("EnsureTables: %v", err)
+		}
+	}
 	f := &bookingFixture{client: c, rooms: tables.NewRoomStore(c), res: tables.NewReservationStore(c), tenant: tablestest.Tenant(),
 		now: time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)}
 	f.svc, err = booking.NewService(f.rooms, f.res, func() time.Time { return f.now }, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -4,15 +4,17 @@
 // occurrence; a 400 puts each field's reason beside it.
 import { useState } from 'react';
 import {
-  Button, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, Radio, RadioGroup,
-  Select, Textarea, makeStyles, tokens,
+  Button, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, Select, Textarea,
+  makeStyles, tokens,
 } from '@fluentui/react-components';
 import { DateTime } from 'luxon';
 import { ErrorBar } from '../shared/Shell';
 import { fieldProps } from '../shared/fields';
 import { t } from '../shared/i18n';
 import { formatDateTime } from '../shared/time';
-import { reservationBody, type BookingApi, type Refusal, type Repeat, type Reservation, type Room } from './model';
+import { RecurrenceEditor } from '../shared/RecurrenceEditor';
+import { defaultRepeat, type Repeat } from '../shared/recurrence';
+import { reservationBody, type BookingApi, type Refusal, type Reservation, type Room } from './model';
 import { asApiError, at, hhmm } from './util';
 import type { ApiError } from '../shared/api';
 
@@ -56,10 +58,9 @@ export function BookDialog(props: {
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [participants, setParticipants] = useState('');
-  const [repeat, setRepeat] = useState<Repeat>('none');
-  const [endKind, setEndKind] = useState<'count' | 'until'>('count');
-  const [count, setCount] = useState('4');
-  const [until, setUntil] = useState(start.plus({ months: 1 }).toISODate() ?? '');
+  // A series ends after a few occurrences unless told otherwise: an open-ended
+  // one is booked only up to the room's horizon.
+  const [repeat, setRepeat] = useState<Repeat>(() => ({ ...defaultRepeat(start), ends: 'count', count: 4, until: start.plus({ months: 1 }).toISODate() ?? '' }));
   const [skip, setSkip] = useState(false);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<ApiError | null>(null);
@@ -77,8 +78,8 @@ export function BookDialog(props: {
     try {
       const body = reservationBody(
         {
-          title, description, participants: participantsOf(participants), roomId, start: startAt, end: endAt, repeat, endKind,
-          count: Number(count) || 1, until, skipConflicts: skip,
+          title, description, participants: participantsOf(participants), roomId, start: startAt, end: endAt, repeat,
+          skipConflicts: skip,
         },
         room,
       );
@@ -143,34 +144,9 @@ export function BookDialog(props: {
               <Field label={t('booking.book.description')} {...fieldProps(err, 'description')}>
                 <Textarea id="book-description" value={description} maxLength={250} onChange={(_, d) => setDescription(d.value)} />
               </Field>
-              <Field label={t('booking.book.repeat')} {...fieldProps(err, 'rrule')}>
-                <Select id="book-repeat" value={repeat} onChange={(_, d) => setRepeat(d.value as Repeat)}>
-                  {(['none', 'daily', 'workweek', 'weekly', 'monthly'] as Repeat[]).map((r) => (
-                    <option key={r} value={r}>
-                      {t('booking.repeat.' + r)}
-                    </option>
-                  ))}
-                </Select>
-              </Field>
-              {repeat !== 'none' && (
-                <>
-                  <Field label={t('booking.book.ends')}>
-                    <RadioGroup layout="horizontal" value={endKind} onChange={(_, d) => setEndKind(d.value as 'count' | 'until')}>
-                      <Radio value="count" label={t('booking.book.endsAfter')} />
-                      <Radio value="until" label={t('booking.book.endsOn')} />
-                    </RadioGroup>
-                  </Field>
-                  {endKind === 'count' ? (
-                    <Field label={t('booking.book.count')} {...fieldProps(err, 'rrule.count')}>
-                      <Input id="book-count" type="number" min={1} max={500} value={count} onChange={(_, d) => setCount(d.value)} />
-                    </Field>
-                  ) : (
-                    <Field label={t('booking.book.until')} {...fieldProps(err, 'rrule.until')}>
-                      <Input id="book-until" type="date" value={until} onChange={(_, d) => setUntil(d.value)} />
-                    </Field>
-                  )}
-                  <Checkbox id="book-skip" checked={skip} onChange={(_, d) => setSkip(!!d.checked)} label={t('booking.book.skip')} />
-                </>
+              <RecurrenceEditor idPrefix="book" value={repeat} onChange={setRepeat} error={err} />
+              {repeat.kind !== 'none' && (
+                <Checkbox id="book-skip" checked={skip} onChange={(_, d) => setSkip(!!d.checked)} label={t('booking.book.skip')} />
               )}
             </DialogContent>
             <DialogActions>

@@ -2,30 +2,33 @@
 // my reservations, pending approvals for room managers, and rooms for admins.
 // Times are shown in the tab's zone (its settings; the first room's zone if it
 // has none).
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from 'react';
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, MessageBar, MessageBarBody, Spinner, Tab as FluentTab,
-  TabList, Text, Title3, makeStyles,
+  Button, MessageBar, MessageBarBody, Spinner, Tab as FluentTab, TabList, Text, Title3, makeStyles,
 } from '@fluentui/react-components';
-import { DateTime } from 'luxon';
 import { ErrorBar, type PageContext } from '../shared/Shell';
 import { t } from '../shared/i18n';
-import { browserZone, formatDateTime, formatTime } from '../shared/time';
+import { browserZone, formatDateTime } from '../shared/time';
 import { BookingApi, manages, isActive, type Me, type Reservation, type Room, type Tab } from './model';
-import { BookDialog, type BookedResult, type BookingDraft } from './BookDialog';
-import { ReservationActions } from './Actions';
-import { Finder } from './Finder';
-import { Approvals, MyReservations, StatusBadge } from './Lists';
-import { Rooms } from './Rooms';
+import type { BookedResult, BookingDraft } from './BookDialog';
 import { Timeline, type TimelineView } from './Timeline';
 import { asApiError } from './util';
 
 import './strings';
 
+// The first screen is the timeline; everything else (dialogs, the finder, the
+// lists, rooms management with its CSV import and export) is loaded when first
+// shown, so the page Teams opens stays small.
+const BookDialog = lazy(() => import('./BookDialog').then((m) => ({ default: m.BookDialog })));
+const ReservationDialog = lazy(() => import('./ReservationDialog').then((m) => ({ default: m.ReservationDialog })));
+const Finder = lazy(() => import('./Finder').then((m) => ({ default: m.Finder })));
+const MyReservations = lazy(() => import('./Lists').then((m) => ({ default: m.MyReservations })));
+const Approvals = lazy(() => import('./Lists').then((m) => ({ default: m.Approvals })));
+const Rooms = lazy(() => import('./Rooms').then((m) => ({ default: m.Rooms })));
+
 const useStyles = makeStyles({
   page: { padding: '8px 20px 24px', display: 'flex', flexDirection: 'column', gap: '8px' },
   head: { display: 'flex', alignItems: 'center', gap: '16px', flexWrap: 'wrap' },
-  details: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 16px', margin: 0 },
 });
 
 type Section = 'timeline' | 'finder' | 'mine' | 'approvals' | 'rooms';
@@ -128,80 +131,32 @@ export function ContentPage(ctx: PageContext) {
         <Timeline bapi={bapi} rooms={rooms} zone={zone} userId={me.objectId} theme={ctx.theme} view={view} onView={setView}
           version={version} onBook={(d) => (setNotice(''), setDraft(d))} onOpen={setOpen} />
       )}
-      {section === 'finder' && <Finder bapi={bapi} rooms={rooms.filter(isActive)} zone={zone} onBook={(d) => (setNotice(''), setDraft(d))} />}
-      {section === 'mine' && (
-        <MyReservations bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />
-      )}
-      {section === 'approvals' && (
-        <Approvals bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />
-      )}
-      {section === 'rooms' && (
-        <Rooms bapi={bapi} token={ctx.session.token} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin}
-          onChanged={() => (loadRooms(), changed())} />
-      )}
-      {draft && (
-        <BookDialog bapi={bapi} calendarId={tab.calendarId} rooms={rooms.filter(isActive)} zone={zone} draft={draft}
-          onClose={() => setDraft(null)} onBooked={booked} />
-      )}
-      {open && (
-        <ReservationDialog bapi={bapi} reservation={open} room={allRooms.find((r) => r.id === open.resourceId)} zone={zone}
-          userId={me.objectId} admin={admin} onClose={() => setOpen(null)} onChanged={(r) => (setOpen(r), changed())} />
-      )}
+      <Suspense fallback={<Spinner label={t('app.loading')} />}>
+        {section === 'finder' && <Finder bapi={bapi} rooms={rooms.filter(isActive)} zone={zone} onBook={(d) => (setNotice(''), setDraft(d))} />}
+        {section === 'mine' && (
+          <MyReservations bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />
+        )}
+        {section === 'approvals' && (
+          <Approvals bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />
+        )}
+        {section === 'rooms' && (
+          <Rooms bapi={bapi} token={ctx.session.token} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin}
+            onChanged={() => (loadRooms(), changed())} />
+        )}
+      </Suspense>
+      {/* Dialogs load on first open; until then nothing shows but the page behind. */}
+      <Suspense fallback={null}>
+        {draft && (
+          <BookDialog bapi={bapi} calendarId={tab.calendarId} rooms={rooms.filter(isActive)} zone={zone} draft={draft}
+            onClose={() => setDraft(null)} onBooked={booked} />
+        )}
+      </Suspense>
+      <Suspense fallback={null}>
+        {open && (
+          <ReservationDialog bapi={bapi} reservation={open} room={allRooms.find((r) => r.id === open.resourceId)} zone={zone}
+            userId={me.objectId} admin={admin} onClose={() => setOpen(null)} onChanged={(r) => (setOpen(r), changed())} />
+        )}
+      </Suspense>
     </main>
   );
 }
-
-/** A reservation's details and what the user may do to it. */
-function ReservationDialog(props: {
-  bapi: BookingApi; reservation: Reservation; room: Room | undefined; zone: string; userId: string; admin: boolean;
-  onClose: () => void; onChanged: (r: Reservation) => void;
-}) {
-  const s = useStyles();
-  const r = props.reservation;
-  return (
-    <Dialog open onOpenChange={(_, d) => !d.open && props.onClose()}>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>{r.title}</DialogTitle>
-          <DialogContent>
-            <dl className={s.details} id="reservation-details">
-              <dt>{t('booking.book.room')}</dt>
-              <dd>{r.resourceName ?? props.room?.name ?? r.resourceId}</dd>
-              <dt>{t('booking.when')}</dt>
-              <dd>
-                {formatDateTime(r.startDate, props.zone)} – {formatTime(r.endDate, props.zone)}
-                {props.room && props.room.timeZone !== props.zone &&
-                  ` (${DateTime.fromISO(r.startDate).setZone(props.room.timeZone).toFormat('HH:mm')} ${props.room.timeZone})`}
-              </dd>
-              <dt>{t('booking.organizer')}</dt>
-              <dd>{r.organizerName || r.organizer}</dd>
-              {r.participants?.length ? (
-                <>
-                  <dt>{t('booking.book.participants')}</dt>
-                  <dd>{r.participants.map((p) => p.name || p.email || p.upn || p.objectId).join(', ')}</dd>
-                </>
-              ) : null}
-              <dt>{t('booking.status')}</dt>
-              <dd><StatusBadge r={r} /></dd>
-              {r.checkInBy && (
-                <>
-                  <dt>{t('booking.checkInBy')}</dt>
-                  <dd>{formatTime(r.checkInBy, props.zone)}</dd>
-                </>
-              )}
-            </dl>
-          </DialogContent>
-          <DialogActions fluid>
-            {/* Close comes first and takes the focus: the Enter that opened the
-                dialog must not land on "Cancel reservation". */}
-            <Button onClick={props.onClose} autoFocus id="reservation-close">{t('form.close')}</Button>
-            <ReservationActions bapi={props.bapi} reservation={r} room={props.room} userId={props.userId} admin={props.admin}
-              onChanged={props.onChanged} />
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
-  );
-}
-
-

@@ -3,6 +3,7 @@
 // through Api.listAll, which follows nextLink.
 import { DateTime } from 'luxon';
 import type { Api } from '../shared/api';
+import { repeatToApi, type Repeat } from '../shared/recurrence';
 
 export interface Hours {
   start: string;
@@ -143,9 +144,6 @@ export function emptyRoom(zone: string): RoomInput {
   };
 }
 
-/** The recurrence choices of the booking dialog; each maps to the API's rrule (rrule.js shape). */
-export type Repeat = 'none' | 'daily' | 'workweek' | 'weekly' | 'monthly';
-
 /** Someone a reservation is made for, as Calendar Pro's events name people. */
 export interface Participant {
   objectId?: string;
@@ -161,11 +159,8 @@ export interface BookingInput {
   roomId: string;
   start: DateTime;
   end: DateTime;
+  /** The recurrence, from the shared editor; its until is a date in the room's zone. */
   repeat: Repeat;
-  /** How a series ends: after count occurrences, or on until (a date in the room's zone). */
-  endKind: 'count' | 'until';
-  count: number;
-  until: string;
   skipConflicts: boolean;
 }
 
@@ -180,13 +175,9 @@ export function reservationBody(b: BookingInput, room: Room): Record<string, unk
   };
   if (b.description) body.description = b.description;
   if (b.participants.length) body.participants = b.participants;
-  if (b.repeat !== 'none') {
-    const freq = { daily: 'DAILY', workweek: 'WEEKLY', weekly: 'WEEKLY', monthly: 'MONTHLY' }[b.repeat];
-    const rule: Record<string, unknown> = { freq };
-    if (b.repeat === 'workweek') rule.byweekday = ['MO', 'TU', 'WE', 'TH', 'FR'];
-    if (b.endKind === 'count') rule.count = b.count;
-    else if (b.until) rule.until = DateTime.fromISO(b.until, { zone: room.timeZone }).endOf('day').toUTC().toISO({ suppressMilliseconds: true });
-    body.rrule = rule;
+  if (b.repeat.kind !== 'none') {
+    // The calendar's recurrence members: bookings are events of the tab's calendar.
+    Object.assign(body, repeatToApi(b.repeat, room.timeZone));
     if (b.skipConflicts) body.skipConflicts = true;
   }
   return body;

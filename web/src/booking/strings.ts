@@ -1,6 +1,6 @@
 // Booking Room Pro's strings, English and French, added to the one catalogue
 // of the tabs (shared/i18n). Keys built at run time (booking.action.*,
-// booking.status.*, booking.reason.*, booking.rule.*, booking.repeat.*,
+// booking.status.*, booking.reason.*, booking.rule.*,
 // booking.weekday.*) are listed in full here.
 import { addStrings } from '../shared/i18n';
 
@@ -63,12 +63,6 @@ export const en: Record<string, string> = {
   'booking.book.description': 'Description',
   'booking.book.participants': 'Participants',
   'booking.book.participantsHint': 'Mail addresses, separated by commas',
-  'booking.book.repeat': 'Repeat',
-  'booking.book.ends': 'Ends',
-  'booking.book.endsAfter': 'After a number of times',
-  'booking.book.endsOn': 'On a date',
-  'booking.book.count': 'Occurrences',
-  'booking.book.until': 'Last day',
   'booking.book.skip': 'Book the free occurrences and skip the taken ones',
   'booking.book.submit': 'Book',
   'booking.book.refused': 'Refused occurrences',
@@ -77,11 +71,6 @@ export const en: Record<string, string> = {
   'booking.booked.series': '{n} occurrences booked.',
   'booking.booked.skipped': '{n} taken occurrences skipped.',
 
-  'booking.repeat.none': 'Does not repeat',
-  'booking.repeat.daily': 'Every day',
-  'booking.repeat.workweek': 'Every weekday (Monday to Friday)',
-  'booking.repeat.weekly': 'Every week',
-  'booking.repeat.monthly': 'Every month',
 
   'booking.reason.slot_taken': 'The room is already booked then.',
   'booking.reason.occurrences_refused': 'A rule of the room refuses this occurrence.',
@@ -244,12 +233,6 @@ export const fr: Record<string, string> = {
   'booking.book.description': 'Description',
   'booking.book.participants': 'Participants',
   'booking.book.participantsHint': 'Adresses e-mail, séparées par des virgules',
-  'booking.book.repeat': 'Répétition',
-  'booking.book.ends': 'Fin',
-  'booking.book.endsAfter': 'Après un nombre de fois',
-  'booking.book.endsOn': 'À une date',
-  'booking.book.count': 'Occurrences',
-  'booking.book.until': 'Dernier jour',
   'booking.book.skip': 'Réserver les occurrences libres et ignorer celles qui sont prises',
   'booking.book.submit': 'Réserver',
   'booking.book.refused': 'Occurrences refusées',
@@ -258,11 +241,6 @@ export const fr: Record<string, string> = {
   'booking.booked.series': '{n} occurrences réservées.',
   'booking.booked.skipped': '{n} occurrences prises ignorées.',
 
-  'booking.repeat.none': 'Ne se répète pas',
-  'booking.repeat.daily': 'Tous les jours',
-  'booking.repeat.workweek': 'Tous les jours ouvrés (du lundi au vendredi)',
-  'booking.repeat.weekly': 'Toutes les semaines',
-  'booking.repeat.monthly': 'Tous les mois',
 
   'booking.reason.slot_taken': 'La salle est déjà réservée à ce moment.',
   'booking.reason.occurrences_refused': 'Une règle de la salle refuse cette occurrence.',

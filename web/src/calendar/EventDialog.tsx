@@ -11,7 +11,8 @@ import { fieldProps } from '../shared/fields';
 import { t } from '../shared/i18n';
 import { ErrorBar } from '../shared/Shell';
 import { timeZones, toInputValue } from '../shared/time';
-import { colours, defaultRepeat, repeatFromApi, repeatToApi, weekdayCodes, type CalEvent, type Repeat } from './model';
+import { RecurrenceEditor } from '../shared/RecurrenceEditor';
+import { colours, defaultRepeat, repeatFromApi, repeatToApi, type CalEvent, type Repeat } from './model';
 
 export interface EventForm {
   title: string;
@@ -103,10 +104,6 @@ interface Props {
 export function EventDialog({ open, heading, form, setForm, canRepeat, error, busy, onSave, onDelete, onClose }: Props) {
   const zones = useMemo(timeZones, []);
   const set = (p: Partial<EventForm>) => setForm({ ...form, ...p });
-  const r = form.repeat;
-  const setR = (p: Partial<Repeat>) => set({ repeat: { ...r, ...p } });
-  const lang = document.documentElement.lang || 'en';
-  const dayName = (d: number) => new Date(Date.UTC(2023, 0, 1 + d)).toLocaleDateString(lang, { weekday: 'long', timeZone: 'UTC' });
   return (
     <Dialog open={open} onOpenChange={(_, d) => !d.open && onClose()} modalType="modal">
       <DialogSurface aria-describedby={undefined} style={{ maxWidth: 640 }}>
@@ -153,92 +150,7 @@ export function EventDialog({ open, heading, form, setForm, canRepeat, error, bu
                   </Select>
                 </Field>
               </div>
-              {canRepeat && (
-                <fieldset style={{ border: 'none', padding: 0, margin: 0, display: 'flex', flexDirection: 'column', gap: 8 }}>
-                  <Field label={t('ev.repeat')} {...fieldProps(error, 'rrule')}>
-                    <Select id="ev-repeat" value={r.kind} onChange={(_, d) => setR({ kind: d.value as Repeat['kind'] })}>
-                      {(['none', 'daily', 'workweek', 'weekly', 'monthlyDay', 'monthlyNth', 'yearly', 'rrule'] as const).map((k) => (
-                        <option key={k} value={k}>
-                          {t('ev.repeat.' + k)}
-                        </option>
-                      ))}
-                    </Select>
-                  </Field>
-                  {r.kind === 'rrule' && (
-                    <Field label={t('ev.repeat.rule')} {...fieldProps(error, 'rrule')}>
-                      <Input id="ev-rrule" value={r.rule} onChange={(_, d) => setR({ rule: d.value })} />
-                    </Field>
-                  )}
-                  {r.kind !== 'none' && r.kind !== 'rrule' && r.kind !== 'workweek' && (
-                    <Field label={t('ev.repeat.interval')}>
-                      <Input id="ev-interval" type="number" min={1} value={String(r.interval)} onChange={(_, d) => setR({ interval: Math.max(1, Number(d.value) || 1) })} />
-                    </Field>
-                  )}
-                  {r.kind === 'weekly' && (
-                    <div role="group" aria-label={t('ev.repeat.days')} style={{ display: 'flex', flexWrap: 'wrap' }}>
-                      {[1, 2, 3, 4, 5, 6, 0].map((d) => (
-                        <Checkbox
-                          key={d}
-                          id={'ev-day-' + weekdayCodes[d]}
-                          label={dayName(d)}
-                          checked={r.days.includes(d)}
-                          onChange={(_, x) => setR({ days: x.checked ? [...r.days, d] : r.days.filter((y) => y !== d) })}
-                        />
-                      ))}
-                    </div>
-                  )}
-                  {r.kind === 'monthlyDay' && (
-                    <Field label={t('ev.repeat.monthDay')}>
-                      <Input type="number" min={1} max={31} value={String(r.monthDay)} onChange={(_, d) => setR({ monthDay: Number(d.value) })} />
-                    </Field>
-                  )}
-                  {r.kind === 'monthlyNth' && (
-                    <div style={{ display: 'flex', gap: 10 }}>
-                      <Field label={t('ev.repeat.nth')}>
-                        <Select id="ev-nth" value={String(r.nth)} onChange={(_, d) => setR({ nth: Number(d.value) })}>
-                          {[1, 2, 3, 4, -1].map((n) => (
-                            <option key={n} value={n}>
-                              {t('ev.repeat.nth.' + n)}
-                            </option>
-                          ))}
-                        </Select>
-                      </Field>
-                      <Field label={t('ev.repeat.weekday')}>
-                        <Select id="ev-weekday" value={String(r.weekday)} onChange={(_, d) => setR({ weekday: Number(d.value) })}>
-                          {[1, 2, 3, 4, 5, 6, 0].map((d) => (
-                            <option key={d} value={d}>
-                              {dayName(d)}
-                            </option>
-                          ))}
-                        </Select>
-                      </Field>
-                    </div>
-                  )}
-                  {r.kind !== 'none' && r.kind !== 'rrule' && (
-                    <div style={{ display: 'flex', gap: 10, flexWrap: 'wrap' }}>
-                      <Field label={t('ev.repeat.ends')}>
-                        <Select id="ev-ends" value={r.ends} onChange={(_, d) => setR({ ends: d.value as Repeat['ends'] })}>
-                          {(['never', 'count', 'until'] as const).map((k) => (
-                            <option key={k} value={k}>
-                              {t('ev.repeat.ends.' + k)}
-                            </option>
-                          ))}
-                        </Select>
-                      </Field>
-                      {r.ends === 'count' && (
-                        <Field label={t('ev.repeat.count')} {...fieldProps(error, 'rrule.count')}>
-                          <Input id="ev-count" type="number" min={1} value={String(r.count)} onChange={(_, d) => setR({ count: Math.max(1, Number(d.value) || 1) })} />
-                        </Field>
-                      )}
-                      {r.ends === 'until' && (
-                        <Field label={t('ev.repeat.until')} {...fieldProps(error, 'rrule.until')}>
-                          <Input id="ev-until" type="date" value={r.until} onChange={(_, d) => setR({ until: d.value })} />
-                        </Field>
-                      )}
-                    </div>
-                  )}
-                </fieldset>
-              )}
+              {canRepeat && <RecurrenceEditor idPrefix="ev" value={form.repeat} onChange={(repeat) => set({ repeat })} error={error} />}
               <div style={{ display: 'flex', gap: 10, flexWrap: 'wrap' }}>
                 <Field label={t('ev.tags')} {...fieldProps(error, 'tags')}>
                   <Input id="ev-tags" value={form.tags} onChange={(_, d) => set({ tags: d.value })} />

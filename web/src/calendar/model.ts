@@ -1,5 +1,9 @@
 // Calendar Pro's API shapes and the recurrence editor's model.
 import { DateTime } from 'luxon';
+import { defaultRepeat, weekdayCodes, type Mode, type Repeat, type RRule, type WeekdayRef } from '../shared/recurrence';
+
+// The recurrence editor's model is shared with Booking Room Pro.
+export { defaultRepeat, repeatToApi, weekdayCodes, type Mode, type Repeat, type RRule, type WeekdayRef } from '../shared/recurrence';
 
 export interface Member {
   objectId: string;
@@ -41,21 +45,6 @@ export interface Participant {
   name?: string;
 }
 
-export type WeekdayRef = string | number | { weekday: number; n?: number };
-
-export interface RRule {
-  freq: string;
-  interval?: number;
-  count?: number;
-  until?: string;
-  byweekday?: WeekdayRef[];
-  bymonthday?: number[];
-  bymonth?: number[];
-  bysetpos?: number[];
-}
-
-export type Mode = 'NotRepeat' | 'Workweek' | 'Daily' | 'Weekly' | 'Monthly' | 'Yearly' | 'Custom';
-
 export interface CalEvent {
   id?: string;
   calendarId?: string;
@@ -91,66 +80,6 @@ export const viewNames: Record<string, string> = {
   day: 'timeGridDay',
   agenda: 'listWeek',
 };
-
-export const weekdayCodes = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
-
-/** What the recurrence editor edits; turned into the API's modeRecurrence + rrule. */
-export interface Repeat {
-  kind: 'none' | 'daily' | 'workweek' | 'weekly' | 'monthlyDay' | 'monthlyNth' | 'yearly' | 'rrule';
-  interval: number;
-  days: number[]; // weekly: 0 = Sunday
-  monthDay: number;
-  nth: number; // 1..4 or -1 (last)
-  weekday: number; // monthlyNth: 0 = Sunday
-  ends: 'never' | 'count' | 'until';
-  count: number;
-  until: string; // yyyy-MM-dd in the event's zone
-  rule: string; // kind rrule
-}
-
-export function defaultRepeat(start: DateTime): Repeat {
-  const wd = start.weekday % 7;
-  const nth = Math.ceil(start.day / 7);
-  return {
-    kind: 'none', interval: 1, days: [wd], monthDay: start.day, nth: start.plus({ weeks: 1 }).month !== start.month ? -1 : Math.min(nth, 4),
-    weekday: wd, ends: 'never', count: 10, until: start.plus({ months: 3 }).toISODate()!, rule: 'FREQ=WEEKLY;BYDAY=' + weekdayCodes[wd],
-  };
-}
-
-/** The API's members for a Repeat: modeRecurrence and rrule (null: none). */
-export function repeatToApi(r: Repeat, zone: string): { modeRecurrence: Mode; rrule?: RRule | string } {
-  if (r.kind === 'none') return { modeRecurrence: 'NotRepeat' };
-  if (r.kind === 'rrule') return { modeRecurrence: 'Custom', rrule: r.rule.replace(/^RRULE:/i, '').trim() };
-  const rule: RRule = { freq: 'DAILY' };
-  if (r.interval > 1) rule.interval = r.interval;
-  switch (r.kind) {
-    case 'daily':
-      rule.freq = 'DAILY';
-      break;
-    case 'workweek':
-      rule.freq = 'WEEKLY';
-      rule.byweekday = ['MO', 'TU', 'WE', 'TH', 'FR'];
-      break;
-    case 'weekly':
-      rule.freq = 'WEEKLY';
-      rule.byweekday = [...r.days].sort().map((d) => weekdayCodes[d]);
-      break;
-    case 'monthlyDay':
-      rule.freq = 'MONTHLY';
-      rule.bymonthday = [r.monthDay];
-      break;
-    case 'monthlyNth':
-      rule.freq = 'MONTHLY';
-      rule.byweekday = [String(r.nth) + weekdayCodes[r.weekday]];
-      break;
-    case 'yearly':
-      rule.freq = 'YEARLY';
-      break;
-  }
-  if (r.ends === 'count') rule.count = r.count;
-  if (r.ends === 'until' && r.until) rule.until = DateTime.fromISO(r.until, { zone }).endOf('day').toUTC().toISO({ suppressMilliseconds: true })!;
-  return { modeRecurrence: 'Custom', rrule: rule };
-}
 
 function weekdayIndex(w: WeekdayRef): { wd: number; n?: number } {
   if (typeof w === 'number') return { wd: (w + 1) % 7 }; // rrule.js: 0 = Monday
