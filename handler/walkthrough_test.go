@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/teamspro/functions/internal/tables/tablestest"
+	"github.com/teamspro/functions/internal/testenv"
 )
 
 // readmeWalkthrough returns the shell block of the README's copy-paste
@@ -39,10 +40,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	cs := tablestest.ConnectionString(t)
 	for _, tool := range []string{"bash", "curl", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is needed to run the README's walkthrough", tool)
-			}
-			t.Skipf("%s is needed to run the README's walkthrough", tool)
+			testenv.Missing(t, "%s is needed to run the README's walkthrough", tool)
 		}
 	}
 	block := readmeWalkthrough(t)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/tables"
+	"github.com/teamspro/functions/internal/testenv"
 )
 
 // EnvVar names the connection string of the test endpoint.
@@ -32,10 +33,7 @@ func ConnectionString(t testing.TB) string {
 	t.Helper()
 	cs := os.Getenv(EnvVar)
 	if cs == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: run the tests with `make test`", EnvVar)
-		}
-		t.Skipf("%s is not set: run `make test` to test against Azurite", EnvVar)
+		testenv.Missing(t, "%s is not set: run `make test` to test against Azurite", EnvVar)
 	}
 	return cs
 }
