@@ -62,8 +62,6 @@ export function Timeline(props: {
   const [day, setDay] = useState(() => now().setZone(zone).startOf('day'));
   const [reservations, setReservations] = useState<Reservation[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
-  const box = useRef<HTMLDivElement>(null);
-  useTimelineSemantics(box, t('booking.timeline.scroll'));
   const handlers = useRef(props);
   handlers.current = props;
 
@@ -209,49 +207,10 @@ export function Timeline(props: {
       </Toolbar>
       <Text size={200}>{t('booking.timeline.hint', { zone })}</Text>
       {err ? <ErrorBar error={err} /> : null}
-      <div ref={box} className={s.cal} id="timeline" data-loaded={reservations !== null ? 'true' : 'false'}>
-        <CalendarView plugins={plugins} options={options} calendarRef={cal} label={t('booking.timeline.label', { date: title })} />
+      <div className={s.cal} id="timeline" data-loaded={reservations !== null ? 'true' : 'false'}>
+        <CalendarView plugins={plugins} options={options} calendarRef={cal} label={t('booking.timeline.label', { date: title })}
+          presentationalGrid={t('booking.timeline.scroll')} />
       </div>
     </section>
   );
-}
-
-/** Table roles EventCalendar's resource timeline puts on its grid. */
-const tableRoles = ['table', 'rowgroup', 'row', 'rowheader', 'columnheader', 'cell', 'gridcell'];
-
-/**
- * The resource timeline marks its grid up as a table whose row headers sit in
- * a sidebar outside any row, which assistive technologies (and axe-core) read
- * as a broken table. The grid is drawn for the eye; what a screen reader needs
- * is there otherwise: each reservation is a button named by its title, room
- * and time, the toolbar's "New reservation" books without a pointer, and My
- * reservations and the finder list the same data as tables. So the grid's
- * table roles become presentational, and its scrolling area takes the focus so
- * that a keyboard can scroll it. A MutationObserver applies this to whatever
- * the library renders later (other days, other rooms).
- */
-function useTimelineSemantics(box: React.RefObject<HTMLDivElement | null>, scrollLabel: string) {
-  useEffect(() => {
-    const root = box.current;
-    if (!root) return;
-    const fix = () => {
-      root.querySelectorAll<HTMLElement>('[role]').forEach((el) => {
-        if (tableRoles.includes(el.getAttribute('role')!)) {
-          el.setAttribute('role', 'presentation');
-          for (const a of ['aria-colindex', 'aria-colspan', 'aria-rowindex']) el.removeAttribute(a);
-        }
-      });
-      root.querySelectorAll<HTMLElement>('.ec-main').forEach((el) => {
-        if (el.tabIndex !== 0) {
-          el.tabIndex = 0;
-          el.setAttribute('role', 'region');
-          el.setAttribute('aria-label', scrollLabel);
-        }
-      });
-    };
-    fix();
-    const mo = new MutationObserver(fix);
-    mo.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['role'] });
-    return () => mo.disconnect();
-  }, [box, scrollLabel]);
 }
