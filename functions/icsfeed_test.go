@@ -16,6 +16,30 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder)
 }
 
+// seriesOf reads an event's RRULE from start with rrule-go, and its EXDATEs
+// as Unix seconds; the rule is nil when the event does not repeat.
+func seriesOf(t *testing.T, ev *ics.VEvent, start time.Time) (*rrule.RRule, map[int64]bool) {
+	t.Helper()
+	rp := ev.GetProperty(ics.ComponentPropertyRrule)
+	if rp == nil {
+		return nil, nil
+	}
+	opt, err := rrule.StrToROption(rp.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Dtstart = start
+	r, err := rrule.NewRRule(*opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := map[int64]bool{}
+	for _, p := range ev.GetProperties(ics.ComponentPropertyExdate) {
+		ex[feedTime(t, p).Unix()] = true
+	}
+	return r, ex
+}
+
 // feedTime reads a DTSTART-like property: a DATE, a UTC time or a local
 // time with TZID.
 func feedTime(t *testing.T, p *ics.IANAProperty) time.Time {
@@ -67,23 +91,10 @@ func feedStarts(t *testing.T, body string, from, to time.Time) []string {
 		}
 		uid := ev.GetProperty(ics.ComponentPropertyUniqueId).Value
 		start := feedTime(t, ev.GetProperty(ics.ComponentPropertyDtStart))
-		rp := ev.GetProperty(ics.ComponentPropertyRrule)
-		if rp == nil {
+		r, ex := seriesOf(t, ev, start)
+		if r == nil {
 			add(start)
 			continue
-		}
-		opt, err := rrule.StrToROption(rp.Value)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt.Dtstart = start
-		r, err := rrule.NewRRule(*opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := map[int64]bool{}
-		for _, p := range ev.GetProperties(ics.ComponentPropertyExdate) {
-			ex[feedTime(t, p).Unix()] = true
 		}
 		for _, s := range r.Between(from.AddDate(0, -1, 0), to, true) {
 			switch {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-	"github.com/teambition/rrule-go"
 )
 
 // inviteModel is a calendar client reduced to what iTIP (RFC 5546) asks of
@@ -122,23 +121,10 @@ func (m *inviteModel) occurrences(from, to time.Time) []string {
 	}
 	for _, item := range m.events {
 		start := feedTime(t, item.master.GetProperty(ics.ComponentPropertyDtStart))
-		rp := item.master.GetProperty(ics.ComponentPropertyRrule)
-		if rp == nil {
+		r, ex := seriesOf(t, item.master, start)
+		if r == nil {
 			show(item.master, start)
 			continue
-		}
-		opt, err := rrule.StrToROption(rp.Value)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt.Dtstart = start
-		r, err := rrule.NewRRule(*opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := map[int64]bool{}
-		for _, p := range item.master.GetProperties(ics.ComponentPropertyExdate) {
-			ex[feedTime(t, p).Unix()] = true
 		}
 		for _, s := range r.Between(from.AddDate(0, -1, 0), to, true) {
 			switch k := s.Unix(); {
