@@ -23,10 +23,7 @@ func TestReservationMailsFollowThePolicy(t *testing.T) {
 	h := s.h
 	l := newMailListener(t)
 	withMail(t, h, l, true)
-	manager := h.newUser(s.admin.tenant, false)
-	expect(t, h.do("GET", "/api/me", &manager, nil), 200, "")
-	expect(t, h.do("GET", "/api/me", &s.member, nil), 200, "")
-	h.createRoom(s.admin, "exec", map[string]any{"managers": []string{manager.oid}, "rules": map[string]any{"requiresApproval": true}})
+	manager := approvalRoom(t, s, "exec")
 	h.createRoom(s.admin, "r1", nil)
 	model := newInviteModel(t)
 	seen := 0

@@ -546,6 +546,19 @@ func TestOutboxKeepsRefusedMessages(t *testing.T) {
 	}
 }
 
+// approvalRoom creates a room that needs approval, managed by a new user of
+// the setup's tenant, and signs in that manager and the member (so both have
+// profiles to be mailed at); it returns the manager.
+func approvalRoom(t *testing.T, s *bookingSetup, id string) user {
+	t.Helper()
+	h := s.h
+	manager := h.newUser(s.admin.tenant, false)
+	expect(t, h.do("GET", "/api/me", &manager, nil), 200, "")
+	expect(t, h.do("GET", "/api/me", &s.member, nil), 200, "")
+	h.createRoom(s.admin, id, map[string]any{"managers": []string{manager.oid}, "rules": map[string]any{"requiresApproval": true}})
+	return manager
+}
+
 // TestApprovalRequestMailsManagers: a reservation of a room that needs
 // approval mails the organizer (pending) and asks the room's managers.
 func TestApprovalRequestMailsManagers(t *testing.T) {
@@ -554,10 +567,7 @@ func TestApprovalRequestMailsManagers(t *testing.T) {
 	h := s.h
 	l := newMailListener(t)
 	withMail(t, h, l, true)
-	manager := h.newUser(s.admin.tenant, false)
-	expect(t, h.do("GET", "/api/me", &manager, nil), 200, "")
-	expect(t, h.do("GET", "/api/me", &s.member, nil), 200, "")
-	h.createRoom(s.admin, "exec", map[string]any{"managers": []string{manager.oid}, "rules": map[string]any{"requiresApproval": true}})
+	approvalRoom(t, s, "exec")
 	res := h.do("POST", events(s.cal), &s.member, event("exec", at(3, 10, 0), at(3, 11, 0)))
 	expect(t, res, 201, "")
 	if st := res.json(t)["status"]; st != "pending" {
