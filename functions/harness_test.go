@@ -242,6 +242,7 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Reservations: tables.NewReservationStore(c),
 		Events:       events,
 		Feeds:        events,
+		Busy:         tables.NewBusyStore(c),
 		Jobs:         tables.NewJobStore(c),
 		Ready:        c.Ping,
 	}

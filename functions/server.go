@@ -17,6 +17,7 @@ import (
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/dispatch"
+	"github.com/teamspro/functions/internal/findtime"
 	"github.com/teamspro/functions/internal/job"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/tab"
@@ -56,6 +57,9 @@ type Deps struct {
 	// the calendars' ICS feeds.
 	Events EventStore
 	Feeds  FeedStore
+	// Busy is the per-person busy index of "find a time" (optional: without
+	// it the find-a-time routes answer 503).
+	Busy findtime.Index
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -85,6 +89,7 @@ type Server struct {
 	handler  http.Handler
 	unrouted http.Handler // the 404/405 problem of requests no route serves
 	booking  *booking.Service
+	findtime *findtime.Service
 	// roomsFresh is Rooms as the room routes need it: reads from storage
 	// (their ETags go back to clients, or precede a write), writes through
 	// Rooms (a booking.RoomCache forgets what they change).
@@ -152,6 +157,11 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.booking = svc
+	if d.Busy != nil {
+		if s.findtime, err = findtime.NewService(d.Busy, d.Directory, svc, svc, s.readableCalendar, d.Now); err != nil {
+			return nil, err
+		}
+	}
 	s.roomsFresh = d.Rooms
 	if c, ok := d.Rooms.(interface{ Fresh() booking.RoomStore }); ok {
 		s.roomsFresh = c.Fresh()

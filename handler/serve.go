@@ -55,6 +55,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	}
 
 	events := tables.NewEventStore(store)
+	busy := tables.NewBusyStore(store)
 
 	auth, dev, err := newAuthenticator(ctx, cfg, log)
 	if err != nil {
@@ -73,6 +74,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	dispatcher, err := dispatch.New(dispatch.Config{
 		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
+		Projections: []dispatch.EventProjection{busy},
 	})
 	if err != nil {
 		return err
@@ -93,6 +95,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Jobs:         tables.NewJobStore(store),
 		Events:       events,
 		Feeds:        events,
+		Busy:         busy,
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,

@@ -34,4 +34,7 @@ type Store interface {
 	// Profile returns one user's profile; ENOTFOUND if that user of that tenant
 	// never signed in.
 	Profile(ctx context.Context, tenantID, objectID string) (Profile, error)
+	// ByUPN returns the user who last signed in with a user principal name
+	// (case-insensitive); ENOTFOUND if nobody did.
+	ByUPN(ctx context.Context, tenantID, upn string) (Profile, error)
 }

@@ -90,6 +90,16 @@ type EventOutbox interface {
 	DoneOutgoing(ctx context.Context, o calendar.Outgoing) error
 }
 
+// EventProjection is a read model kept in step with calendar changes (the
+// busy index of "find a time"): the relay hands it every recorded change's
+// event before it deletes the record, so it sees each change at least once,
+// possibly late, twice or out of order, and must read the event as stored.
+type EventProjection interface {
+	// EventChanged brings the projection in step with the event as stored
+	// now (gone or deleted included).
+	EventChanged(ctx context.Context, tenantID, calendarID, eventID string) error
+}
+
 // Config holds a Dispatcher's dependencies.
 type Config struct {
 	Publisher notify.Publisher // required
@@ -100,8 +110,11 @@ type Config struct {
 	Outgoing  EventOutbox      // required: the calendar changes to announce
 	Outbox    Outbox           // optional: without it a refused message is an error
 	Reminders Reminders        // optional: without it no reminder is scheduled
-	Now       teamspro.Clock   // default time.Now
-	Logger    *slog.Logger     // default slog.Default()
+	// Projections are kept in step with every announced calendar change
+	// (optional); a failing one keeps the record for the next relay.
+	Projections []EventProjection
+	Now         teamspro.Clock // default time.Now
+	Logger      *slog.Logger   // default slog.Default()
 }
 
 // Dispatcher applies the notification policy. Its methods run after the
@@ -115,6 +128,7 @@ type Dispatcher struct {
 	outbox    Outbox
 	reminders Reminders
 	outgoing  EventOutbox
+	projs     []EventProjection
 	now       teamspro.Clock
 	log       *slog.Logger
 
@@ -148,7 +162,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		return nil, errors.Join(append([]error{errors.New("dispatch: missing dependencies")}, missing...)...)
 	}
 	d := &Dispatcher{pub: cfg.Publisher, profiles: cfg.Profiles, tabs: cfg.Tabs, events: cfg.Events, rooms: cfg.Rooms,
-		outbox: cfg.Outbox, reminders: cfg.Reminders, outgoing: cfg.Outgoing, now: cfg.Now, log: cfg.Logger}
+		outbox: cfg.Outbox, reminders: cfg.Reminders, outgoing: cfg.Outgoing, projs: cfg.Projections, now: cfg.Now, log: cfg.Logger}
 	if d.now == nil {
 		d.now = time.Now
 	}

@@ -46,6 +46,9 @@ func (d *Dispatcher) relayEvent(ctx context.Context, o calendar.Outgoing) error 
 		return d.outgoing.DoneOutgoing(ctx, o)
 	}
 	c := rec.Change
+	if err := d.project(ctx, o, c); err != nil {
+		return err
+	}
 	t, err := d.tabs.ByCalendar(ctx, o.TenantID, o.CalendarID)
 	switch {
 	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
@@ -234,4 +237,21 @@ func (d *Dispatcher) ReminderDelivered(ctx context.Context, tenantID string, r *
 		return err
 	}
 	return d.eventReminder(ctx, t, e, false, info, to, reminded.Start, &idSource{base: newID()})
+}
+
+// project hands a recorded change's events (a split changes two) to the
+// projections, before the record may be deleted.
+func (d *Dispatcher) project(ctx context.Context, o calendar.Outgoing, c calendar.Change) error {
+	ids := []string{c.After.ID}
+	if c.Before != nil && c.Before.ID != c.After.ID {
+		ids = append(ids, c.Before.ID)
+	}
+	for _, p := range d.projs {
+		for _, id := range ids {
+			if err := p.EventChanged(ctx, o.TenantID, o.CalendarID, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -23,6 +24,15 @@ func NewDirectoryStore(c *Client) *DirectoryStore { return &DirectoryStore{c: c}
 const tenantRow = "tenant"
 
 func userRow(oid string) string { return "user|" + oid }
+
+// upnRow keys a UPN's pointer to the user who last signed in with it
+// (written in the sign-in's batch), so that a search by UPN is a point read.
+func upnRow(upn string) string {
+	if upn = strings.ToLower(strings.TrimSpace(upn)); upn == "" {
+		return ""
+	}
+	return "upn|" + upn
+}
 
 type profileEntity struct {
 	PartitionKey string    `json:"PartitionKey"`
@@ -64,10 +74,15 @@ func (s *DirectoryStore) SignIn(ctx context.Context, p directory.Profile) (direc
 		}
 	}
 	tenant, _ := json.Marshal(tenantCols)
-	err = s.c.submit(ctx, TableDirectory, []aztables.TransactionAction{
+	acts := []aztables.TransactionAction{
 		action(userAction, user, ""),
 		action(aztables.TransactionTypeInsertMerge, tenant, ""),
-	})
+	}
+	if rk := upnRow(p.UPN); rk != "" && checkKey(p.TenantID, rk) == nil {
+		b, _ := json.Marshal(map[string]any{"PartitionKey": p.TenantID, "RowKey": rk, "ObjectId": p.ObjectID})
+		acts = append(acts, action(aztables.TransactionTypeInsertReplace, b, ""))
+	}
+	err = s.c.submit(ctx, TableDirectory, acts)
 	if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 		// Two first sign-ins of one user raced; the other one created the
 		// profile, so this one is a refresh.
@@ -114,4 +129,32 @@ func (s *DirectoryStore) Tenant(ctx context.Context, tenantID string) (directory
 		return directory.Tenant{}, err
 	}
 	return s.tenant(ctx, tenantID)
+}
+
+// ByUPN returns the user who last signed in with upn (case-insensitive): two
+// point reads, the UPN's pointer and the profile, which must still carry that
+// UPN (a user renamed since leaves a stale pointer, which finds nobody).
+func (s *DirectoryStore) ByUPN(ctx context.Context, tenantID, upn string) (directory.Profile, error) {
+	rk := upnRow(upn)
+	if err := checkKey(tenantID, rk); err != nil || rk == "" {
+		return directory.Profile{}, teamspro.Errorf(teamspro.ENOTFOUND, "No user signed in with that name.")
+	}
+	resp, err := s.c.getEntity(ctx, TableDirectory, tenantID, rk)
+	if err != nil {
+		return directory.Profile{}, translate(err, "get upn")
+	}
+	var e struct {
+		ObjectID string `json:"ObjectId"`
+	}
+	if err := json.Unmarshal(resp.Value, &e); err != nil {
+		return directory.Profile{}, teamspro.Wrap(teamspro.EINTERNAL, err, "decode upn")
+	}
+	p, err := s.Profile(ctx, tenantID, e.ObjectID)
+	if err != nil {
+		return directory.Profile{}, err
+	}
+	if !strings.EqualFold(p.UPN, strings.TrimSpace(upn)) {
+		return directory.Profile{}, teamspro.Errorf(teamspro.ENOTFOUND, "No user signed in with that name.")
+	}
+	return p, nil
 }

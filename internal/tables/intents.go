@@ -497,6 +497,9 @@ func (s *ReservationStore) finish(ctx context.Context, in *intent) error {
 			}
 		}
 	}
+	if err := s.project(ctx, in, prev, next); err != nil {
+		return err
+	}
 	if s.Publish != nil && len(in.Messages) > 0 {
 		if err := s.Publish(ctx, in.Op, in.Messages); err != nil {
 			return err
@@ -661,9 +664,14 @@ func (s *ReservationStore) resume(ctx context.Context, plan *pointer) error {
 	}
 	if plan.Kind == kindBook {
 		for _, it := range plan.Items {
-			_, _, err := s.readRes(ctx, plan.Tenant, it.Day, it.ID)
+			x, _, err := s.readRes(ctx, plan.Tenant, it.Day, it.ID)
 			if err == nil {
-				continue // placed (and committed, since no intent is left)
+				// Placed (and committed, since no intent is left): what a
+				// one-day booking does after its batch, the busy index.
+				if err := s.busy.reservationChanged(ctx, plan.Tenant, nil, []*booking.Reservation{&x.R}); err != nil {
+					return err
+				}
+				continue
 			}
 			if teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
 				return err

@@ -63,14 +63,16 @@ type ReservationStore struct {
 	Publish func(ctx context.Context, op string, msgs []json.RawMessage) error
 
 	bg sync.WaitGroup
+	// busy is the per-person busy index, kept in step by the roll-forward.
+	busy *BusyStore
 }
 
 var _ booking.ReservationStore = (*ReservationStore)(nil)
 
 // NewReservationStore returns the reservation store of c.
 func NewReservationStore(c *Client) *ReservationStore {
-	c.Register(TableIntents)
-	return &ReservationStore{c: c, Retries: 64, Grace: 2 * time.Minute, Now: time.Now, Background: time.Minute, BackgroundWait: 5 * time.Second}
+	c.Register(TableIntents, TableBusy)
+	return &ReservationStore{c: c, busy: NewBusyStore(c), Retries: 64, Grace: 2 * time.Minute, Now: time.Now, Background: time.Minute, BackgroundWait: 5 * time.Second}
 }
 
 func dayPK(tenantID, day string) string { return tenantID + "|d|" + day }
@@ -570,6 +572,11 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 		}
 		switch {
 		case err == nil:
+			// Committed: the busy index follows before the pointer goes, so
+			// that a failure here leaves the pointer for resume to do it.
+			if perr := s.busy.reservationChanged(ctx, tenantID, nil, rs); perr != nil {
+				return finish(nil, s.leave(ctx, in, errAfterCommit{perr}))
+			}
 			s.dropPointer(ctx, in)
 			return finish(nil, nil)
 		case teamspro.ErrorCode(err) == teamspro.ECONFLICT:

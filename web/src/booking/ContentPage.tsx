@@ -22,6 +22,7 @@ import './strings';
 const BookDialog = lazy(() => import('./BookDialog').then((m) => ({ default: m.BookDialog })));
 const ReservationDialog = lazy(() => import('./ReservationDialog').then((m) => ({ default: m.ReservationDialog })));
 const Finder = lazy(() => import('./Finder').then((m) => ({ default: m.Finder })));
+const FindTime = lazy(() => import('./FindTime').then((m) => ({ default: m.FindTime })));
 const MyReservations = lazy(() => import('./Lists').then((m) => ({ default: m.MyReservations })));
 const Approvals = lazy(() => import('./Lists').then((m) => ({ default: m.Approvals })));
 const Rooms = lazy(() => import('./Rooms').then((m) => ({ default: m.Rooms })));
@@ -31,7 +32,7 @@ const useStyles = makeStyles({
   head: { display: 'flex', alignItems: 'center', gap: '16px', flexWrap: 'wrap' },
 });
 
-type Section = 'timeline' | 'finder' | 'mine' | 'approvals' | 'rooms';
+type Section = 'timeline' | 'finder' | 'findtime' | 'mine' | 'approvals' | 'rooms';
 
 export function ContentPage(ctx: PageContext) {
   const s = useStyles();
@@ -113,6 +114,7 @@ export function ContentPage(ctx: PageContext) {
       <TabList selectedValue={section} onTabSelect={(_, d) => setSection(d.value as Section)} aria-label={t('booking.sections')} id="sections">
         <FluentTab value="timeline" id="section-timeline">{t('booking.section.timeline')}</FluentTab>
         <FluentTab value="finder" id="section-finder">{t('booking.section.finder')}</FluentTab>
+        <FluentTab value="findtime" id="section-findtime">{t('booking.section.findtime')}</FluentTab>
         <FluentTab value="mine" id="section-mine">{t('booking.section.mine')}</FluentTab>
         {approver && <FluentTab value="approvals" id="section-approvals">{t('booking.section.approvals')}</FluentTab>}
         {(admin || isManager) && <FluentTab value="rooms" id="section-rooms">{t('booking.section.rooms')}</FluentTab>}
@@ -132,6 +134,10 @@ export function ContentPage(ctx: PageContext) {
           version={version} onBook={(d) => (setNotice(''), setDraft(d))} onOpen={setOpen} />
       )}
       <Suspense fallback={<Spinner label={t('app.loading')} />}>
+        {section === 'findtime' && (
+          <FindTime bapi={bapi} calendarId={tab.calendarId} rooms={rooms.filter(isActive)} zone={zone}
+            onBooked={(r) => booked({ reservation: r })} />
+        )}
         {section === 'finder' && <Finder bapi={bapi} rooms={rooms.filter(isActive)} zone={zone} onBook={(d) => (setNotice(''), setDraft(d))} />}
         {section === 'mine' && (
           <MyReservations bapi={bapi} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin} version={version} onChanged={changed} />

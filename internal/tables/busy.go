@@ -1,0 +1,555 @@
+package tables
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
+	"github.com/teamspro/functions/internal/findtime"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// TableBusy is the per-person busy index that "find a time" reads.
+const TableBusy = "busy"
+
+// BusyStore keeps the busy index: for each person of an organization and
+// each UTC day, what takes their time, so that a search for five people
+// over a week reads five partitions' ranges instead of every calendar and
+// every reservation of the organization.
+//
+//	partition "<tenant>|<person key>"   the person: an object id, or "upn:<address>"
+//	                                    for items that name them by address only
+//	  row "d|<YYYY-MM-DD>|e|<calendarId>|<eventId>"   a single event touching that UTC day
+//	  row "d|<YYYY-MM-DD>|r|<reservationId>"          a holding reservation touching that day
+//	  row "s|<last UTC day or 9999-12-31>|e|<calendarId>|<seriesId>"
+//	                                    a calendar series with its exceptions as they concern
+//	                                    the person, expanded by the reader (an open-ended
+//	                                    series has no last day to write rows up to)
+//	partition "<tenant>|src"
+//	  row "e|<calendarId>|<eventId>"    which rows the index holds for that event
+//
+// Day rows carry the item's intervals in a Busy column (Unix seconds,
+// "<start>,<end>;..."), its title and its calendar; an item spanning several
+// days has a row in each. Series rows are keyed by their last day, so a
+// window reads the series not ended before it (a range), not every series
+// the person ever had.
+//
+// The index is a projection, and advisory: a search reads it, a booking
+// never trusts it (the ledger batch decides). It is kept in step from the
+// stores' change streams, each at least once and idempotent:
+//
+//   - Calendar events: every event change is stored in one batch with its
+//     outbox record, and the relay that announces the record (the instance
+//     after its answer, or the flush-outbox timer for a dead one) calls
+//     EventChanged before it deletes it. EventChanged recomputes the event's
+//     rows from the event as stored now (never from the change's copy), so
+//     records relayed twice, late or out of order all end in the same rows.
+//     The source row lists what was written; it is widened to old ∪ new
+//     before the person rows are touched and narrowed after, under If-Match,
+//     so that a crash or a concurrent relay never orphans a row: the loser of
+//     a race recomputes and writes again.
+//   - Reservations: every change is a saga whose intent row commits with it;
+//     its roll-forward (the request, the instance's retries, or the repair
+//     timer: tables.ReservationStore.finish) calls reservationChanged with
+//     the reservation before and after, before the intent is deleted. A
+//     reservation's changes are serialised by the intent, so the rows of the
+//     "before" that the "after" does not keep are deleted and the others
+//     replaced.
+//
+// Written alongside the change instead, in the request, the index would add
+// a partition write per participant to every event change's answer and
+// still need this repair path for a crash in between; fed by the change
+// streams, it costs the answer nothing for events, and a reservation one
+// batch per person in its roll-forward.
+type BusyStore struct {
+	c      *Client
+	events *EventStore
+}
+
+var _ findtime.Index = (*BusyStore)(nil)
+
+// NewBusyStore returns the busy index of c.
+func NewBusyStore(c *Client) *BusyStore {
+	c.Register(TableBusy)
+	return &BusyStore{c: c, events: NewEventStore(c)}
+}
+
+const openEnded = "9999-12-31"
+
+func busyPK(tenantID, key string) string { return tenantID + "|" + key }
+func busySrcPK(tenantID string) string   { return tenantID + "|src" }
+func eventSrc(calendarID, id string) string {
+	return "e|" + calendarID + "|" + id
+}
+func resSrc(id string) string { return "r|" + id }
+
+// busyDayRow is a day row as the reader selects it.
+type busyDayRow struct {
+	RowKey string `json:"RowKey"`
+	Busy   string `json:"Busy"`
+	Title  string `json:"Title"`
+	Cal    string `json:"Cal"`
+	Doc    string `json:"Doc"`
+}
+
+// seriesDoc is a series row's document: the series and its exceptions as
+// they concern the person, with only what expansion and titles need.
+type seriesDoc struct {
+	Series     eventDoc       `json:"series"`
+	Exceptions []exceptionDoc `json:"exceptions,omitempty"`
+}
+
+// Entries reads key's day rows for the UTC days of [from, to) and its
+// series not ended before from: two range queries of its partition, run
+// concurrently.
+func (b *BusyStore) Entries(ctx context.Context, tenantID, key string, from, until time.Time) (findtime.Entries, error) {
+	pk := busyPK(tenantID, key)
+	if err := checkKey(pk); err != nil {
+		return findtime.Entries{}, err
+	}
+	var (
+		out        findtime.Entries
+		wg         sync.WaitGroup
+		dErr, sErr error
+	)
+	first, last := booking.DayOf(from), booking.DayOf(until.Add(-time.Nanosecond))
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		f := eq("PartitionKey", pk) + " and RowKey ge " + quote("d|"+first+"|") + " and RowKey lt " + quote("d|"+last+"|~")
+		dErr = listEntities(ctx, b.c, TableBusy, &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,Busy,Title,Cal")}, "list busy days",
+			func(rows []busyDayRow) (bool, error) {
+				for _, r := range rows {
+					kind, id := findtime.KindEvent, ""
+					rest := r.RowKey[len("d|YYYY-MM-DD|"):]
+					switch {
+					case strings.HasPrefix(rest, "r|"):
+						kind, id = findtime.KindReservation, strings.TrimPrefix(rest, "r|")
+					default:
+						id = rest[strings.LastIndexByte(rest, '|')+1:]
+					}
+					slots, _ := parseBusy(nil, withIDs(r.Busy))
+					for _, s := range slots {
+						out.Busy = append(out.Busy, findtime.Busy{Start: s.Start, End: s.End, Kind: kind, CalendarID: r.Cal, ItemID: id, Title: r.Title})
+					}
+				}
+				return true, nil
+			})
+	}()
+	var series []findtime.Series
+	go func() {
+		defer wg.Done()
+		f := eq("PartitionKey", pk) + " and RowKey ge " + quote("s|"+first+"|") + " and RowKey lt " + quote("s|~")
+		sErr = listEntities(ctx, b.c, TableBusy, &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,Cal,Doc")}, "list busy series",
+			func(rows []busyDayRow) (bool, error) {
+				for _, r := range rows {
+					var d seriesDoc
+					if err := json.Unmarshal([]byte(r.Doc), &d); err != nil {
+						return false, teamspro.Wrap(teamspro.EINTERNAL, err, "decode busy series %s", r.RowKey)
+					}
+					se := findtime.Series{CalendarID: r.Cal, Event: d.Series.event(r.Cal, 1)}
+					for _, x := range d.Exceptions {
+						se.Exceptions = append(se.Exceptions, x.exception(r.Cal, 1))
+					}
+					series = append(series, se)
+				}
+				return true, nil
+			})
+	}()
+	wg.Wait()
+	if err := errors.Join(dErr, sErr); err != nil {
+		return findtime.Entries{}, err
+	}
+	out.Series = series
+	return out, nil
+}
+
+// withIDs turns "<s>,<e>;<s>,<e>" into the ledger's "<s>,<e>,x;..." form,
+// so that one parser reads both.
+func withIDs(busy string) string {
+	if busy == "" {
+		return ""
+	}
+	return strings.ReplaceAll(busy, ";", ",x;") + ",x"
+}
+
+// intervalsColumn writes intervals as "<start>,<end>;...".
+func intervalsColumn(iv [][2]time.Time) string {
+	var sb strings.Builder
+	for i, v := range iv {
+		if i > 0 {
+			sb.WriteByte(';')
+		}
+		writeUnix(&sb, v[0])
+		sb.WriteByte(',')
+		writeUnix(&sb, v[1])
+	}
+	return sb.String()
+}
+
+// busyRowSet is the rows the index should hold for one item: partition ->
+// row key -> entity columns.
+type busyRowSet map[string]map[string]map[string]any
+
+func (s busyRowSet) put(pk, rk string, cols map[string]any) {
+	if s[pk] == nil {
+		s[pk] = map[string]map[string]any{}
+	}
+	s[pk][rk] = cols
+}
+
+// utcDays returns the UTC dates that [start, end) touches.
+func utcDays(start, end time.Time) []string {
+	if !end.After(start) {
+		end = start.Add(time.Second)
+	}
+	return booking.LedgerDays(start, end, 0)
+}
+
+// dayRows adds, for every person key, a row per UTC day of [start, end).
+func (s busyRowSet) dayRows(tenantID string, keys []string, src, calendarID, title string, start, end time.Time) {
+	cols := map[string]any{"Busy": intervalsColumn([][2]time.Time{{start, end}}), "Title": title, "Cal": calendarID}
+	for _, k := range keys {
+		for _, d := range utcDays(start, end) {
+			s.put(busyPK(tenantID, k), "d|"+d+"|"+src, cols)
+		}
+	}
+}
+
+// peopleOf returns the index keys of an item's organizer and participants.
+func peopleOf(organizer string, ps []calendar.Participant) []string {
+	var keys []string
+	add := func(k string) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	add(findtime.KeyOf(organizer, ""))
+	for _, p := range ps {
+		add(findtime.KeyOf(p.ObjectID, firstOf(p.UPN, p.Email)))
+	}
+	return keys
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// reservationRows are the rows of a reservation: none unless it holds its
+// room.
+func reservationRows(tenantID string, r *booking.Reservation) busyRowSet {
+	out := busyRowSet{}
+	if r == nil || !booking.Holds(r.Status) {
+		return out
+	}
+	out.dayRows(tenantID, peopleOf(r.Organizer, r.Participants), resSrc(r.ID), r.CalendarID, r.Title, r.Start, r.End)
+	return out
+}
+
+// reservationChanged brings the index in step with a committed change of
+// reservations: prev is the one changed (nil for a booking), next every
+// reservation as it now is. Rows of prev that next does not keep are
+// deleted, the others replaced. Idempotent: the roll-forward may run it
+// again.
+func (b *BusyStore) reservationChanged(ctx context.Context, tenantID string, prev *booking.Reservation, next []*booking.Reservation) error {
+	want := busyRowSet{}
+	for _, r := range next {
+		for pk, rows := range reservationRows(tenantID, r) {
+			for rk, cols := range rows {
+				want.put(pk, rk, cols)
+			}
+		}
+	}
+	return b.apply(ctx, reservationRows(tenantID, prev), want)
+}
+
+// apply writes want and deletes what old has and want does not: one batch
+// per partition and 100 rows.
+func (b *BusyStore) apply(ctx context.Context, old, want busyRowSet) error {
+	pks := map[string]bool{}
+	for pk := range old {
+		pks[pk] = true
+	}
+	for pk := range want {
+		pks[pk] = true
+	}
+	for pk := range pks {
+		var puts, dels []aztables.TransactionAction
+		rks := make([]string, 0, len(want[pk]))
+		for rk := range want[pk] {
+			rks = append(rks, rk)
+		}
+		sort.Strings(rks)
+		for _, rk := range rks {
+			e, err := encodeRow(pk, rk, nil, 0, want[pk][rk])
+			if err != nil {
+				return err
+			}
+			puts = append(puts, action(aztables.TransactionTypeInsertReplace, e, ""))
+		}
+		for rk := range old[pk] {
+			if _, keep := want[pk][rk]; keep {
+				continue
+			}
+			e, err := encodeRow(pk, rk, nil, 0, nil)
+			if err != nil {
+				return err
+			}
+			dels = append(dels, action(aztables.TransactionTypeDelete, e, "*"))
+		}
+		for len(puts) > 0 {
+			n := min(len(puts), maxBatch)
+			if err := b.c.submit(ctx, TableBusy, puts[:n]); err != nil {
+				return err
+			}
+			puts = puts[n:]
+		}
+		if err := b.deleteAll(ctx, dels); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteAll deletes rows by batches of 100; a batch failing because a row is
+// gone already (a replay) is done row by row, a missing row being done.
+func (b *BusyStore) deleteAll(ctx context.Context, dels []aztables.TransactionAction) error {
+	for len(dels) > 0 {
+		n := min(len(dels), maxBatch)
+		err := b.c.submit(ctx, TableBusy, dels[:n])
+		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			for _, a := range dels[:n] {
+				if err := b.c.submit(ctx, TableBusy, []aztables.TransactionAction{a}); err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+					return err
+				}
+			}
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		dels = dels[n:]
+	}
+	return nil
+}
+
+// srcDoc is a source row's document: the rows the index holds for it.
+type srcDoc struct {
+	Rows [][2]string `json:"rows"` // [partition, row]
+}
+
+func (d srcDoc) set() busyRowSet {
+	out := busyRowSet{}
+	for _, r := range d.Rows {
+		out.put(r[0], r[1], nil)
+	}
+	return out
+}
+
+func docOfSet(s busyRowSet) srcDoc {
+	d := srcDoc{Rows: [][2]string{}}
+	for pk, rows := range s {
+		for rk := range rows {
+			d.Rows = append(d.Rows, [2]string{pk, rk})
+		}
+	}
+	sort.Slice(d.Rows, func(i, j int) bool {
+		return d.Rows[i][0] < d.Rows[j][0] || (d.Rows[i][0] == d.Rows[j][0] && d.Rows[i][1] < d.Rows[j][1])
+	})
+	return d
+}
+
+// eventRows are the rows the index should hold for a calendar event as
+// stored (ok false: gone or deleted, so none).
+func eventRows(tenantID string, e calendar.Event, xs []calendar.Exception) (busyRowSet, error) {
+	out := busyRowSet{}
+	src := eventSrc(e.CalendarID, e.ID)
+	people := peopleOf(e.CreatedBy, e.Participants)
+	if !e.Recurring() {
+		out.dayRows(tenantID, people, src, e.CalendarID, e.Title, e.Start, e.End)
+		return out, nil
+	}
+	last := openEnded
+	if !e.Rule.Until.IsZero() {
+		last = booking.DayOf(e.Rule.Until.Add(e.Duration() + 24*time.Hour))
+	}
+	slim := func(ev calendar.Event) eventDoc {
+		d := docOf(ev)
+		d.Description, d.Address, d.Tags, d.Participants, d.ResourceName = "", nil, nil, nil, ""
+		return d
+	}
+	for _, k := range people {
+		d := seriesDoc{Series: slim(e)}
+		for _, x := range xs {
+			xd := exceptionDoc{SeriesID: x.SeriesID, OriginalStart: x.OriginalStart.UTC(), Cancelled: x.Cancelled}
+			if x.Override != nil && !x.Cancelled {
+				if !slices.Contains(peopleOf(e.CreatedBy, x.Override.Participants), k) {
+					xd.Cancelled = true // no longer this person's occurrence
+				} else {
+					o := slim(*x.Override)
+					xd.Override = &o
+				}
+			}
+			d.Exceptions = append(d.Exceptions, xd)
+		}
+		doc, err := json.Marshal(d)
+		if err != nil {
+			return nil, teamspro.Wrap(teamspro.EINTERNAL, err, "encode busy series")
+		}
+		out.put(busyPK(tenantID, k), "s|"+last+"|"+src, map[string]any{"Doc": string(doc), "Cal": e.CalendarID, "Title": e.Title})
+	}
+	// An override may also bring in someone the series does not name.
+	for _, x := range xs {
+		if x.Override == nil || x.Cancelled {
+			continue
+		}
+		for _, k := range peopleOf("", x.Override.Participants) {
+			if !slices.Contains(people, k) {
+				out.dayRows(tenantID, []string{k}, src+"|"+x.OriginalStart.UTC().Format("20060102T150405Z"), e.CalendarID, x.Override.Title, x.Override.Start, x.Override.End)
+			}
+		}
+	}
+	return out, nil
+}
+
+// EventChanged brings the index in step with the calendar event (or series)
+// as stored now: its rows are recomputed from it and its exceptions, the
+// rows it no longer has are deleted. A deleted or missing event has none.
+// Safe to run any number of times, concurrently too (see BusyStore).
+func (b *BusyStore) EventChanged(ctx context.Context, tenantID, calendarID, eventID string) error {
+	src := eventSrc(calendarID, eventID)
+	if err := checkKey(busySrcPK(tenantID), src); err != nil {
+		return err
+	}
+	var err error
+	for range 8 {
+		if err = b.syncEvent(ctx, tenantID, calendarID, eventID, src); !errors.Is(err, errRaced) {
+			return err
+		}
+	}
+	return teamspro.Errorf(teamspro.EUNAVAILABLE, "The busy index of an event is changed by too many at once.")
+}
+
+var errRaced = errors.New("busy index: source row changed meanwhile")
+
+func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID, src string) error {
+	t := b.c.table(TableBusy)
+	var old srcDoc
+	r, err := b.c.getRow(ctx, TableBusy, busySrcPK(tenantID), src, &old)
+	etag := r.ETag
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		etag, err = "", nil
+	}
+	if err != nil {
+		return err
+	}
+	want := busyRowSet{}
+	e, err := b.events.Get(ctx, tenantID, calendarID, eventID)
+	switch {
+	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+	case err != nil:
+		return err
+	case !e.Deleted:
+		var xs []calendar.Exception
+		if e.Recurring() {
+			if xs, err = b.events.Exceptions(ctx, tenantID, calendarID, eventID); err != nil {
+				return err
+			}
+		}
+		if want, err = eventRows(tenantID, e, xs); err != nil {
+			return err
+		}
+	}
+	oldSet := old.set()
+	union := old.set()
+	for pk, rows := range want {
+		for rk := range rows {
+			union.put(pk, rk, nil)
+		}
+	}
+	// Widen first: whatever is about to be written is listed before it is.
+	if len(docOfSet(union).Rows) != len(old.Rows) || etag == "" {
+		if etag, err = b.putSource(ctx, tenantID, src, docOfSet(union), etag); err != nil {
+			return err
+		}
+	}
+	if err := b.apply(ctx, oldSet, want); err != nil {
+		return err
+	}
+	// Narrow last, under If-Match: a concurrent sync that widened meanwhile
+	// makes this one start again from the event as it is then.
+	if len(want) == 0 {
+		_, err := t.DeleteEntity(ctx, busySrcPK(tenantID), src, &aztables.DeleteEntityOptions{IfMatch: to(azETag(etag))})
+		switch {
+		case err == nil, hasCode(err, "ResourceNotFound"), hasCode(err, "EntityNotFound"):
+			return nil
+		case statusOf(err) == 412:
+			return errRaced
+		}
+		return translate(err, "delete busy source")
+	}
+	_, err = b.putSource(ctx, tenantID, src, docOfSet(want), etag)
+	return err
+}
+
+// putSource writes a source row: added when etag is "", else replaced if
+// unchanged. A race answers errRaced.
+func (b *BusyStore) putSource(ctx context.Context, tenantID, src string, d srcDoc, etag string) (string, error) {
+	e, err := encodeRow(busySrcPK(tenantID), src, d, 0, nil)
+	if err != nil {
+		return "", err
+	}
+	t := b.c.table(TableBusy)
+	if etag == "" {
+		resp, err := t.AddEntity(ctx, e, nil)
+		if err != nil {
+			if statusOf(err) == 409 || hasCode(err, "EntityAlreadyExists") {
+				return "", errRaced
+			}
+			return "", translate(err, "add busy source")
+		}
+		return string(resp.ETag), nil
+	}
+	resp, err := t.UpdateEntity(ctx, e, &aztables.UpdateEntityOptions{IfMatch: to(azETag(etag)), UpdateMode: aztables.UpdateModeReplace})
+	if err != nil {
+		if statusOf(err) == 412 || statusOf(err) == 404 {
+			return "", errRaced
+		}
+		return "", translate(err, "replace busy source")
+	}
+	return string(resp.ETag), nil
+}
+
+// project brings the busy index in step with a committed intent, in its
+// roll-forward (before the intent is deleted, so a crash leaves the intent
+// for the repair to run this again): a booking's reservations, or a
+// change's before and after.
+func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *rec) error {
+	if s.busy == nil {
+		return nil
+	}
+	switch in.Kind {
+	case kindBook:
+		var rs []*booking.Reservation
+		for i := range in.Next {
+			if !in.skipped(in.Next[i].R.ID) {
+				rs = append(rs, &in.Next[i].R)
+			}
+		}
+		return s.busy.reservationChanged(ctx, in.Tenant, nil, rs)
+	case kindChange:
+		return s.busy.reservationChanged(ctx, in.Tenant, &prev.R, []*booking.Reservation{&next.R})
+	}
+	return nil
+}
