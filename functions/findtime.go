@@ -32,17 +32,6 @@ type bookBody struct {
 	CalendarID string `json:"calendarId"`
 }
 
-// readableCalendar says whether p can open a calendar or booking tab: a live
-// tab of the tenant (any signed-in user of the tenant reads its tabs). An
-// explanation shows the title of an item only then.
-func (s *Server) readableCalendar(ctx context.Context, p teamspro.Principal, calendarID string) bool {
-	if !p.IsUser() || !teamspro.ValidID(calendarID) {
-		return false
-	}
-	_, err := s.Tabs.ByCalendar(ctx, p.TenantID, calendarID)
-	return err == nil
-}
-
 // findOptions narrows a search to a booking tab's rooms, when one is named.
 func (s *Server) findOptions(ctx context.Context, p teamspro.Principal, calendarID string) (*tab.Tab, findtime.Options, error) {
 	if calendarID == "" {
@@ -69,10 +58,10 @@ func (s *Server) findOptions(ctx context.Context, p teamspro.Principal, calendar
 }
 
 func (s *Server) findTimeService() (*findtime.Service, error) {
-	if s.findtime == nil {
+	if s.FindTime == nil {
 		return nil, teamspro.Errorf(teamspro.EUNAVAILABLE, "Find a time is not configured.")
 	}
-	return s.findtime, nil
+	return s.FindTime, nil
 }
 
 // handleFindTime answers the earliest free slots, or why there is none.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/notify"
@@ -32,15 +31,13 @@ func newFindHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { _ = q.Close() })
 	d := h.srv.Deps
-	d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: q, Profiles: d.Directory, Tabs: d.Tabs, Events: d.Events, Rooms: d.Rooms,
+	d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: q, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(h.client), Rooms: d.Rooms,
 		Outgoing: tables.NewEventStore(h.client), Projections: []dispatch.EventProjection{tables.NewBusyStore(h.client)},
 		Now: func() time.Time { return h.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.srv, err = functions.NewServer(d); err != nil {
-		t.Fatal(err)
-	}
+	h.srv = newServer(t, h.client, d)
 	h.http = newTestServer(t, h.srv)
 	return h
 }

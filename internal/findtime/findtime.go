@@ -27,6 +27,7 @@ import (
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/directory"
+	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -91,9 +92,22 @@ type Booker interface {
 	Create(ctx context.Context, p teamspro.Principal, calendarID string, in *booking.EventInput) (*booking.Created, error)
 }
 
-// Readable reports whether p can open the calendar (or booking tab) of an
-// item: only then does an explanation show the item's title.
-type Readable func(ctx context.Context, p teamspro.Principal, calendarID string) bool
+// Tabs finds the tab of a calendar or booking calendar. tab.Store is one.
+type Tabs interface {
+	// ByCalendar returns the live tab owning the calendar; ENOTFOUND if none.
+	ByCalendar(ctx context.Context, tenantID, calendarID string) (*tab.Tab, error)
+}
+
+// readable reports whether p can open the calendar (or booking tab) of an
+// item: a live tab of p's organization, which any of its signed-in users
+// reads. Only then does an explanation show the item's title.
+func (s *Service) readable(ctx context.Context, p teamspro.Principal, calendarID string) bool {
+	if !p.IsUser() || !teamspro.ValidID(calendarID) {
+		return false
+	}
+	_, err := s.Tabs.ByCalendar(ctx, p.TenantID, calendarID)
+	return err == nil
+}
 
 // KeyOf is the index key under which an item names a person: their object
 // id when the item has it, else their UPN or e-mail address, lower-cased.

@@ -184,23 +184,23 @@ type Answer struct {
 
 // Service finds times and books them.
 type Service struct {
-	Index    Index
-	People   People
-	Rooms    Rooms
-	Booker   Booker
-	Readable Readable
-	Now      teamspro.Clock
+	Index  Index
+	People People
+	Rooms  Rooms
+	Booker Booker
+	Tabs   Tabs
+	Now    teamspro.Clock
 }
 
 // NewService checks its dependencies.
-func NewService(idx Index, people People, rooms Rooms, booker Booker, readable Readable, now teamspro.Clock) (*Service, error) {
-	if idx == nil || people == nil || rooms == nil || booker == nil || readable == nil {
-		return nil, errors.New("findtime: index, people, rooms, booker and readable are required")
+func NewService(idx Index, people People, rooms Rooms, booker Booker, tabs Tabs, now teamspro.Clock) (*Service, error) {
+	if idx == nil || people == nil || rooms == nil || booker == nil || tabs == nil {
+		return nil, errors.New("findtime: index, people, rooms, booker and tabs are required")
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{Index: idx, People: people, Rooms: rooms, Booker: booker, Readable: readable, Now: now}, nil
+	return &Service{Index: idx, People: people, Rooms: rooms, Booker: booker, Tabs: tabs, Now: now}, nil
 }
 
 // Options narrow a search beyond the request: the rooms of a booking tab.
@@ -581,7 +581,7 @@ func (sr *searched) explain(ctx context.Context, s *Service, p teamspro.Principa
 			shown := BusyShown{Start: b.Start.UTC(), End: b.End.UTC(), Kind: b.Kind}
 			ok, known := readable[b.CalendarID]
 			if !known {
-				ok = b.CalendarID != "" && s.Readable(ctx, p, b.CalendarID)
+				ok = b.CalendarID != "" && s.readable(ctx, p, b.CalendarID)
 				readable[b.CalendarID] = ok
 			}
 			if ok || pr.same(p) {
