@@ -64,10 +64,11 @@ func TestExportAndPurge(t *testing.T) {
 			t.Errorf("export holds another partition: %v", it.Entity)
 		}
 	}
-	// directory: tenant + 2 users; tabs: 3 tabs x 2 rows; apikeys: 1 listing
-	// row; rooms: 1; bookings: the reservation, its day ledger and its index.
-	if byTable["directory"] != 3 || byTable["tabs"] != 6 || byTable["apikeys"] != 1 || byTable["rooms"] != 1 || byTable["bookings"] < 3 {
-		t.Errorf("got export counts %v, want directory 3, tabs 6, apikeys 1, rooms 1, bookings 3+", byTable)
+	// directory: tenant + 2 users + their UPN's pointer (both sign in as
+	// t@x.example); tabs: 3 tabs x 2 rows; apikeys: 1 listing row; rooms: 1;
+	// bookings: the reservation, its day ledger and its index.
+	if byTable["directory"] != 4 || byTable["tabs"] != 6 || byTable["apikeys"] != 1 || byTable["rooms"] != 1 || byTable["bookings"] < 3 {
+		t.Errorf("got export counts %v, want directory 4, tabs 6, apikeys 1, rooms 1, bookings 3+", byTable)
 	}
 
 	expect(t, h.do("POST", "/api/admin/purge", &admin, map[string]any{"confirmTenantId": other.tenant}), 400, teamspro.EINVALID)

@@ -41,6 +41,14 @@ awk '
     printf "free-room search, 500 rooms, one day: %s allocations, %.1f%% of the 78,374 before (target <= 10%%); handler CPU %s ms per search (target <= 10); median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 78374, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")
   }
+  /^BenchmarkFindTime\/search-/ {
+    printf "find a time, 5 participants, 200 rooms, 5 working days (warm instance): %s storage round trips; median %s ms, slowest %s ms (target <= 1000 ms), ratio to target %.2f\n",
+      metric("roundtrips/op"), metric("median-ms"), metric("max-ms"), metric("max-ms") / 1000
+  }
+  /^BenchmarkFindTime\/book-/ {
+    printf "find a time, booking a suggestion in one step: %s storage round trips; median %s ms, slowest %s ms\n",
+      metric("roundtrips/op"), metric("median-ms"), metric("max-ms")
+  }
   /^BenchmarkMonthView5000-/ {
     printf "month view, 5,000 events: %s allocations, %.1f%% of the 63,866 before (target <= 25%%); CPU %s ms per view; median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 63866, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")

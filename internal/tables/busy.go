@@ -77,10 +77,7 @@ type BusyStore struct {
 var _ findtime.Index = (*BusyStore)(nil)
 
 // NewBusyStore returns the busy index of c.
-func NewBusyStore(c *Client) *BusyStore {
-	c.Register(TableBusy)
-	return &BusyStore{c: c, events: NewEventStore(c)}
-}
+func NewBusyStore(c *Client) *BusyStore { return &BusyStore{c: c, events: NewEventStore(c)} }
 
 const openEnded = "9999-12-31"
 

@@ -71,7 +71,7 @@ var _ booking.ReservationStore = (*ReservationStore)(nil)
 
 // NewReservationStore returns the reservation store of c.
 func NewReservationStore(c *Client) *ReservationStore {
-	c.Register(TableIntents, TableBusy)
+	c.Register(TableIntents)
 	return &ReservationStore{c: c, busy: NewBusyStore(c), Retries: 64, Grace: 2 * time.Minute, Now: time.Now, Background: time.Minute, BackgroundWait: 5 * time.Second}
 }
 
