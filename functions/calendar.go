@@ -313,7 +313,11 @@ func (s *Server) handleListOccurrences(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return writePage(w, r, p, out, occurrenceKey)
+	ext, err := s.externalOccurrences(r.Context(), t, from, to, f)
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, p, append(out, ext...), occurrenceKey)
 }
 
 // occurrenceKey orders occurrences by start, then event, then original start

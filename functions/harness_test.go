@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
@@ -243,7 +245,10 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Events:       events,
 		Feeds:        events,
 		Jobs:         tables.NewJobStore(c),
-		Ready:        c.Ping,
+		Externals:    tables.NewExternalStore(c),
+		// The tests serve ICS files from local servers: loopback only.
+		Fetcher: safehttp.New(safehttp.Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 5 * time.Second}),
+		Ready:   c.Ping,
 	}
 }
 

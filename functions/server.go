@@ -15,6 +15,7 @@ import (
 
 	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/job"
@@ -56,6 +57,11 @@ type Deps struct {
 	// the calendars' ICS feeds.
 	Events EventStore
 	Feeds  FeedStore
+	// Externals keeps the calendars' external ICS calendars and Fetcher
+	// fetches them (optional, both or neither: without them the external
+	// calendar routes answer 404 and views show none).
+	Externals calendar.ExternalStore
+	Fetcher   ExternalFetcher
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -126,6 +132,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))
+	}
+	if (d.Externals == nil) != (d.Fetcher == nil) {
+		missing = append(missing, errors.New("external calendars need both a store and a fetcher"))
 	}
 	if len(missing) > 0 {
 		return nil, errors.Join(append([]error{errors.New("functions: missing dependencies")}, missing...)...)

@@ -18,6 +18,7 @@ import (
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/web"
@@ -93,6 +94,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Jobs:         tables.NewJobStore(store),
 		Events:       events,
 		Feeds:        events,
+		Externals:    tables.NewExternalStore(store),
+		Fetcher:      safehttp.New(safehttp.Config{AllowNetworks: cfg.ExternalTestNetworks()}),
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,

@@ -179,7 +179,12 @@ func ExternalOccurrences(copies []ExternalWithCopy, from, to time.Time, f Filter
 		}
 		for _, o := range FilterOccurrences(occ, f) {
 			j := o.JSON()
-			j.CalendarID = x.CalendarID
+			// Ids are the external calendar's and the event's: the same
+			// document added twice shows twice, each occurrence its own.
+			j.CalendarID, j.ID = x.CalendarID, x.ID+":"+j.ID
+			if j.SeriesID != "" {
+				j.SeriesID = x.ID + ":" + j.SeriesID
+			}
 			j.Source, j.ExternalID, j.ExternalName, j.ReadOnly = SourceExternal, x.ID, x.Name, true
 			out = append(out, j)
 		}

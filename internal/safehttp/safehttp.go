@@ -135,15 +135,23 @@ func New(cfg Config) *Fetcher {
 	return f
 }
 
-// Fetch returns the body of a GET of rawURL, or an *Error.
-func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+// Check reports what can be known of rawURL before fetching it: an *Error
+// for a refused scheme, credentials or literal address, nil otherwise. A
+// name is only checked when it is dialled, by Fetch.
+func (f *Fetcher) Check(rawURL string) error {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || u.Host == "" {
-		return nil, &Error{Reason: ReasonURL, Detail: "not an absolute URL"}
+		return &Error{Reason: ReasonURL, Detail: "not an absolute URL"}
 	}
-	if err := f.checkURL(u); err != nil {
+	return f.checkURL(u)
+}
+
+// Fetch returns the body of a GET of rawURL, or an *Error.
+func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	if err := f.Check(rawURL); err != nil {
 		return nil, err
 	}
+	u, _ := url.Parse(strings.TrimSpace(rawURL))
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
