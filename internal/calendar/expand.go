@@ -38,6 +38,12 @@ type Exception struct {
 	ETag     string // set by the Store
 }
 
+// Occurrence returns the occurrence x overrides (its Override with the
+// series and original start); only for an exception that is not Cancelled.
+func (x Exception) Occurrence() Occurrence {
+	return Occurrence{Event: *x.Override, SeriesID: x.SeriesID, OriginalStart: x.OriginalStart, Overridden: true}
+}
+
 // Occurrence is one instance of an event in a window: a single event, or an
 // occurrence of a series with the series' fields (or its override's) and
 // its own start and end. Its Event.ID is the series' id and its Rule is nil.
@@ -49,6 +55,9 @@ type Occurrence struct {
 	// Cut: its series has more occurrences in the window than a view
 	// shows (MaxOccurrencesPerSeries); the later ones are left out.
 	Cut bool
+	// External is the external calendar it comes from (nil for the
+	// calendar's own events): read-only, never stored in the calendar.
+	External *ExternalRef
 }
 
 // JSON returns o in the contract's shape, with seriesId and originalStart.
@@ -58,6 +67,15 @@ func (o Occurrence) JSON() EventJSON {
 	j.SeriesCut = o.Cut
 	if o.SeriesID != "" {
 		j.OriginalStart = o.OriginalStart.UTC().Format(time.RFC3339)
+	}
+	if x := o.External; x != nil {
+		// Ids are the external calendar's and the event's: the same
+		// document added twice shows twice, each occurrence its own.
+		j.ID = x.ID + ":" + j.ID
+		if j.SeriesID != "" {
+			j.SeriesID = x.ID + ":" + j.SeriesID
+		}
+		j.Source, j.ExternalID, j.ExternalName, j.ReadOnly = SourceExternal, x.ID, x.Name, true
 	}
 	return j
 }

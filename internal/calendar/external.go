@@ -2,12 +2,17 @@ package calendar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
+	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -46,6 +51,19 @@ type External struct {
 type FetchError struct {
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
+}
+
+func (e *FetchError) Error() string { return e.Reason + ": " + e.Message }
+
+// ExternalSource reads external calendars: Check refuses, before anything
+// is fetched, a URL that can be refused (a scheme, credentials, an address);
+// Read fetches and parses one. Both return a *FetchError for what the
+// owner can act on (the publisher's failure, a refused destination, a
+// document that is not iCalendar). internal/ical.Source is one, over the
+// SSRF-safe fetcher of internal/safehttp.
+type ExternalSource interface {
+	Check(url string) error
+	Read(ctx context.Context, url string) (ExternalCopy, error)
 }
 
 // ExternalCopy is the parsed content of an external calendar: its events
@@ -161,36 +179,226 @@ func (x External) JSON() ExternalJSON {
 		LastError: x.LastError, Events: x.Events, Exceptions: x.Exceptions}
 }
 
-// ExternalOccurrences returns the occurrences of the kept copies in
-// [from, to) that pass f, each marked with its external calendar (source
-// "external", externalId, externalName, readOnly) and coloured with the
-// calendar's colour. Expansion is the same as the calendar's own events',
-// in each event's own zone; a series the bound cuts is cut, not refused, as
-// an owner cannot fix someone else's calendar (Expand marks it).
-func ExternalOccurrences(copies []ExternalWithCopy, from, to time.Time, f Filter) []EventJSON {
-	out := []EventJSON{}
+// ExternalRef names the external calendar an occurrence comes from.
+type ExternalRef struct {
+	ID   string
+	Name string
+}
+
+// ExpandExternals returns the occurrences of the kept copies in [from, to),
+// each marked with its external calendar and coloured with its colour.
+// Expansion is the calendar's own, in each event's zone; a series the bound
+// cuts is cut, not refused (Expand marks it), as an owner cannot fix
+// someone else's calendar, and a copy that cannot expand shows nothing.
+func ExpandExternals(copies []ExternalWithCopy, from, to time.Time) []Occurrence {
+	var out []Occurrence
 	for _, x := range copies {
 		occ, err := Expand(x.Copy.Events, x.Copy.Exceptions, from, to)
 		if err != nil {
-			continue // the window itself was checked before; a copy that cannot expand shows nothing
+			continue
 		}
+		ref := &ExternalRef{ID: x.ID, Name: x.Name}
 		for i := range occ {
 			occ[i].Color = x.Color // overrides included
+			occ[i].CalendarID = x.CalendarID
+			occ[i].External = ref
 		}
-		for _, o := range FilterOccurrences(occ, f) {
-			j := o.JSON()
-			// Ids are the external calendar's and the event's: the same
-			// document added twice shows twice, each occurrence its own.
-			j.CalendarID, j.ID = x.CalendarID, x.ID+":"+j.ID
-			if j.SeriesID != "" {
-				j.SeriesID = x.ID + ":" + j.SeriesID
-			}
-			j.Source, j.ExternalID, j.ExternalName, j.ReadOnly = SourceExternal, x.ID, x.Name, true
-			out = append(out, j)
-		}
+		out = append(out, occ...)
 	}
 	return out
 }
 
 // SourceExternal marks an occurrence of an external calendar.
 const SourceExternal = "external"
+
+// mayManageExternals returns the calendar for its owners (and tenant
+// admins): the URLs of its external calendars are theirs to see, as a
+// private calendar's URL is its password. ENOTFOUND without external
+// calendars on this deployment.
+func (s *Service) mayManageExternals(ctx context.Context, p teamspro.Principal, calendarID string) (*tab.Tab, error) {
+	if s.externals == nil {
+		return nil, teamspro.Errorf(teamspro.ENOTFOUND, "External calendars are not available on this deployment.")
+	}
+	t, err := s.Calendar(ctx, p, calendarID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsUser() || !t.IsOwner(p) {
+		return nil, teamspro.Errorf(teamspro.EFORBIDDEN, "Only the calendar's owners manage its external calendars.")
+	}
+	return t, nil
+}
+
+// Externals lists the calendar's external calendars with the state of
+// their fetches. EFORBIDDEN unless p owns the calendar.
+func (s *Service) Externals(ctx context.Context, p teamspro.Principal, calendarID string) ([]External, error) {
+	t, err := s.mayManageExternals(ctx, p, calendarID)
+	if err != nil {
+		return nil, err
+	}
+	return s.externals.ListExternals(ctx, t.TenantID, t.CalendarID)
+}
+
+// AddExternal adds the external calendar body gives (an ExternalInput)
+// and fetches it at once; the calendar returned carries that fetch's
+// outcome, failed or not. EFORBIDDEN unless p owns the calendar; EINVALID
+// for bad input or a URL refused before fetching (field url, the refusal's
+// reason); ECONFLICT (too_many_externals) beyond MaxExternals.
+func (s *Service) AddExternal(ctx context.Context, p teamspro.Principal, calendarID string, body Body) (External, error) {
+	t, err := s.mayManageExternals(ctx, p, calendarID)
+	if err != nil {
+		return External{}, err
+	}
+	var in ExternalInput
+	if err := body(&in); err != nil {
+		return External{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return External{}, err
+	}
+	if err := s.source.Check(FetchURL(in.URL)); err != nil {
+		fe := fetchErrorOf(err)
+		e := teamspro.Errorf(teamspro.EINVALID, "This URL cannot be fetched: %s.", fe.Message)
+		e.Fields = []teamspro.FieldError{{Field: "url", Reason: fe.Reason}}
+		return External{}, e
+	}
+	x := External{TenantID: t.TenantID, CalendarID: t.CalendarID, ID: uuid.NewString(), Name: strings.TrimSpace(in.Name),
+		Color: in.Color, URL: in.URL, CreatedBy: p.ObjectID, CreatedAt: s.now().UTC()}
+	if err := s.externals.AddExternal(ctx, &x); err != nil {
+		return External{}, err
+	}
+	return s.refreshExternal(ctx, x)
+}
+
+func (s *Service) external(ctx context.Context, p teamspro.Principal, calendarID, id string) (External, error) {
+	t, err := s.mayManageExternals(ctx, p, calendarID)
+	if err != nil {
+		return External{}, err
+	}
+	if id, err = checkID("externalId", id); err != nil {
+		return External{}, err
+	}
+	return s.externals.GetExternal(ctx, t.TenantID, t.CalendarID, id)
+}
+
+// RemoveExternal removes an external calendar and its kept copy.
+func (s *Service) RemoveExternal(ctx context.Context, p teamspro.Principal, calendarID, id string) error {
+	x, err := s.external(ctx, p, calendarID, id)
+	if err != nil {
+		return err
+	}
+	return s.externals.DeleteExternal(ctx, x.TenantID, x.CalendarID, x.ID)
+}
+
+// RefreshExternal fetches an external calendar now. A failed fetch is an
+// outcome, not an error: the calendar returned carries it in LastError,
+// and the copy kept from the last good fetch stays.
+func (s *Service) RefreshExternal(ctx context.Context, p teamspro.Principal, calendarID, id string) (External, error) {
+	x, err := s.external(ctx, p, calendarID, id)
+	if err != nil {
+		return External{}, err
+	}
+	return s.refreshExternal(ctx, x)
+}
+
+// refreshExternal reads x and records the outcome: a new copy and its
+// counts, or the error beside the copy kept from before.
+func (s *Service) refreshExternal(ctx context.Context, x External) (External, error) {
+	x.LastAttempt = s.now().UTC()
+	c, err := s.source.Read(ctx, FetchURL(x.URL))
+	var keep *ExternalCopy
+	if err == nil {
+		keep = &c
+		x.LastError, x.LastSuccess = nil, x.LastAttempt
+		x.Events, x.Exceptions = len(c.Events), len(c.Exceptions)
+	} else {
+		x.LastError = fetchErrorOf(err)
+	}
+	err = s.externals.SaveFetch(ctx, x, keep)
+	if teamspro.ErrorCode(err) == teamspro.ETOOLARGE {
+		// The copy cannot be kept: record why, and keep the previous one.
+		old, gerr := s.externals.GetExternal(ctx, x.TenantID, x.CalendarID, x.ID)
+		if gerr != nil {
+			return x, gerr
+		}
+		x.LastSuccess, x.Events, x.Exceptions = old.LastSuccess, old.Events, old.Exceptions
+		x.LastError = &FetchError{Reason: "too_large", Message: teamspro.ErrorMessage(err)}
+		err = s.externals.SaveFetch(ctx, x, nil)
+	}
+	if err != nil {
+		return x, err
+	}
+	if x.LastError != nil {
+		s.log.InfoContext(ctx, "external calendar fetch failed", "tenant", x.TenantID, "external", x.ID, "reason", x.LastError.Reason)
+	}
+	return x, nil
+}
+
+// fetchErrorOf is what an owner sees of a failed read.
+func fetchErrorOf(err error) *FetchError {
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return &FetchError{Reason: "failed", Message: "the calendar could not be read"}
+}
+
+// RefreshedExternals counts a run of RefreshAllExternals.
+type RefreshedExternals struct {
+	Refreshed int `json:"refreshed"` // read and kept
+	Failed    int `json:"failed"`    // fetched or read in vain; the copy from before stays
+	Skipped   int `json:"skipped"`   // of a deleted tab, or removed meanwhile
+}
+
+// RefreshAllExternals reads every external calendar of every live calendar
+// tab, a few at a time (the refresh timer). A failed fetch is recorded on
+// its calendar and does not fail the run; a storage failure does.
+func (s *Service) RefreshAllExternals(ctx context.Context) (RefreshedExternals, error) {
+	var n RefreshedExternals
+	if s.externals == nil {
+		return n, nil
+	}
+	var xs []External
+	if err := s.externals.AllExternals(ctx, func(x External) error {
+		xs = append(xs, x)
+		return nil
+	}); err != nil {
+		return n, err
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, 4)
+	)
+	for _, x := range xs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t, err := s.tabs.ByCalendar(ctx, x.TenantID, x.CalendarID)
+			if err == nil && t.Kind != tab.KindCalendar {
+				err = noCalendar()
+			}
+			if err == nil {
+				x, err = s.refreshExternal(ctx, x)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+				n.Skipped++
+			case err != nil:
+				if firstErr == nil {
+					firstErr = err
+				}
+			case x.LastError != nil:
+				n.Failed++
+			default:
+				n.Refreshed++
+			}
+		}()
+	}
+	wg.Wait()
+	return n, firstErr
+}

@@ -43,7 +43,10 @@ func TestParseExternal(t *testing.T) {
 	x := calendar.ExternalWithCopy{External: calendar.External{ID: "ext1", CalendarID: "cal", Name: "Team", Color: "#038387"}, Copy: p.ExternalCopy}
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 2, 0)
-	occ := calendar.ExternalOccurrences([]calendar.ExternalWithCopy{x}, from, to, calendar.Filter{})
+	var occ []calendar.EventJSON
+	for _, o := range calendar.ExpandExternals([]calendar.ExternalWithCopy{x}, from, to) {
+		occ = append(occ, o.JSON())
+	}
 	var got []string
 	for _, o := range occ {
 		if o.Source != "external" || o.ExternalID != "ext1" || o.ExternalName != "Team" || !o.ReadOnly || o.Color != "#038387" {
@@ -52,10 +55,10 @@ func TestParseExternal(t *testing.T) {
 		got = append(got, o.StartDate+" "+o.EndDate+" "+o.Title)
 	}
 	want := []string{
-		"2026-03-10T14:00:00Z 2026-03-10T14:30:00Z New York call", // EDT since 8 March: 10:00-04:00
-		"2026-03-11T08:00:00Z 2026-03-11T09:00:00Z Dubai review",  // +04:00 from its VTIMEZONE
+		"2026-03-10T14:00:00Z 2026-03-10T14:30:00Z New York call",  // EDT since 8 March: 10:00-04:00
+		"2026-03-11T08:00:00Z 2026-03-11T09:00:00Z Dubai review",   // +04:00 from its VTIMEZONE
 		"2026-03-12T11:30:00Z 2026-03-12T12:30:00Z Floating lunch", // Paris (X-WR-TIMEZONE), CET
-		"2026-03-16T08:00:00Z 2026-03-16T08:15:00Z Stand-up",      // 09:00 CET
+		"2026-03-16T08:00:00Z 2026-03-16T08:15:00Z Stand-up",       // 09:00 CET
 		"2026-03-20T00:00:00Z 2026-03-21T00:00:00Z Company day",
 		// 23 March: EXDATE.
 		"2026-03-30T07:00:00Z 2026-03-30T07:15:00Z Stand-up",         // 09:00 CEST
