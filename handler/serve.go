@@ -70,8 +70,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	directory := tables.NewDirectoryStore(store)
 	tabs := tab.NewCache(tables.NewTabStore(store), cfg.CacheTTL, 0, time.Now)
 	rooms := booking.NewRoomCache(tables.NewRoomStore(store), cfg.CacheTTL, 0, time.Now)
+	reservations := tables.NewReservationStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events, Reservations: reservations,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
 	if err != nil {
@@ -86,7 +87,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Keys:         tables.NewAPIKeyStore(store),
 		OrgData:      store,
 		Rooms:        rooms,
-		Reservations: tables.NewReservationStore(store),
+		Reservations: reservations,
 		Dispatcher:   dispatcher,
 		Processor:    notifications.processor,
 		Marks:        notifications.marks,
