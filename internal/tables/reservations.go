@@ -57,6 +57,7 @@ type ReservationStore struct {
 	Background time.Duration
 	// BackgroundWait is the longest pause between two background attempts.
 	BackgroundWait time.Duration
+
 	bg sync.WaitGroup
 }
 
