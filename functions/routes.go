@@ -143,6 +143,9 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // a cut answer (writeError): net/http drops the connection
+				}
 				log.Error("panic", "panic", v, "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					writeError(sw, r, teamspro.Errorf(teamspro.EINTERNAL, "panic"))
