@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/config"
@@ -85,6 +86,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
+	settings, err := tab.NewService(tabs, time.Now)
+	if err != nil {
+		return err
+	}
+	keys, err := apikey.NewService(tables.NewAPIKeyStore(store), tabs, time.Now)
+	if err != nil {
+		return err
+	}
 	cal, err := calendar.NewService(calendar.Config{
 		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
 		Notifier: dispatcher, Now: time.Now, Logger: log,
@@ -114,7 +123,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Auth:         auth,
 		Directory:    directory,
 		Tabs:         tabs,
-		Keys:         tables.NewAPIKeyStore(store),
+		Settings:     settings,
+		Keys:         keys,
 		Calendar:     cal,
 		Booking:      bookings,
 		Rooms:        rooms,
