@@ -80,7 +80,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	reservations := tables.NewReservationStore(store)
 	marks := tables.NewMarkStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events, Reservations: reservations,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
 	if err != nil {
