@@ -82,7 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	reservations := tables.NewReservationStore(store)
 	marks := tables.NewMarkStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events, Reservations: reservations,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
 	if err != nil {
@@ -105,7 +105,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
-	bookings, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	bookingSvc, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	if err != nil {
+		return err
+	}
+	bookings, err := booking.NewCalendars(bookingSvc, tabs)
 	if err != nil {
 		return err
 	}
@@ -130,7 +134,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Settings:     settings,
 		Keys:         keys,
 		Calendar:     cal,
-		Booking:      bookings,
+		Booking:      bookingSvc,
+		Bookings:     bookings,
 		Rooms:        rooms,
 		Reservations: reservations,
 		Org:          orgs,
