@@ -475,7 +475,7 @@ func TestFindTimeBadInput(t *testing.T) {
 		{"unknown member", "/api/findtime", "", ok(map[string]any{"colour": "red"}), 400, teamspro.EINVALID},
 		{"unknown tab", "/api/findtime", "calendarId", ok(map[string]any{"calendarId": "nope"}), 404, teamspro.ENOTFOUND},
 		{"book without tab", "/api/findtime/book", "calendarId", ok(map[string]any{"start": "2026-03-03T09:00:00Z", "roomId": "r", "title": "x"}), 400, teamspro.EINVALID},
-		{"book through an unknown tab", "/api/findtime/book", "calendarId", ok(map[string]any{"calendarId": "nope", "start": "2026-03-03T09:00:00Z", "roomId": "r"}), 404, teamspro.ENOTFOUND},
+		{"book through an unknown tab", "/api/findtime/book", "calendarId", ok(map[string]any{"calendarId": "nope", "start": "2026-03-03T09:00:00Z", "roomId": "r", "title": "x"}), 404, teamspro.ENOTFOUND},
 		{"not JSON", "/api/findtime", "", "{", 400, teamspro.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,6 +71,7 @@ func (s *Server) allRoutes() []Route {
 	routes = append(routes, s.bookingRoutes()...)
 	routes = append(routes, s.copyRoutes()...)
 	routes = append(routes, s.calendarRoutes()...)
+	routes = append(routes, s.externalRoutes()...)
 	routes = append(routes, s.findTimeRoutes()...)
 	return routes
 }
@@ -220,7 +221,7 @@ func (s *Server) authenticate(r *http.Request, access Access) (teamspro.Principa
 		if access != Connector {
 			return teamspro.Principal{}, teamspro.Errorf(teamspro.EUNAUTHORIZED, "API keys work only on the connector routes; sign in for this one.")
 		}
-		return s.authenticateKey(r.Context(), key)
+		return s.Keys.Authenticate(r.Context(), key)
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {

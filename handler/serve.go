@@ -14,14 +14,17 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/findtime"
+	"github.com/teamspro/functions/internal/ical"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/org"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/web"
@@ -81,21 +84,35 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	reservations := tables.NewReservationStore(store)
 	marks := tables.NewMarkStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events, Reservations: reservations,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 		Projections: []dispatch.EventProjection{busy},
 	})
 	if err != nil {
 		return err
 	}
+	settings, err := tab.NewService(tabs, time.Now)
+	if err != nil {
+		return err
+	}
+	keys, err := apikey.NewService(tables.NewAPIKeyStore(store), tabs, time.Now)
+	if err != nil {
+		return err
+	}
 	cal, err := calendar.NewService(calendar.Config{
 		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
-		Notifier: dispatcher, Now: time.Now, Logger: log,
+		Externals: tables.NewExternalStore(store),
+		Source:    ical.Source{Fetcher: safehttp.New(safehttp.Config{AllowNetworks: cfg.ExternalTestNetworks()})},
+		Notifier:  dispatcher, Now: time.Now, Logger: log,
 	})
 	if err != nil {
 		return err
 	}
-	bookings, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	bookingSvc, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	if err != nil {
+		return err
+	}
+	bookings, err := booking.NewCalendars(bookingSvc, tabs)
 	if err != nil {
 		return err
 	}
@@ -107,7 +124,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
-	finder, err := findtime.NewService(busy, directory, bookings, bookings, tabs, time.Now)
+	finder, err := findtime.NewService(busy, directory, bookingSvc, bookings, tabs, time.Now)
 	if err != nil {
 		return err
 	}
@@ -121,9 +138,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Auth:         auth,
 		Directory:    directory,
 		Tabs:         tabs,
-		Keys:         tables.NewAPIKeyStore(store),
+		Settings:     settings,
+		Keys:         keys,
 		Calendar:     cal,
-		Booking:      bookings,
+		Booking:      bookingSvc,
+		Bookings:     bookings,
 		Rooms:        rooms,
 		Reservations: reservations,
 		Org:          orgs,

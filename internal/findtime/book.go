@@ -2,6 +2,7 @@ package findtime
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ func (b *BookRequest) Validate() error {
 	if err := b.Request.Validate(); err != nil && !v.Merge(err) {
 		return err
 	}
+	v.Check(b.CalendarID != "", "calendarId", "is required: the booking tab to book through")
 	v.Check(!b.Start.IsZero(), "start", "is required (RFC 3339)")
 	v.Check(teamspro.ValidID(b.RoomID), "roomId", "is required: the room to book")
 	v.Check(strings.TrimSpace(b.Title) != "" && len(b.Title) <= calendar.MaxTitle, "title", "is required, at most 100 characters")
@@ -35,15 +37,19 @@ func (b *BookRequest) Validate() error {
 }
 
 // Book books the room of a suggested slot for the participants through the
-// booking calendar calendarID, in one step and through the normal
-// reservation path (booking.Service.Create: the room's rules and its guarded
-// batch, so never a double booking). The participants are checked once more
+// booking tab b.CalendarID, in one step and through the normal reservation
+// path (booking.Calendars.Create: the tab's add right and rooms, the room's
+// rules and its guarded batch, so never a double booking). The participants are checked once more
 // against the index first. When someone is taken meanwhile (ECONFLICT
 // participant_busy) or the room's slot was taken (ECONFLICT slot_taken or
 // within_buffer, from the batch), the error carries fresh suggestions in
 // Extra["suggestions"], from a new search of the same request.
-func (s *Service) Book(ctx context.Context, p teamspro.Principal, calendarID string, b *BookRequest, opt Options) (*booking.Created, error) {
+func (s *Service) Book(ctx context.Context, p teamspro.Principal, b *BookRequest) (*booking.Created, error) {
 	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	opt, err := s.optionsOf(ctx, p, b.CalendarID)
+	if err != nil {
 		return nil, err
 	}
 	people, err := s.resolve(ctx, p, b.Participants)
@@ -70,10 +76,10 @@ func (s *Service) Book(ctx context.Context, p teamspro.Principal, calendarID str
 	for _, pr := range people {
 		in.Participants = append(in.Participants, calendar.Participant{ObjectID: pr.ObjectID, UPN: pr.UPN, Name: pr.Name})
 	}
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	c, err := s.Booker.Create(ctx, p, calendarID, in)
+	c, _, err := s.Booker.Create(ctx, p, b.CalendarID, func(v any) error {
+		*(v.(*booking.EventInput)) = *in
+		return nil
+	})
 	if err != nil {
 		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 			return nil, s.withSuggestions(ctx, p, b, people, opt, err)
@@ -84,9 +90,9 @@ func (s *Service) Book(ctx context.Context, p teamspro.Principal, calendarID str
 }
 
 // withSuggestions adds the slots of a fresh search to a refusal.
-func (s *Service) withSuggestions(ctx context.Context, p teamspro.Principal, b *BookRequest, people []Person, opt Options, refusal error) error {
-	e, ok := refusal.(*teamspro.Error)
-	if !ok {
+func (s *Service) withSuggestions(ctx context.Context, p teamspro.Principal, b *BookRequest, people []Person, opt options, refusal error) error {
+	var e *teamspro.Error
+	if !errors.As(refusal, &e) {
 		return refusal
 	}
 	sr, err := s.search(ctx, p, &b.Request, people, opt)

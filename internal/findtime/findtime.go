@@ -86,10 +86,15 @@ type Rooms interface {
 	Snapshot(ctx context.Context, tenantID string, from, to time.Time, f booking.Filter, only []string) (*booking.Snapshot, error)
 }
 
-// Booker books a room through the normal reservation path. booking.Service
-// is one: every rule and the guarded batch apply.
+// Booker books a room through a booking tab by the normal reservation path:
+// the tab's add right and rooms, the room's rules and the guarded batch.
+// booking.Calendars is one.
 type Booker interface {
-	Create(ctx context.Context, p teamspro.Principal, calendarID string, in *booking.EventInput) (*booking.Created, error)
+	// Tab returns the booking tab owning calendarID; ENOTFOUND for any other.
+	Tab(ctx context.Context, p teamspro.Principal, calendarID string) (*tab.Tab, error)
+	// Create books what body decodes to through the tab (EFORBIDDEN without
+	// its add right; ECONFLICT slot_taken when the room is taken).
+	Create(ctx context.Context, p teamspro.Principal, calendarID string, body teamspro.Body) (*booking.Created, bool, error)
 }
 
 // Tabs finds the tab of a calendar or booking calendar. tab.Store is one.

@@ -63,6 +63,8 @@ type Request struct {
 	Room *RoomNeeds `json:"room,omitempty"`
 	// Max is how many slots to answer (default 5, at most 20).
 	Max int `json:"max,omitempty"`
+	// CalendarID, when set, is a booking tab: rooms are then those it offers.
+	CalendarID string `json:"calendarId,omitempty"`
 }
 
 // Validate reports every invalid field at once.
@@ -192,7 +194,9 @@ type Service struct {
 	Now    teamspro.Clock
 }
 
-// NewService checks its dependencies.
+// NewService checks its dependencies: the busy index, the directory, the
+// rooms (booking.Service), the booking tabs (booking.Calendars) and the tabs
+// that decide whether a title may be shown.
 func NewService(idx Index, people People, rooms Rooms, booker Booker, tabs Tabs, now teamspro.Clock) (*Service, error) {
 	if idx == nil || people == nil || rooms == nil || booker == nil || tabs == nil {
 		return nil, errors.New("findtime: index, people, rooms, booker and tabs are required")
@@ -203,17 +207,38 @@ func NewService(idx Index, people People, rooms Rooms, booker Booker, tabs Tabs,
 	return &Service{Index: idx, People: people, Rooms: rooms, Booker: booker, Tabs: tabs, Now: now}, nil
 }
 
-// Options narrow a search beyond the request: the rooms of a booking tab.
-type Options struct {
-	OnlyRooms []string
+// options narrow a search beyond the request: the rooms of a booking tab.
+type options struct {
+	onlyRooms []string
+}
+
+// optionsOf reads the booking tab a request names (ENOTFOUND for an unknown
+// one), for the rooms it offers.
+func (s *Service) optionsOf(ctx context.Context, p teamspro.Principal, calendarID string) (options, error) {
+	if calendarID == "" {
+		return options{}, nil
+	}
+	t, err := s.Booker.Tab(ctx, p, calendarID)
+	if err != nil {
+		var e *teamspro.Error
+		if errors.As(err, &e) && len(e.Fields) > 0 {
+			e.Fields = []teamspro.FieldError{{Field: "calendarId", Reason: e.Fields[0].Reason}}
+		}
+		return options{}, err
+	}
+	return options{onlyRooms: t.Settings.Rooms}, nil
 }
 
 // Find answers the earliest slots of req where every participant (the caller
 // included) is free and, when req.Room is set, a room meeting the needs is
 // free and bookable by the caller. When nothing fits, Explanation says why
 // and who is busy when. EINVALID for a bad request or an unknown participant.
-func (s *Service) Find(ctx context.Context, p teamspro.Principal, req *Request, opt Options) (*Answer, error) {
+func (s *Service) Find(ctx context.Context, p teamspro.Principal, req *Request) (*Answer, error) {
 	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	opt, err := s.optionsOf(ctx, p, req.CalendarID)
+	if err != nil {
 		return nil, err
 	}
 	people, err := s.resolve(ctx, p, req.Participants)
@@ -316,7 +341,7 @@ type searched struct {
 }
 
 // search reads the index and the rooms and walks the candidate starts.
-func (s *Service) search(ctx context.Context, p teamspro.Principal, req *Request, people []Person, opt Options) (*searched, error) {
+func (s *Service) search(ctx context.Context, p teamspro.Principal, req *Request, people []Person, opt options) (*searched, error) {
 	loc, _ := time.LoadLocation(req.TimeZone)
 	now := s.Now()
 	from, to := req.From, req.To
@@ -339,7 +364,7 @@ func (s *Service) search(ctx context.Context, p teamspro.Principal, req *Request
 		go func() {
 			defer wg.Done()
 			f := booking.Filter{Capacity: req.Room.Capacity, Equipment: req.Room.Equipment, Building: req.Room.Building, Floor: req.Room.Floor}
-			snap, rerr = s.Rooms.Snapshot(ctx, p.TenantID, span0, span1, f, opt.OnlyRooms)
+			snap, rerr = s.Rooms.Snapshot(ctx, p.TenantID, span0, span1, f, opt.onlyRooms)
 		}()
 	}
 	for i, pr := range people {
