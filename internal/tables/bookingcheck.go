@@ -163,6 +163,25 @@ func (s *ReservationStore) Verify(ctx context.Context, tenantID string) ([]strin
 	for _, in := range intents {
 		add("unfinished intent %s", in)
 	}
+	var holding []*booking.Reservation
+	for _, ls := range rows {
+		last := ls[0].x
+		for _, l := range ls[1:] {
+			if l.x.Version > last.Version {
+				last = l.x
+			}
+		}
+		if booking.Holds(last.R.Status) {
+			holding = append(holding, &last.R)
+		}
+	}
+	if s.busy != nil {
+		bp, err := s.busy.verifyReservations(ctx, tenantID, holding)
+		if err != nil {
+			return nil, err
+		}
+		problems = append(problems, bp...)
+	}
 	pf := eq("PartitionKey", pointerPK) + " and " + eq("TenantId", tenantID)
 	if err := s.each(ctx, TableIntents, pf, func(raw []byte) error {
 		rw, err := decodeRow(raw, nil)

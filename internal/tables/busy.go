@@ -2,8 +2,12 @@ package tables
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -341,9 +345,24 @@ func (b *BusyStore) deleteAll(ctx context.Context, dels []aztables.TransactionAc
 	return nil
 }
 
-// srcDoc is a source row's document: the rows the index holds for it.
+// srcDoc is a source row's document: the rows the index holds for it, and,
+// once they are all written, the digest of their contents (empty while a
+// sync is under way), so that a relay finding the index in step already
+// writes nothing.
 type srcDoc struct {
 	Rows [][2]string `json:"rows"` // [partition, row]
+	Hash string      `json:"hash,omitempty"`
+}
+
+// digest is a fingerprint of the rows s calls for, contents included.
+func (s busyRowSet) digest() string {
+	d := docOfSet(s)
+	h := sha256.New()
+	for _, r := range d.Rows {
+		b, _ := json.Marshal(s[r[0]][r[1]]) // map keys are sorted: stable
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", r[0], r[1], b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (d srcDoc) set() busyRowSet {
@@ -429,10 +448,16 @@ func (b *BusyStore) EventChanged(ctx context.Context, tenantID, calendarID, even
 	if err := checkKey(busySrcPK(tenantID), src); err != nil {
 		return err
 	}
-	var err error
-	for range 8 {
-		if err = b.syncEvent(ctx, tenantID, calendarID, eventID, src); !errors.Is(err, errRaced) {
+	for i := range 16 {
+		if err := b.syncEvent(ctx, tenantID, calendarID, eventID, src); !errors.Is(err, errRaced) {
 			return err
+		}
+		// Jittered backoff: the winner of the race finishes meanwhile, and
+		// this relay then finds the index in step (its digest) at once.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(i, 4)))):
 		}
 	}
 	return teamspro.Errorf(teamspro.EUNAVAILABLE, "The busy index of an event is changed by too many at once.")
@@ -468,6 +493,10 @@ func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID
 			return err
 		}
 	}
+	wantDigest := want.digest()
+	if (etag != "" && old.Hash == wantDigest) || (etag == "" && len(want) == 0) {
+		return nil // in step already: a relay of a change another relay did
+	}
 	oldSet := old.set()
 	union := old.set()
 	for pk, rows := range want {
@@ -475,8 +504,9 @@ func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID
 			union.put(pk, rk, nil)
 		}
 	}
-	// Widen first: whatever is about to be written is listed before it is.
-	if len(docOfSet(union).Rows) != len(old.Rows) || etag == "" {
+	// Widen first: whatever is about to be written is listed before it is
+	// (and the digest cleared: the rows are being written).
+	if len(docOfSet(union).Rows) != len(old.Rows) || etag == "" || old.Hash != "" {
 		if etag, err = b.putSource(ctx, tenantID, src, docOfSet(union), etag); err != nil {
 			return err
 		}
@@ -496,7 +526,9 @@ func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID
 		}
 		return translate(err, "delete busy source")
 	}
-	_, err = b.putSource(ctx, tenantID, src, docOfSet(want), etag)
+	done := docOfSet(want)
+	done.Hash = wantDigest
+	_, err = b.putSource(ctx, tenantID, src, done, etag)
 	return err
 }
 
@@ -549,4 +581,46 @@ func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *
 		return s.busy.reservationChanged(ctx, in.Tenant, &prev.R, []*booking.Reservation{&next.R})
 	}
 	return nil
+}
+
+// verifyReservations compares the reservation rows of the tenant's busy
+// index with those its holding reservations call for: every row present with
+// their interval, and no row left for a reservation that holds nothing. The
+// invariant checker (ReservationStore.Verify) runs it, so the fault tests
+// prove the index in step after storage failing at every point of every
+// reservation write.
+func (b *BusyStore) verifyReservations(ctx context.Context, tenantID string, holding []*booking.Reservation) ([]string, error) {
+	want := map[string]string{}
+	for _, r := range holding {
+		for pk, rows := range reservationRows(tenantID, r) {
+			for rk, cols := range rows {
+				want[pk+"/"+rk] = cols["Busy"].(string)
+			}
+		}
+	}
+	var problems []string
+	f := "PartitionKey ge " + quote(tenantID+"|") + " and PartitionKey lt " + quote(tenantID+"|~") +
+		" and RowKey ge 'd|' and RowKey lt 'd|~'"
+	err := listEntities(ctx, b.c, TableBusy, &aztables.ListEntitiesOptions{Filter: &f, Select: to("PartitionKey,RowKey,Busy")}, "list busy rows",
+		func(rows []struct{ PartitionKey, RowKey, Busy string }) (bool, error) {
+			for _, r := range rows {
+				if !strings.Contains(r.RowKey[min(len(r.RowKey), len("d|YYYY-MM-DD")):], "|r|") {
+					continue // an event's row
+				}
+				k := r.PartitionKey + "/" + r.RowKey
+				w, ok := want[k]
+				switch {
+				case !ok:
+					problems = append(problems, "busy row "+k+" has no holding reservation")
+				case w != r.Busy:
+					problems = append(problems, "busy row "+k+" says "+r.Busy+", the reservation "+w)
+				}
+				delete(want, k)
+			}
+			return true, nil
+		})
+	for k := range want {
+		problems = append(problems, "busy row "+k+" is missing")
+	}
+	return problems, err
 }
