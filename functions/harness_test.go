@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/entra"
@@ -231,7 +232,6 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(c),
 		Tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
-		Keys:         tables.NewAPIKeyStore(c),
 		Rooms:        booking.NewRoomCache(tables.NewRoomStore(c), 15*time.Second, 0, nil),
 		Reservations: tables.NewReservationStore(c),
 		Ready:        c.Ping,
@@ -252,6 +252,12 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 		cfg.Jobs = calendar.Jobs{Store: tables.NewJobStore(c), Queue: d.Dispatcher}
 	}
 	var err error
+	if d.Settings, err = tab.NewService(d.Tabs, d.Now); err != nil {
+		t.Fatal(err)
+	}
+	if d.Keys, err = apikey.NewService(tables.NewAPIKeyStore(c), d.Tabs, d.Now); err != nil {
+		t.Fatal(err)
+	}
 	if d.Calendar, err = calendar.NewService(cfg); err != nil {
 		t.Fatal(err)
 	}

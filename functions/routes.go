@@ -219,7 +219,7 @@ func (s *Server) authenticate(r *http.Request, access Access) (teamspro.Principa
 		if access != Connector {
 			return teamspro.Principal{}, teamspro.Errorf(teamspro.EUNAUTHORIZED, "API keys work only on the connector routes; sign in for this one.")
 		}
-		return s.authenticateKey(r.Context(), key)
+		return s.Keys.Authenticate(r.Context(), key)
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/config"
@@ -89,9 +90,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	reservations := tables.NewReservationStore(store)
 	marks := tables.NewMarkStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events, Reservations: reservations,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
+	if err != nil {
+		return err
+	}
+	settings, err := tab.NewService(tabs, time.Now)
+	if err != nil {
+		return err
+	}
+	keys, err := apikey.NewService(tables.NewAPIKeyStore(store), tabs, time.Now)
 	if err != nil {
 		return err
 	}
@@ -124,7 +133,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Auth:         auth,
 		Directory:    directory,
 		Tabs:         tabs,
-		Keys:         tables.NewAPIKeyStore(store),
+		Settings:     settings,
+		Keys:         keys,
 		Calendar:     cal,
 		Booking:      bookings,
 		Rooms:        rooms,
