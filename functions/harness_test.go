@@ -264,6 +264,9 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 	if d.Booking, err = booking.NewService(d.Rooms, d.Reservations, d.Now, bn, d.Logger); err != nil {
 		t.Fatal(err)
 	}
+	if d.Bookings, err = booking.NewCalendars(d.Booking, d.Tabs); err != nil {
+		t.Fatal(err)
+	}
 	var caches []org.Cache
 	for _, st := range []any{d.Tabs, d.Rooms} {
 		if c, ok := st.(org.Cache); ok {

@@ -111,7 +111,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
-	bookings, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	bookingSvc, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	if err != nil {
+		return err
+	}
+	bookings, err := booking.NewCalendars(bookingSvc, tabs)
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Settings:     settings,
 		Keys:         keys,
 		Calendar:     cal,
-		Booking:      bookings,
+		Booking:      bookingSvc,
+		Bookings:     bookings,
 		Rooms:        rooms,
 		Reservations: reservations,
 		Org:          orgs,

@@ -41,9 +41,8 @@ type Notifier interface {
 }
 
 // Body reads a request's input into v, a pointer. The Service calls it once
-// it has found the calendar and checked the caller's rights, so that a
-// caller who may not act learns that first, whatever they sent.
-type Body func(v any) error
+// it has found the calendar and checked the caller's rights.
+type Body = teamspro.Body
 
 // Service applies Calendar Pro's rules over its stores: every read and
 // change of a calendar's events, whichever route asks, goes through one of
@@ -239,21 +238,6 @@ const (
 	defaultExpandLen = 31 * 24 * time.Hour
 )
 
-// bound reads one end of a window: a date-time, or a date in loc.
-func bound(s, field string, loc *time.Location, v *teamspro.Validation) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t
-	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return d
-	}
-	v.Add(field, "must be an RFC 3339 date-time or a date (YYYY-MM-DD)")
-	return time.Time{}
-}
-
 // window resolves q in t's zone: the given bounds, the other 31 days away,
 // or when neither is given [now+back, now+ahead). EINVALID for an unreadable
 // bound, and for a window that is empty or longer than MaxWindow.
@@ -265,7 +249,7 @@ func (s *Service) window(t *tab.Tab, q Query, back, ahead time.Duration) (from, 
 			loc = l
 		}
 	}
-	from, to = bound(q.From, "from", loc, &v), bound(q.To, "to", loc, &v)
+	from, to = v.TimeOrDate("from", q.From, loc), v.TimeOrDate("to", q.To, loc)
 	if err := v.Err(); err != nil {
 		return from, to, err
 	}
