@@ -21,8 +21,10 @@ import (
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/ical"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/org"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/web"
@@ -106,7 +108,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	}
 	cal, err := calendar.NewService(calendar.Config{
 		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
-		Notifier: dispatcher, Now: time.Now, Logger: log,
+		Externals: tables.NewExternalStore(store),
+		Source:    ical.Source{Fetcher: safehttp.New(safehttp.Config{AllowNetworks: cfg.ExternalTestNetworks()})},
+		Notifier:  dispatcher, Now: time.Now, Logger: log,
 	})
 	if err != nil {
 		return err
