@@ -101,7 +101,9 @@ func (s *Server) handleListOccurrences(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	occ, err := s.Calendar.Occurrences(r.Context(), principal(r), r.PathValue("calendarId"), calendarQuery(r))
+	q := calendarQuery(r)
+	q.Externals = true // a view shows the external calendars' events too
+	occ, err := s.Calendar.Occurrences(r.Context(), principal(r), r.PathValue("calendarId"), q)
 	if err != nil {
 		return err
 	}

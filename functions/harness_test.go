@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,9 @@ import (
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/ical"
 	"github.com/teamspro/functions/internal/org"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
@@ -262,7 +265,11 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 	t.Helper()
 	st := storesOf(c)
 	events := tables.NewEventStore(c)
-	cfg := calendar.Config{Events: events, Tabs: st.tabs, Feeds: events, Now: d.Now, Logger: d.Logger}
+	cfg := calendar.Config{Events: events, Tabs: st.tabs, Feeds: events, Now: d.Now, Logger: d.Logger,
+		// External calendars come from local servers in tests: loopback only.
+		Externals: tables.NewExternalStore(c),
+		Source: ical.Source{Fetcher: safehttp.New(safehttp.Config{
+			AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 5 * time.Second})}}
 	var bn booking.Notifier
 	var reminders org.Reminders
 	if d.Dispatcher != nil {

@@ -57,6 +57,9 @@ type Service struct {
 
 	feeds FeedStore
 	jobs  Jobs
+
+	externals ExternalStore
+	source    ExternalSource
 }
 
 // Config holds a Service's dependencies. Events and Tabs are required.
@@ -68,6 +71,11 @@ type Config struct {
 	Feeds FeedStore
 	// Jobs runs calendar copies; without it they answer EUNAVAILABLE.
 	Jobs Jobs
+	// Externals keeps the calendars' external calendars and Source reads
+	// them (optional, both or neither: without them external calendar
+	// methods answer ENOTFOUND and views show none).
+	Externals ExternalStore
+	Source    ExternalSource
 	// Notifier is told of every stored change (optional: nil tells nobody).
 	Notifier Notifier
 	Now      teamspro.Clock // default time.Now
@@ -83,10 +91,14 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Tabs == nil {
 		missing = append(missing, errors.New("tab store"))
 	}
+	if (cfg.Externals == nil) != (cfg.Source == nil) {
+		missing = append(missing, errors.New("external calendars need both a store and a source"))
+	}
 	if len(missing) > 0 {
 		return nil, errors.Join(append([]error{errors.New("calendar: missing dependencies")}, missing...)...)
 	}
-	s := &Service{events: cfg.Events, tabs: cfg.Tabs, feeds: cfg.Feeds, jobs: cfg.Jobs, notifier: cfg.Notifier, now: cfg.Now, log: cfg.Logger}
+	s := &Service{events: cfg.Events, tabs: cfg.Tabs, feeds: cfg.Feeds, jobs: cfg.Jobs, notifier: cfg.Notifier, now: cfg.Now, log: cfg.Logger,
+		externals: cfg.Externals, source: cfg.Source}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -224,6 +236,9 @@ func actor(p teamspro.Principal) string {
 type Query struct {
 	From, To string
 	Filter   Filter
+	// Externals adds the occurrences of the calendar's external calendars
+	// (a view's read path; never the connector's, a feed's or a copy's).
+	Externals bool
 }
 
 // Bounded reports whether the query names a window.
@@ -291,6 +306,16 @@ func (s *Service) Occurrences(ctx context.Context, p teamspro.Principal, calenda
 	occ, err := Expand(win.Events, win.Exceptions, from, to)
 	if err != nil {
 		return nil, err
+	}
+	if q.Externals && s.externals != nil {
+		copies, err := s.externals.Copies(ctx, t.TenantID, t.CalendarID)
+		if err != nil {
+			return nil, err
+		}
+		if ext := ExpandExternals(copies, from, to); len(ext) > 0 {
+			occ = append(occ, ext...)
+			sortOccurrences(occ)
+		}
 	}
 	return FilterOccurrences(occ, q.Filter), nil
 }
