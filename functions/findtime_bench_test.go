@@ -41,8 +41,8 @@ func BenchmarkFindTime(b *testing.B) {
 	}
 	b.Cleanup(func() { _ = q.Close() })
 	d := h.srv.Deps
-	d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: q, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(c),
-		Rooms: d.Rooms, Outgoing: tables.NewEventStore(c), Projections: []dispatch.EventProjection{tables.NewBusyStore(c)},
+	d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: q, Profiles: d.Directory, Tabs: storesOf(c).tabs, Events: tables.NewEventStore(c),
+		Rooms: storesOf(c).rooms, Reservations: storesOf(c).reservations, Outgoing: tables.NewEventStore(c), Projections: []dispatch.EventProjection{tables.NewBusyStore(c)},
 		Now: func() time.Time { return h.now }})
 	if err != nil {
 		b.Fatal(err)

@@ -31,7 +31,8 @@ func newFindHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { _ = q.Close() })
 	d := h.srv.Deps
-	d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: q, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(h.client), Rooms: d.Rooms,
+	d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: q, Profiles: d.Directory, Tabs: storesOf(h.client).tabs, Events: tables.NewEventStore(h.client),
+		Rooms: storesOf(h.client).rooms, Reservations: storesOf(h.client).reservations,
 		Outgoing: tables.NewEventStore(h.client), Projections: []dispatch.EventProjection{tables.NewBusyStore(h.client)},
 		Now: func() time.Time { return h.now }})
 	if err != nil {

@@ -305,7 +305,7 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 	if d.Org, err = org.NewService(c, reminders, caches...); err != nil {
 		t.Fatal(err)
 	}
-	if d.FindTime, err = findtime.NewService(tables.NewBusyStore(c), d.Directory, d.Booking, d.Bookings, d.Tabs, d.Now); err != nil {
+	if d.FindTime, err = findtime.NewService(tables.NewBusyStore(c), d.Directory, d.Booking, d.Bookings, st.tabs, d.Now); err != nil {
 		t.Fatal(err)
 	}
 	return d
