@@ -62,11 +62,17 @@ const TableBusy = "busy"
 //     a race recomputes and writes again.
 //   - Reservations: every change is a saga whose intent row commits with it;
 //     its roll-forward (the request, the instance's retries, or the repair
-//     timer: tables.ReservationStore.finish) calls reservationChanged with
-//     the reservation before and after, before the intent is deleted. A
-//     reservation's changes are serialised by the intent, so the rows of the
-//     "before" that the "after" does not keep are deleted and the others
-//     replaced.
+//     timer: tables.ReservationStore.finish), and a one-day booking right
+//     after its batch, call reservationChanged with the reservation before
+//     and after. A reservation's changes are serialised by the intent, so
+//     the rows of the "before" that the "after" does not keep are deleted and
+//     the others replaced. The index being advisory, its write never changes
+//     how a change settles (the reservation outbox's record and pointer): a
+//     failed write is retried by the instance in the background for a while
+//     (retryBusy), and the repair rewrites the rows of the bookings whose
+//     pointer it finds; a process dying in that window leaves the
+//     reservation's rows stale until its next change. The fault matrix
+//     checks the index with every other invariant (ReservationStore.Verify).
 //
 // Written alongside the change instead, in the request, the index would add
 // a partition write per participant to every event change's answer and
@@ -563,11 +569,18 @@ func (b *BusyStore) putSource(ctx context.Context, tenantID, src string, d srcDo
 // project brings the busy index in step with a committed intent, in its
 // roll-forward (before the intent is deleted, so a crash leaves the intent
 // for the repair to run this again): a booking's reservations, or a
-// change's before and after.
-func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *rec) error {
+// change's before and after. A failure is retried in the background
+// (retryBusy) rather than holding the change back.
+func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *rec) {
 	if s.busy == nil {
-		return nil
+		return
 	}
+	if err := s.projectOnce(ctx, in, prev, next); err != nil {
+		s.retryBusy(ctx, func(ctx context.Context) error { return s.projectOnce(ctx, in, prev, next) })
+	}
+}
+
+func (s *ReservationStore) projectOnce(ctx context.Context, in *intent, prev, next *rec) error {
 	switch in.Kind {
 	case kindBook:
 		var rs []*booking.Reservation
@@ -623,4 +636,28 @@ func (b *BusyStore) verifyReservations(ctx context.Context, tenantID string, hol
 		problems = append(problems, "busy row "+k+" is missing")
 	}
 	return problems, err
+}
+
+// retryBusy keeps trying write, a committed change's busy rows, in the
+// background for up to s.Background, when the request's attempt failed. The
+// index is advisory, so its write never changes how a change settles (its
+// outbox record, its pointer). A process dying meanwhile leaves the
+// reservation's rows stale until its next change; the booking itself is
+// whole either way.
+func (s *ReservationStore) retryBusy(ctx context.Context, write func(context.Context) error) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Background)
+		defer cancel()
+		wait := min(100*time.Millisecond, s.BackgroundWait)
+		for write(bctx) != nil {
+			select {
+			case <-bctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, s.BackgroundWait)
+		}
+	}()
 }

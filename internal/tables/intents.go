@@ -518,9 +518,7 @@ func (s *ReservationStore) finish(ctx context.Context, in *intent) error {
 			}
 		}
 	}
-	if err := s.project(ctx, in, prev, next); err != nil {
-		return err
-	}
+	s.project(ctx, in, prev, next)
 	var edit slotEdit
 	if moved && prev.holdsOn(in.Home) && !sameSlot(prev, next, in.Home) {
 		edit.dropSlot(prev.R.RoomID, prev.slot())

@@ -569,14 +569,13 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 		}
 		switch {
 		case err == nil:
-			// Committed: the busy index follows before the change counts as
-			// settled, so that a failure here leaves the pointer for resume
-			// (which writes it) and the repair.
-			if perr := s.busy.reservationChanged(ctx, tenantID, nil, rs); perr != nil {
-				if lerr := s.leave(ctx, in, errAfterCommit{perr}); lerr != nil {
-					return nil, nil, lerr
-				}
-				return finish(nil, false)
+			// Committed: the busy index follows. It is advisory, so its
+			// write never changes how the change settles (the outbox's
+			// record and pointer): when it fails, the instance keeps trying
+			// in the background, as for a change left by a failure.
+			write := func(ctx context.Context) error { return s.busy.reservationChanged(ctx, tenantID, nil, rs) }
+			if write(ctx) != nil {
+				s.retryBusy(ctx, write)
 			}
 			if in.out == nil {
 				s.dropPointer(ctx, in) // else the record's announcement does
