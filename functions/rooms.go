@@ -450,6 +450,7 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
+		a.release()
 		return err
 	}
 	return a.Close()
