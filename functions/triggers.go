@@ -52,11 +52,11 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 		return InvocationResult{}, err
 	}
 	cutoff := s.Now().Add(-s.Retention)
-	n, err := s.Tabs.PurgeDeleted(ctx, cutoff)
+	n, err := s.Settings.PurgeDeleted(ctx, cutoff)
 	if err != nil {
 		return InvocationResult{}, err
 	}
-	ne, err := s.Events.PurgeAllDeleted(ctx, cutoff)
+	ne, err := s.Calendar.PurgeDeleted(ctx, cutoff)
 	if err != nil {
 		return InvocationResult{}, err
 	}

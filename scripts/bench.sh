@@ -45,6 +45,16 @@ awk '
     printf "month view, 5,000 events: %s allocations, %.1f%% of the 63,866 before (target <= 25%%); CPU %s ms per view; median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 63866, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")
   }
+  # Memory per request of the largest answers, before they were streamed:
+  # 5,564,054 B (1,000 occurrences), 2,297,549 B (rooms CSV, 500 rooms),
+  # 4,822,892 B (organization export).
+  /^BenchmarkLargeAnswers\// {
+    split("occurrences-1000 5564054 rooms-export-500 2297549 org-export 4822892", before, " ")
+    name = $1; sub(/^BenchmarkLargeAnswers\//, "", name); sub(/-[0-9]+$/, "", name)
+    for (i = 1; i < 6; i += 2) if (before[i] == name) was = before[i+1]
+    printf "answer %s (%s KiB, streamed): %.2f MB allocated per request (%.2f MB before streaming), %s allocations\n",
+      name, metric("answer-KiB"), metric("B/op") / 1e6, was / 1e6, metric("allocs/op")
+  }
   /^BenchmarkCalendarMonthView5000Browser-/ {
     printf "Calendar Pro month view of a 5,000-event calendar in headless Chromium, navigation to events drawn: cold %.0f ms, warm median %.0f ms (target <= 1500 ms), ratio to target %.2f (cold) %.2f (warm); %s events drawn\n",
       metric("cold-ms"), metric("warm-median-ms"), metric("cold-ms") / 1500, metric("warm-median-ms") / 1500, metric("events-drawn")
