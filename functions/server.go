@@ -45,9 +45,11 @@ type Deps struct {
 	Keys *apikey.Service
 	// Calendar is Calendar Pro: its events, feeds and copies.
 	Calendar *calendar.Service
-	// Booking is Booking Room Pro's reservations; Rooms and Reservations
-	// are its stores, which the room routes read.
+	// Booking is Booking Room Pro's reservations, Bookings its booking
+	// calendars (tabs) and a user's own reservations; Rooms and
+	// Reservations are its stores, which the room routes read.
 	Booking      *booking.Service
+	Bookings     *booking.Calendars
 	Rooms        booking.RoomStore
 	Reservations booking.ReservationStore
 	// Org exports and purges an organization's data.
@@ -124,7 +126,7 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Calendar == nil {
 		missing = append(missing, errors.New("calendar service"))
 	}
-	if d.Booking == nil {
+	if d.Booking == nil || d.Bookings == nil {
 		missing = append(missing, errors.New("booking service"))
 	}
 	if d.Org == nil {

@@ -125,7 +125,10 @@ func (in *intent) skipped(id string) bool {
 
 // encodeBig stores v as gzipped JSON spread over string properties Z0, Z1,
 // ... (one property holds at most 64 KiB; an intent of a 500-occurrence
-// series is larger).
+// series is larger). Table Storage counts a string's characters as two
+// bytes, and an entity holds at most 1 MiB: 16 parts of 30,000 characters
+// (960,000 bytes) leave room for the other columns. Beyond that it returns
+// ETOOLARGE.
 func encodeBig(pk, rk string, v any, cols map[string]any) ([]byte, error) {
 	if err := checkKey(pk, rk); err != nil {
 		return nil, err
@@ -145,8 +148,8 @@ func encodeBig(pk, rk string, v any, cols map[string]any) ([]byte, error) {
 	}
 	const chunk = 30000
 	for i := 0; len(s) > 0; i++ {
-		if i >= 25 {
-			return nil, teamspro.Errorf(teamspro.ETOOLARGE, "The change is too large to record.")
+		if i >= maxBigParts {
+			return nil, teamspro.Errorf(teamspro.ETOOLARGE, "The record is too large to store.")
 		}
 		n := min(chunk, len(s))
 		m[fmt.Sprintf("Z%d", i)] = s[:n]
@@ -154,6 +157,9 @@ func encodeBig(pk, rk string, v any, cols map[string]any) ([]byte, error) {
 	}
 	return json.Marshal(m)
 }
+
+// maxBigParts bounds the parts of encodeBig (see there).
+const maxBigParts = 16
 
 func decodeBig(value []byte, v any) error {
 	var m map[string]any
