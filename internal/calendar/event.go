@@ -109,8 +109,14 @@ func (e Event) Duration() time.Duration {
 	return e.End.Sub(e.Start)
 }
 
-// Location returns the event's zone.
-func (e Event) Location() (*time.Location, error) { return loadLocation(e.TimeZone) }
+// Location returns the event's zone: an IANA zone, or the POSIX rule of an
+// external calendar's zone that no IANA name denotes (PosixZone).
+func (e Event) Location() (*time.Location, error) {
+	if IsPosixZone(e.TimeZone) {
+		return PosixZone(e.TimeZone)
+	}
+	return loadLocation(e.TimeZone)
+}
 
 // RRule returns the rule as an RRULE value ("" for a single event), UNTIL as
 // a DATE for all-day events and as a UTC date-time otherwise.
