@@ -21,12 +21,11 @@ import (
 // Parsed.Skipped says how many.
 const MaxParsedItems = 5000
 
-// Parsed is an external calendar read by Parse.
+// Parsed is an external calendar read by Parse. Its Skipped counts the
+// components left out: a rule the recurrence engine does not accept
+// (hourly, say), a missing start, past MaxParsedItems.
 type Parsed struct {
 	calendar.ExternalCopy
-	// Skipped counts the components left out: a rule the recurrence engine
-	// does not accept (hourly, say), a missing start, past MaxParsedItems.
-	Skipped int
 	// ApproximatedZones lists the TZIDs that neither named an IANA zone nor
 	// led to one, and whose VTIMEZONE (if any) no POSIX rule can say: their
 	// times were read in UTC.
