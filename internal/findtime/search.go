@@ -141,15 +141,19 @@ type Slot struct {
 	Rooms []RoomChoice `json:"rooms,omitempty"`
 }
 
-// Reasons of an empty answer.
+// Why an answer is empty (an explanation's reason, not a problem's).
 const (
-	ReasonNoTimeInWindow   = "no_time_in_window" // no working time left in the window
-	ReasonParticipantsBusy = "participants_busy" // never all free together
-	ReasonNoRoom           = "no_room"           // all free, but no room then
-	ReasonNoRoomMatches    = "no_matching_room"  // no room meets the needs at all
-	ReasonParticipantBusy  = "participant_busy"  // a 409 of Book: someone is taken now
-	maxRoomsPerSlot        = 5
+	WhyNoTimeInWindow   = "no_time_in_window" // no working time left in the window
+	WhyParticipantsBusy = "participants_busy" // never all free together
+	WhyNoRoom           = "no_room"           // all free, but no room then
+	WhyNoRoomMatches    = "no_matching_room"  // no room meets the needs at all
 )
+
+// ReasonParticipantBusy is the reason of Book's 409 when a participant is
+// taken now.
+const ReasonParticipantBusy = "participant_busy"
+
+const maxRoomsPerSlot = 5
 
 // BusyShown is one blocking interval of a participant in an explanation.
 // Title is set only when the caller can read the item's calendar (or the
@@ -170,8 +174,8 @@ type ParticipantBusy struct {
 // Explanation says why nothing fits: the reason, and per participant the
 // intervals that block them within the searched hours.
 type Explanation struct {
-	Reason       string            `json:"reason"`
-	Detail       string            `json:"detail"`
+	Why          string            `json:"reason"`
+	Says         string            `json:"detail"`
 	Participants []ParticipantBusy `json:"participants"`
 	// MatchingRooms is how many rooms meet the needs (when a room was asked).
 	MatchingRooms *int `json:"matchingRooms,omitempty"`
@@ -577,17 +581,16 @@ func (sr *searched) answer(ctx context.Context, s *Service, p teamspro.Principal
 // cannot read are left out: an explanation shows when people are busy, not
 // what they do, unless the caller could see it anyway.
 func (sr *searched) explain(ctx context.Context, s *Service, p teamspro.Principal) *Explanation {
-	e := &Explanation{Participants: []ParticipantBusy{}}
+	why, says := WhyParticipantsBusy, "The participants are never all free together for that long in the window."
 	switch {
 	case len(sr.periods) == 0:
-		e.Reason, e.Detail = ReasonNoTimeInWindow, "The window has no working time left (it is past, or its days and hours exclude it)."
+		why, says = WhyNoTimeInWindow, "The window has no working time left (it is past, or its days and hours exclude it)."
 	case sr.roomAsked && sr.matching == 0:
-		e.Reason, e.Detail = ReasonNoRoomMatches, "No active room you may book meets the room needs."
+		why, says = WhyNoRoomMatches, "No active room you may book meets the room needs."
 	case sr.freeTimes > 0:
-		e.Reason, e.Detail = ReasonNoRoom, fmt.Sprintf("Everyone is free %d times, but no matching room is free and bookable then.", sr.freeTimes)
-	default:
-		e.Reason, e.Detail = ReasonParticipantsBusy, "The participants are never all free together for that long in the window."
+		why, says = WhyNoRoom, fmt.Sprintf("Everyone is free %d times, but no matching room is free and bookable then.", sr.freeTimes)
 	}
+	e := &Explanation{Why: why, Says: says, Participants: []ParticipantBusy{}}
 	if sr.roomAsked {
 		n := sr.matching
 		e.MatchingRooms = &n
