@@ -212,7 +212,7 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) error
 	if err := checkTabRoom(t, in.ResourceID); err != nil {
 		return err
 	}
-	c, err := s.booking.Create(r.Context(), p, t.CalendarID, &in)
+	c, err := s.Booking.Create(r.Context(), p, t.CalendarID, &in)
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	in.RRule = nil
-	out, err := s.booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), in)
+	out, err := s.Booking.Update(r.Context(), p, res.ID, r.Header.Get("If-Match"), in)
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) error
 	if err := s.mayChange(r.Context(), p, res); err != nil {
 		return err
 	}
-	if _, err := s.booking.Cancel(r.Context(), p, res.ID, r.Header.Get("If-Match")); err != nil {
+	if _, err := s.Booking.Cancel(r.Context(), p, res.ID, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -369,7 +369,7 @@ func (s *Server) handleCancelReservation(w http.ResponseWriter, r *http.Request)
 	if err := s.mayChange(r.Context(), p, res); err != nil {
 		return err
 	}
-	out, err := s.booking.Cancel(r.Context(), p, id, r.Header.Get("If-Match"))
+	out, err := s.Booking.Cancel(r.Context(), p, id, r.Header.Get("If-Match"))
 	if err != nil {
 		return err
 	}
@@ -381,7 +381,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.booking.CheckIn(r.Context(), principal(r), id)
+	out, err := s.Booking.CheckIn(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
@@ -394,7 +394,7 @@ func (s *Server) handleDecide(approve bool) apiFunc {
 		if err != nil {
 			return err
 		}
-		out, err := s.booking.Decide(r.Context(), principal(r), id, approve)
+		out, err := s.Booking.Decide(r.Context(), principal(r), id, approve)
 		if err != nil {
 			return err
 		}
@@ -427,7 +427,7 @@ func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (I
 	if from.Before(now.Add(-releaseMaxLookback)) {
 		from = now.Add(-releaseMaxLookback)
 	}
-	n, err := s.booking.ReleaseUnchecked(ctx, from)
+	n, err := s.Booking.ReleaseUnchecked(ctx, from)
 	if err != nil {
 		return InvocationResult{}, err
 	}
@@ -441,7 +441,7 @@ func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (I
 // (see docs/booking.md, "Writes that span partitions"). It is idempotent and
 // safe to run concurrently with requests and with itself.
 func (s *Server) handleRepairBookings(ctx context.Context, inv *Invocation) (InvocationResult, error) {
-	n, err := s.booking.Repair(ctx)
+	n, err := s.Booking.Repair(ctx)
 	if err != nil {
 		return InvocationResult{}, err
 	}

@@ -18,8 +18,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/org"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
@@ -83,10 +85,7 @@ func buildHarness(t *testing.T, c *tables.Client) *harness {
 		return dev.Mint(entra.DevClaims{TenantID: id.TenantID, ObjectID: id.ObjectID, Name: id.Name, UPN: id.UPN,
 			Admin: id.Admin, Role: "TeamsPro.Admin", Scope: "access_as_user"}, time.Now())
 	}
-	h.srv, err = functions.NewServer(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.srv = newServer(t, c, d)
 	h.http = httptest.NewServer(h.srv)
 	t.Cleanup(h.http.Close)
 	return h
@@ -210,11 +209,8 @@ func newOfflineServer(t *testing.T) *functions.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := functions.NewServer(storeDeps(offlineClient(t), v))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	c := offlineClient(t)
+	return newServer(t, c, storeDeps(c, v))
 }
 
 // offlineClient is a storage client whose endpoint nothing listens on.
@@ -228,23 +224,60 @@ func offlineClient(t testing.TB) *tables.Client {
 }
 
 // storeDeps are the server's dependencies on the stores of c, with a silent
-// logger; tests adjust what they need.
+// logger; tests adjust what they need, and newServer adds the services.
 func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
-	events := tables.NewEventStore(c)
 	return functions.Deps{
 		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(c),
 		Tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
 		Keys:         tables.NewAPIKeyStore(c),
-		OrgData:      c,
 		Rooms:        booking.NewRoomCache(tables.NewRoomStore(c), 15*time.Second, 0, nil),
 		Reservations: tables.NewReservationStore(c),
-		Events:       events,
-		Feeds:        events,
-		Jobs:         tables.NewJobStore(c),
 		Ready:        c.Ping,
 	}
+}
+
+// withServices returns d with the services built over the stores of c and
+// d's own, announcing to d.Dispatcher (none when nil) on d's clock, as the
+// composition root builds them for the product.
+func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.Deps {
+	t.Helper()
+	events := tables.NewEventStore(c)
+	cfg := calendar.Config{Events: events, Tabs: d.Tabs, Feeds: events, Now: d.Now, Logger: d.Logger}
+	var bn booking.Notifier
+	var reminders org.Reminders
+	if d.Dispatcher != nil {
+		cfg.Notifier, bn, reminders = d.Dispatcher, d.Dispatcher, d.Dispatcher
+		cfg.Jobs = calendar.Jobs{Store: tables.NewJobStore(c), Queue: d.Dispatcher}
+	}
+	var err error
+	if d.Calendar, err = calendar.NewService(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if d.Booking, err = booking.NewService(d.Rooms, d.Reservations, d.Now, bn, d.Logger); err != nil {
+		t.Fatal(err)
+	}
+	var caches []org.Cache
+	for _, st := range []any{d.Tabs, d.Rooms} {
+		if c, ok := st.(org.Cache); ok {
+			caches = append(caches, c)
+		}
+	}
+	if d.Org, err = org.NewService(c, reminders, caches...); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// newServer is the server of d with its services over c (withServices).
+func newServer(t testing.TB, c *tables.Client, d functions.Deps) *functions.Server {
+	t.Helper()
+	srv, err := functions.NewServer(withServices(t, c, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 func newTestServer(t testing.TB, h http.Handler) *httptest.Server {
@@ -273,10 +306,8 @@ func fuzzServer(t *testing.T) *functions.Server {
 			t.Fatal(err)
 		}
 		v, _ := entra.NewValidator(entra.Config{Scope: "access_as_user"}, nil, dev)
-		fuzzSrv, err = functions.NewServer(storeDeps(offlineClient(t), v))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := offlineClient(t)
+		fuzzSrv = newServer(t, c, storeDeps(c, v))
 		fuzzToken, _ = dev.Mint(entra.DevClaims{TenantID: uuid.NewString(), ObjectID: uuid.NewString(), Scope: "access_as_user"}, time.Now())
 	})
 	return fuzzSrv

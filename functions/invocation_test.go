@@ -192,13 +192,11 @@ func (s *syncBuffer) String() string {
 func TestInvocationIDOnEveryLogLine(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	d := storeDeps(offlineClient(t), newOfflineServer(t).Deps.Auth)
+	c := offlineClient(t)
+	d := storeDeps(c, newOfflineServer(t).Deps.Auth)
 	d.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	d.Ready = func(ctx context.Context) error { return teamspro.Errorf(teamspro.EUNAVAILABLE, "down") }
-	srv, err := functions.NewServer(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newServer(t, c, d)
 	h := &harness{t: t, srv: srv, http: newTestServer(t, srv)}
 	h.post("/purge-deleted", timerPayload) // fails: logs an error
 	req, _ := http.NewRequest("GET", h.http.URL+"/api/health/ready", nil)

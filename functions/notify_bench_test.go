@@ -79,10 +79,7 @@ func BenchmarkNotifications(b *testing.B) {
 	off := h.srv
 	d := off.Deps
 	d.Dispatcher = newDispatcher(b, h, d, pub)
-	on, err := functions.NewServer(d)
-	if err != nil {
-		b.Fatal(err)
-	}
+	on := newServer(b, h.client, d)
 	servers := map[string]*functions.Server{"off": off, "on": on}
 	fronts := map[string]*httptest.Server{"off": h.http, "on": newTestServer(b, on)}
 

@@ -73,7 +73,7 @@ func (l *mailListener) sent() []map[string]any {
 // through pub, with reminders and an outbox in storage.
 func newDispatcher(t testing.TB, h *harness, d functions.Deps, pub notify.Publisher) *dispatch.Dispatcher {
 	t.Helper()
-	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: d.Tabs, Events: d.Events, Rooms: d.Rooms,
+	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(h.client), Rooms: d.Rooms,
 		Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client), Outgoing: tables.NewEventStore(h.client),
 		Now: func() time.Time { return h.now }})
 	if err != nil {
@@ -90,31 +90,36 @@ func withMail(t *testing.T, h *harness, l *mailListener, queue bool) *notify.Que
 	if err != nil {
 		t.Fatal(err)
 	}
-	var srv *functions.Server
-	p, err := notify.NewProcessor(notify.ProcessorConfig{
-		Mailer: mailer, Marks: tables.NewMarkStore(h.client), From: notify.Address{Name: "TeamsPro", Email: "noreply@contoso.example"},
-		Invite: notify.Invite("contoso.example", time.Now), Steps: stepsOf{&srv},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Built in the product's order: the queue, the dispatcher, the
+	// services, the processor, the server; then the queue consumes.
 	d := h.srv.Deps
-	d.Processor = p
-	d.Jobs = tables.NewJobStore(h.client)
 	var q *notify.Queue
 	if queue {
-		q, err = notify.NewQueue(func(ctx context.Context, dl notify.Delivery) error {
-			return srv.DeliverLocally(ctx, "notify", dl.Invocation("message"))
-		}, notify.QueueOptions{RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+		q, err = notify.OpenQueue(notify.QueueOptions{RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = q.Close() })
 		d.Dispatcher = newDispatcher(t, h, d, q)
 	}
-	srv, err = functions.NewServer(d)
+	d = withServices(t, h.client, d)
+	d.Processor, err = notify.NewProcessor(notify.ProcessorConfig{
+		Mailer: mailer, Marks: tables.NewMarkStore(h.client), From: notify.Address{Name: "TeamsPro", Email: "noreply@contoso.example"},
+		Invite: notify.Invite("contoso.example", time.Now), Steps: dispatch.Steps{Copies: d.Calendar},
+	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	srv, err := functions.NewServer(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queue {
+		if err := notify.Consume(q, func(ctx context.Context, dl notify.Delivery) error {
+			return srv.DeliverLocally(ctx, "notify", dl.Invocation("message"))
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.srv = srv
 	h.http = newTestServer(t, srv)
@@ -517,10 +522,7 @@ func TestOutboxKeepsRefusedMessages(t *testing.T) {
 	flaky.down.Store(true)
 	d := h.srv.Deps
 	d.Dispatcher = newDispatcher(t, h, d, flaky)
-	srv, err := functions.NewServer(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newServer(t, h.client, d)
 	h.srv, h.http = srv, newTestServer(t, srv)
 	// The queue delivers to the notify function of the first server, which
 	// shares the stores: mails go to the same listener.
@@ -584,13 +586,6 @@ func TestApprovalRequestMailsManagers(t *testing.T) {
 	}
 }
 
-// stepsOf runs job steps on the server built after the processor.
-type stepsOf struct{ srv **functions.Server }
-
-func (s stepsOf) RunCalendarCopy(ctx context.Context, env notify.Envelope, step *notify.CalendarCopy) error {
-	return (*s.srv).RunCalendarCopy(ctx, env, step)
-}
-
 // TestCopyCalendarJob copies a calendar of 120 events (one a series with an
 // exception) into another through the queue, in batches: every event arrives
 // once, the job completes, the requester gets one mail; running a step again
@@ -649,7 +644,7 @@ func TestCopyCalendarJob(t *testing.T) {
 	// A step delivered again copies nothing twice and counts nothing twice.
 	env, _ := notify.NewEnvelope(notify.TypeCalendarCopy, "again", s.owner.tenant, time.Now(), &notify.CalendarCopy{
 		JobID: j["id"].(string), Step: 1, Steps: 3, SourceCalendarID: s.cal, TargetCalendarID: target, EventIDs: []string{series}})
-	if err := h.srv.RunCalendarCopy(context.Background(), env, env2copy(t, env)); err != nil {
+	if err := (dispatch.Steps{Copies: h.srv.Calendar}).RunCalendarCopy(context.Background(), env, env2copy(t, env)); err != nil {
 		t.Fatal(err)
 	}
 	if got := countTarget(); got != want {

@@ -1,22 +1,10 @@
 package functions
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"time"
-
-	"github.com/teamspro/functions/internal/teamspro"
 )
-
-// OrgData exports and purges all of an organization's data. It is an operation
-// over every store at once, so it is served by the storage adapter as a whole.
-type OrgData interface {
-	// ExportTenant streams every stored entity of the tenant to emit.
-	ExportTenant(ctx context.Context, tenantID string, emit func(table string, entity map[string]any) error) error
-	// PurgeTenant deletes every stored entity of the tenant; idempotent.
-	PurgeTenant(ctx context.Context, tenantID string) (map[string]int, error)
-}
 
 // handleExport streams the organization's data as one JSON document:
 // {"tenantId", "exportedAt", "items": [{"table", "entity"}, ...]}, written item
@@ -30,7 +18,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	started := false
 	enc := json.NewEncoder(w)
 	n := 0
-	err := s.OrgData.ExportTenant(r.Context(), p.TenantID, func(table string, e map[string]any) error {
+	err := s.Org.Export(r.Context(), p, func(table string, e map[string]any) error {
 		if !started {
 			started = true
 			w.WriteHeader(http.StatusOK)
@@ -74,26 +62,7 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	if in.ConfirmTenantID != p.TenantID {
-		e := teamspro.Errorf(teamspro.EINVALID, "To purge all of your organization's data, send its tenant id as confirmTenantId.")
-		e.Fields = []teamspro.FieldError{{Field: "confirmTenantId", Reason: "must equal your tenant id"}}
-		return e
-	}
-	if s.Dispatcher != nil {
-		// Scheduled reminders live in the queue, not in storage: cancel them
-		// first, while their sequence numbers are still known.
-		if err := s.Dispatcher.ForgetReminders(r.Context(), p.TenantID); err != nil {
-			return err
-		}
-	}
-	// Stores that remember (tab.Cache, booking.RoomCache) must not keep
-	// serving what is purged, even if the purge stops halfway.
-	for _, st := range []any{s.Tabs, s.Rooms} {
-		if f, ok := st.(interface{ ForgetTenant(string) }); ok {
-			defer f.ForgetTenant(p.TenantID)
-		}
-	}
-	counts, err := s.OrgData.PurgeTenant(r.Context(), p.TenantID)
+	counts, err := s.Org.Purge(r.Context(), p, in.ConfirmTenantID)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/tables"
@@ -65,16 +64,13 @@ func TestChangeAnnouncedOnceAfterACrash(t *testing.T) {
 			d := restarted.Deps
 			// The dying process has a clock of its own: the test moves the
 			// harness's while that process's announcement hangs.
-			d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: dying, Profiles: d.Directory, Tabs: d.Tabs, Events: d.Events, Rooms: d.Rooms,
+			d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: dying, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(h.client), Rooms: d.Rooms,
 				Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client), Outgoing: tables.NewEventStore(h.client),
 				Now: func() time.Time { return monday }})
 			if err != nil {
 				t.Fatal(err)
 			}
-			crashing, err := functions.NewServer(d)
-			if err != nil {
-				t.Fatal(err)
-			}
+			crashing := newServer(t, h.client, d)
 			h.srv, h.http, h.async = crashing, newTestServer(t, crashing), true
 			body := calEvent("Retro", "2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z", "Europe/Paris",
 				map[string]any{"participants": []map[string]any{{"email": "bob@contoso.example", "name": "Bob"}}})

@@ -223,11 +223,7 @@ func TestDevSignInRoute(t *testing.T) {
 // TestDevSignInOff: without dev sign-in the route does not exist.
 func TestDevSignInOff(t *testing.T) {
 	h := newHarness(t)
-	d := storeDeps(h.client, h.srv.Auth)
-	srv, err := functions.NewServer(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newServer(t, h.client, storeDeps(h.client, h.srv.Auth))
 	for _, m := range []string{"GET", "POST"} {
 		req, _ := http.NewRequest(m, "/api/dev/signin", strings.NewReader(`{"tenantId":"11111111-1111-4111-8111-111111111111","objectId":"22222222-2222-4222-8222-222222222222"}`))
 		req.Header.Set("Content-Type", "application/json")

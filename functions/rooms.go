@@ -254,7 +254,7 @@ func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) erro
 	if err := v.Err(); err != nil {
 		return err
 	}
-	rs, err := s.booking.Schedule(r.Context(), principal(r).TenantID, id, from, to)
+	rs, err := s.Booking.Schedule(r.Context(), principal(r).TenantID, id, from, to)
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) erro
 	if err := v.Err(); err != nil {
 		return err
 	}
-	rooms, err := s.booking.Available(r.Context(), principal(r).TenantID, from, to, f)
+	rooms, err := s.Booking.Available(r.Context(), principal(r).TenantID, from, to, f)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
@@ -91,9 +90,7 @@ func benchHarness(b *testing.B, c *tables.Client) *harness {
 	h := &harness{t: b, dev: dev, client: c, now: monday}
 	d := storeDeps(c, v)
 	d.Now = func() time.Time { return h.now }
-	if h.srv, err = functions.NewServer(d); err != nil {
-		b.Fatal(err)
-	}
+	h.srv = newServer(b, c, d)
 	h.http = newTestServer(b, h.srv)
 	return h
 }

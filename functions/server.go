@@ -15,10 +15,11 @@ import (
 
 	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/dispatch"
-	"github.com/teamspro/functions/internal/job"
 	"github.com/teamspro/functions/internal/notify"
+	"github.com/teamspro/functions/internal/org"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
 )
@@ -36,10 +37,15 @@ type Deps struct {
 	Directory directory.Store
 	Tabs      tab.Store
 	Keys      apikey.Store
-	OrgData   OrgData
-	// Rooms and Reservations are Booking Room Pro's stores.
+	// Calendar is Calendar Pro: its events, feeds and copies.
+	Calendar *calendar.Service
+	// Booking is Booking Room Pro's reservations; Rooms and Reservations
+	// are its stores, which the room routes read.
+	Booking      *booking.Service
 	Rooms        booking.RoomStore
 	Reservations booking.ReservationStore
+	// Org exports and purges an organization's data.
+	Org *org.Service
 	// Dispatcher is told of every stored change and decides who is mailed
 	// (optional: nil sends no notification and runs no job).
 	Dispatcher *dispatch.Dispatcher
@@ -50,12 +56,6 @@ type Deps struct {
 	Marks interface {
 		PurgeBefore(ctx context.Context, cutoff time.Time) (int, error)
 	}
-	// Jobs keeps asynchronous jobs (optional: without it no copy starts).
-	Jobs job.Store
-	// Events and Feeds are Calendar Pro's stores: events, and the tokens of
-	// the calendars' ICS feeds.
-	Events EventStore
-	Feeds  FeedStore
 	// Ready reports whether storage answers, for /api/health/ready.
 	Ready func(ctx context.Context) error
 	Now   teamspro.Clock
@@ -84,7 +84,6 @@ type Server struct {
 	triggers map[string]Trigger
 	handler  http.Handler
 	unrouted http.Handler // the 404/405 problem of requests no route serves
-	booking  *booking.Service
 	// roomsFresh is Rooms as the room routes need it: reads from storage
 	// (their ETags go back to clients, or precede a write), writes through
 	// Rooms (a booking.RoomCache forgets what they change).
@@ -109,20 +108,20 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Keys == nil {
 		missing = append(missing, errors.New("API key store"))
 	}
-	if d.OrgData == nil {
-		missing = append(missing, errors.New("organization data"))
+	if d.Calendar == nil {
+		missing = append(missing, errors.New("calendar service"))
+	}
+	if d.Booking == nil {
+		missing = append(missing, errors.New("booking service"))
+	}
+	if d.Org == nil {
+		missing = append(missing, errors.New("organization service"))
 	}
 	if d.Rooms == nil {
 		missing = append(missing, errors.New("room store"))
 	}
 	if d.Reservations == nil {
 		missing = append(missing, errors.New("reservation store"))
-	}
-	if d.Events == nil {
-		missing = append(missing, errors.New("event store"))
-	}
-	if d.Feeds == nil {
-		missing = append(missing, errors.New("feed store"))
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))
@@ -143,15 +142,6 @@ func NewServer(d Deps) (*Server, error) {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: d, triggers: map[string]Trigger{}}
-	var n booking.Notifier
-	if d.Dispatcher != nil {
-		n = d.Dispatcher
-	}
-	svc, err := booking.NewService(d.Rooms, d.Reservations, d.Now, n, d.Logger)
-	if err != nil {
-		return nil, err
-	}
-	s.booking = svc
 	s.roomsFresh = d.Rooms
 	if c, ok := d.Rooms.(interface{ Fresh() booking.RoomStore }); ok {
 		s.roomsFresh = c.Fresh()

@@ -56,7 +56,7 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 	if err != nil {
 		return InvocationResult{}, err
 	}
-	ne, err := s.Events.PurgeAllDeleted(ctx, cutoff)
+	ne, err := s.Calendar.PurgeDeleted(ctx, cutoff)
 	if err != nil {
 		return InvocationResult{}, err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/outbox"
@@ -18,21 +17,41 @@ import (
 	"github.com/teamspro/functions/internal/tables"
 )
 
-// notifications wires the notification path: a publisher (Service Bus, or the
-// in-process queue that posts to the notify function exactly as the host
-// would), the processor behind the notify trigger, and its mailer (SendGrid,
-// or the local outbox folder).
-type notifications struct {
-	publisher notify.Publisher
-	processor *notify.Processor
-	marks     *tables.MarkStore
-	server    *functions.Server // set once built: the in-process queue delivers to it
-	close     func()
+// publisher is where notifications are queued: Service Bus, or the
+// in-process queue (local), which holds its messages until its consumer, the
+// server's notify function, is built and starts taking them.
+type publisher struct {
+	notify.Publisher
+	local *notify.Queue // the in-process queue; nil with Service Bus
+	close func()
 }
 
-func newNotifications(cfg *config.Config, cred azcore.TokenCredential, store *tables.Client, log *slog.Logger) (*notifications, error) {
-	n := &notifications{marks: tables.NewMarkStore(store), close: func() {}}
+func newPublisher(cfg *config.Config, cred azcore.TokenCredential, log *slog.Logger) (*publisher, error) {
+	switch {
+	case cfg.ServiceBusConnectionString != "":
+		p, err := servicebus.NewFromConnectionString(cfg.ServiceBusConnectionString, cfg.NotificationQueue, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &publisher{Publisher: p, close: func() { _ = p.Close(context.Background()) }}, nil
+	case cfg.ServiceBusNamespace != "":
+		p, err := servicebus.New(cfg.ServiceBusNamespace, cred, cfg.NotificationQueue, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &publisher{Publisher: p, close: func() { _ = p.Close(context.Background()) }}, nil
+	}
+	q, err := notify.OpenQueue(notify.QueueOptions{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("notifications use the in-process queue (no Service Bus configured)")
+	return &publisher{Publisher: q, local: q, close: func() { _ = q.Close() }}, nil
+}
 
+// newProcessor is the processor behind the notify trigger: it mails through
+// SendGrid, or into the local outbox folder, and hands job steps to steps.
+func newProcessor(cfg *config.Config, marks *tables.MarkStore, steps notify.StepRunner, log *slog.Logger) (*notify.Processor, error) {
 	var mailer notify.Mailer
 	if cfg.SendGridAPIKey != "" {
 		if strings.HasPrefix(cfg.SendGridAPIKey, "@Microsoft.KeyVault(") {
@@ -56,43 +75,8 @@ func newNotifications(cfg *config.Config, cred azcore.TokenCredential, store *ta
 		return nil, fmt.Errorf("MAIL_FROM: %w", err)
 	}
 	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	n.processor, err = notify.NewProcessor(notify.ProcessorConfig{
-		Mailer: mailer, Marks: n.marks, From: notify.Address{Name: from.Name, Email: from.Address},
-		Invite: notify.Invite(domain, time.Now), Steps: lateSteps{n}, Clock: time.Now, Logger: log,
+	return notify.NewProcessor(notify.ProcessorConfig{
+		Mailer: mailer, Marks: marks, From: notify.Address{Name: from.Name, Email: from.Address},
+		Invite: notify.Invite(domain, time.Now), Steps: steps, Clock: time.Now, Logger: log,
 	})
-	if err != nil {
-		return nil, err
-	}
-
-	switch {
-	case cfg.ServiceBusConnectionString != "":
-		p, err := servicebus.NewFromConnectionString(cfg.ServiceBusConnectionString, cfg.NotificationQueue, nil)
-		if err != nil {
-			return nil, err
-		}
-		n.publisher, n.close = p, func() { _ = p.Close(context.Background()) }
-	case cfg.ServiceBusNamespace != "":
-		p, err := servicebus.New(cfg.ServiceBusNamespace, cred, cfg.NotificationQueue, nil)
-		if err != nil {
-			return nil, err
-		}
-		n.publisher, n.close = p, func() { _ = p.Close(context.Background()) }
-	default:
-		q, err := notify.NewQueue(func(ctx context.Context, d notify.Delivery) error {
-			return n.server.DeliverLocally(ctx, "notify", d.Invocation("message"))
-		}, notify.QueueOptions{Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		n.publisher, n.close = q, func() { _ = q.Close() }
-		log.Info("notifications use the in-process queue (no Service Bus configured)")
-	}
-	return n, nil
-}
-
-// lateSteps hands job steps to the server, which is built after the processor.
-type lateSteps struct{ n *notifications }
-
-func (l lateSteps) RunCalendarCopy(ctx context.Context, env notify.Envelope, step *notify.CalendarCopy) error {
-	return l.n.server.RunCalendarCopy(ctx, env, step)
 }

@@ -15,9 +15,12 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/teamspro/functions/functions"
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/notify"
+	"github.com/teamspro/functions/internal/org"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/web"
@@ -54,26 +57,54 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
-	events := tables.NewEventStore(store)
-
 	auth, dev, err := newAuthenticator(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 
-	notifications, err := newNotifications(cfg, cred, store, log)
+	// Adapters first, then the dispatcher and the services over them, then
+	// the server; each is built from what precedes it. The in-process queue
+	// is the one consumer that needs the server (it delivers to the notify
+	// function, which publishes to the queue in turn): it holds its
+	// messages until the server exists and then starts consuming.
+	pub, err := newPublisher(cfg, cred, log)
 	if err != nil {
 		return err
 	}
-	defer notifications.close()
-
+	defer pub.close()
+	events := tables.NewEventStore(store)
 	directory := tables.NewDirectoryStore(store)
 	tabs := tab.NewCache(tables.NewTabStore(store), cfg.CacheTTL, 0, time.Now)
 	rooms := booking.NewRoomCache(tables.NewRoomStore(store), cfg.CacheTTL, 0, time.Now)
+	reservations := tables.NewReservationStore(store)
+	marks := tables.NewMarkStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: notifications.publisher, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
+	if err != nil {
+		return err
+	}
+	cal, err := calendar.NewService(calendar.Config{
+		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
+		Notifier: dispatcher, Now: time.Now, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	bookings, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	if err != nil {
+		return err
+	}
+	caches := []org.Cache{rooms}
+	if c, ok := tabs.(org.Cache); ok { // a tab.Cache, unless CACHE_TTL is 0
+		caches = append(caches, c)
+	}
+	orgs, err := org.NewService(store, dispatcher, caches...)
+	if err != nil {
+		return err
+	}
+	processor, err := newProcessor(cfg, marks, dispatch.Steps{Copies: cal}, log)
 	if err != nil {
 		return err
 	}
@@ -84,15 +115,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Directory:    directory,
 		Tabs:         tabs,
 		Keys:         tables.NewAPIKeyStore(store),
-		OrgData:      store,
+		Calendar:     cal,
+		Booking:      bookings,
 		Rooms:        rooms,
-		Reservations: tables.NewReservationStore(store),
+		Reservations: reservations,
+		Org:          orgs,
 		Dispatcher:   dispatcher,
-		Processor:    notifications.processor,
-		Marks:        notifications.marks,
-		Jobs:         tables.NewJobStore(store),
-		Events:       events,
-		Feeds:        events,
+		Processor:    processor,
+		Marks:        marks,
 		Ready:        store.Ping,
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -104,7 +134,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
-	notifications.server = srv
+	if pub.local != nil {
+		if err := notify.Consume(pub.local, func(ctx context.Context, d notify.Delivery) error {
+			return srv.DeliverLocally(ctx, "notify", d.Invocation("message"))
+		}); err != nil {
+			return err
+		}
+	}
 
 	// The Functions host reaches the handler on loopback; nothing else should.
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))

@@ -38,6 +38,12 @@ type Exception struct {
 	ETag     string // set by the Store
 }
 
+// Occurrence returns the occurrence x overrides (its Override with the
+// series and original start); only for an exception that is not Cancelled.
+func (x Exception) Occurrence() Occurrence {
+	return Occurrence{Event: *x.Override, SeriesID: x.SeriesID, OriginalStart: x.OriginalStart, Overridden: true}
+}
+
 // Occurrence is one instance of an event in a window: a single event, or an
 // occurrence of a series with the series' fields (or its override's) and
 // its own start and end. Its Event.ID is the series' id and its Rule is nil.

@@ -56,15 +56,15 @@ type QueueOptions struct {
 // cancelled) and that the queue is open, so a timer racing with CancelScheduled or
 // Close never delivers.
 type Queue struct {
-	deliver DeliverFunc
-	opts    QueueOptions
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	opts   QueueOptions
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu        sync.Mutex
 	cond      *sync.Cond
 	closed    bool
+	consumed  bool
 	seq       int64
 	ready     []*queued
 	scheduled map[int64]*queued    // waiting for their time, by sequence number
@@ -78,11 +78,26 @@ type queued struct {
 
 var _ Publisher = (*Queue)(nil)
 
-// NewQueue starts a queue delivering to deliver with opts' workers. Close stops it.
+// NewQueue starts a queue delivering to deliver with opts' workers: OpenQueue
+// and Consume at once, for a consumer that does not publish to the queue
+// itself. Close stops it.
 func NewQueue(deliver DeliverFunc, opts QueueOptions) (*Queue, error) {
-	if deliver == nil {
-		return nil, teamspro.Errorf(teamspro.EINTERNAL, "notify.NewQueue: a delivery function is required")
+	q, err := OpenQueue(opts)
+	if err != nil {
+		return nil, err
 	}
+	if err := Consume(q, deliver); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// OpenQueue returns a queue that accepts messages and holds them until
+// Consume starts delivering them. A consumer that publishes to the queue it
+// consumes (the notify function's reminders) is built after the queue and
+// starts consuming once built, with no reference set afterwards. Close stops
+// it.
+func OpenQueue(opts QueueOptions) (*Queue, error) {
 	if opts.MaxDeliveryCount <= 0 {
 		opts.MaxDeliveryCount = 10
 	}
@@ -112,18 +127,36 @@ func NewQueue(deliver DeliverFunc, opts QueueOptions) (*Queue, error) {
 		}
 	}
 	q := &Queue{
-		deliver:   deliver,
 		opts:      opts,
 		scheduled: map[int64]*queued{},
 		retrying:  map[*queued]struct{}{},
 	}
 	q.cond = sync.NewCond(&q.mu)
 	q.ctx, q.cancel = context.WithCancel(context.Background())
-	for range opts.Workers {
-		q.wg.Add(1)
-		go q.work()
-	}
 	return q, nil
+}
+
+// Consume starts q's workers, which deliver its messages, those held so far
+// first, to deliver until q is closed. A queue has one consumer: EINTERNAL
+// for a second, or for a nil deliver; EUNAVAILABLE once q is closed.
+func Consume(q *Queue, deliver DeliverFunc) error {
+	if deliver == nil {
+		return teamspro.Errorf(teamspro.EINTERNAL, "notify.Consume: a delivery function is required")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.closed:
+		return teamspro.Errorf(teamspro.EUNAVAILABLE, "The notification queue is closed.")
+	case q.consumed:
+		return teamspro.Errorf(teamspro.EINTERNAL, "notify.Consume: the queue has a consumer already")
+	}
+	q.consumed = true
+	for range q.opts.Workers {
+		q.wg.Add(1)
+		go q.work(deliver)
+	}
+	return nil
 }
 
 // Publish implements Publisher. Returns EINVALID for an invalid envelope, ETOOLARGE
@@ -242,7 +275,7 @@ func (q *Queue) push(it *queued) {
 	q.cond.Signal()
 }
 
-func (q *Queue) work() {
+func (q *Queue) work(deliver DeliverFunc) {
 	defer q.wg.Done()
 	for {
 		q.mu.Lock()
@@ -257,15 +290,15 @@ func (q *Queue) work() {
 		q.ready[0] = nil
 		q.ready = q.ready[1:]
 		q.mu.Unlock()
-		q.attempt(it)
+		q.attempt(it, deliver)
 	}
 }
 
-func (q *Queue) attempt(it *queued) {
+func (q *Queue) attempt(it *queued, deliver DeliverFunc) {
 	it.d.DeliveryCount++
 	d := it.d
 	d.Body = append([]byte(nil), it.d.Body...) // the handler may keep or change its copy
-	err := q.call(d)
+	err := q.call(d, deliver)
 	if err == nil {
 		return
 	}
@@ -297,11 +330,11 @@ func (q *Queue) attempt(it *queued) {
 
 // call runs the delivery function, turning a panic into an error so that one bad
 // message cannot kill a worker (the Functions host would likewise see a failure).
-func (q *Queue) call(d Delivery) (err error) {
+func (q *Queue) call(d Delivery, deliver DeliverFunc) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = teamspro.Errorf(teamspro.EINTERNAL, "delivery panicked: %v", r)
 		}
 	}()
-	return q.deliver(q.ctx, d)
+	return deliver(q.ctx, d)
 }
