@@ -107,7 +107,7 @@ func (s *Server) handleUtilisation(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	rep, err := s.booking.Utilisation(r.Context(), principal(r), uq)
+	rep, err := s.Booking.Utilisation(r.Context(), principal(r), uq)
 	if err != nil {
 		return err
 	}
