@@ -2,19 +2,20 @@ package tables
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 	"github.com/teamspro/functions/internal/booking"
-	"github.com/teamspro/functions/internal/teamspro"
 )
 
 // Usage reads, for a utilisation report, the reservation rows of the given
 // rooms homed in the given UTC day partitions: one query per day (run a few
-// at a time), selecting only the room, status and document columns.
+// at a time), selecting only the room, status, start and end columns: the
+// reservation rows carry Start and End beside their document for this read,
+// so the documents are not transferred (a row written before those columns
+// is read whole, one by one).
 //
 // Why these rows and not a running aggregate: every reservation already
 // lives in the partition of the UTC day it starts on, next to its room's
@@ -54,7 +55,7 @@ func (s *ReservationStore) Usage(ctx context.Context, tenantID string, days, roo
 			if len(roomIDs) <= usageRoomFilterMax {
 				f += " and (" + roomFilter + ")"
 			}
-			opts := &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,RoomID,Status,Doc,Version")}
+			opts := &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,RoomID,Status,Start,End,Version")}
 			errs[i] = listEntities(ctx, s.c, TableBookings, opts, "list reservations of a day", func(rows []usageRow) (bool, error) {
 				for _, r := range rows {
 					if want[r.RoomID] {
@@ -78,11 +79,17 @@ func (s *ReservationStore) Usage(ctx context.Context, tenantID string, days, roo
 	versions := map[string]edmInt64{}
 	for i, rows := range perDay {
 		for _, r := range rows {
-			var doc usageDoc
-			if err := json.Unmarshal([]byte(r.Doc), &doc); err != nil {
-				return nil, teamspro.Wrap(teamspro.EINTERNAL, err, "decode %s/%s", dayPK(tenantID, days[i]), r.RowKey)
+			u := booking.Usage{ID: strings.TrimPrefix(r.RowKey, "res|"), RoomID: r.RoomID, Status: r.Status}
+			var err1, err2 error
+			u.Start, err1 = time.Parse(time.RFC3339, r.Start)
+			u.End, err2 = time.Parse(time.RFC3339, r.End)
+			if err1 != nil || err2 != nil { // a row written before the Start and End columns: its document says
+				var doc usageDoc
+				if _, err := s.c.getRow(ctx, TableBookings, dayPK(tenantID, days[i]), r.RowKey, &doc); err != nil {
+					return nil, err
+				}
+				u.Start, u.End = doc.Start, doc.End
 			}
-			u := booking.Usage{ID: strings.TrimPrefix(r.RowKey, "res|"), RoomID: r.RoomID, Status: r.Status, Start: doc.Start, End: doc.End}
 			if j, ok := at[u.ID]; ok {
 				if r.Version > versions[u.ID] {
 					out[j], versions[u.ID] = u, r.Version
@@ -105,7 +112,8 @@ type usageRow struct {
 	RowKey  string   `json:"RowKey"`
 	RoomID  string   `json:"RoomID"`
 	Status  string   `json:"Status"`
-	Doc     string   `json:"Doc"`
+	Start   string   `json:"Start"`
+	End     string   `json:"End"`
 	Version edmInt64 `json:"Version"`
 }
 
