@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/teamspro/functions/internal/calendar"
+	"github.com/teamspro/functions/internal/teamspro"
 )
 
 // calendarRoutes are Calendar Pro's events: the reference contract under
@@ -34,7 +35,7 @@ func (s *Server) calendarRoutes() []Route {
 }
 
 // body reads r's JSON body for a service, when the service asks for it.
-func (s *Server) body(r *http.Request) calendar.Body {
+func (s *Server) body(r *http.Request) teamspro.Body {
 	return func(v any) error { return decode(r, s.MaxBodyBytes, v) }
 }
 
@@ -100,7 +101,9 @@ func (s *Server) handleListOccurrences(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	occ, err := s.Calendar.Occurrences(r.Context(), principal(r), r.PathValue("calendarId"), calendarQuery(r))
+	q := calendarQuery(r)
+	q.Externals = true // a view shows the external calendars' events too
+	occ, err := s.Calendar.Occurrences(r.Context(), principal(r), r.PathValue("calendarId"), q)
 	if err != nil {
 		return err
 	}

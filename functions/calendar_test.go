@@ -284,37 +284,6 @@ func TestCalendarExceptions(t *testing.T) {
 	expect(t, h.do("DELETE", calEvents(s.cal)+"/"+single+"/occurrences/"+at(3, 9, 0), &u, nil), 400, teamspro.EINVALID)
 }
 
-// TestCalendarPermissions: everyone, owners and custom modes.
-func TestCalendarPermissions(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	h.now = monday
-	owner := h.newUser("", false)
-	member := h.newUser(owner.tenant, false)
-	body := calEvent("x", at(3, 9, 0), at(3, 10, 0), "UTC", nil)
-	everyone := h.calendarTab(owner, "every", nil)
-	owners := h.calendarTab(owner, "own", map[string]any{"permissions": map[string]any{"mode": "owners"}})
-	custom := h.calendarTab(owner, "cust", map[string]any{"permissions": map[string]any{"mode": "custom",
-		"members": []map[string]any{{"objectId": member.oid, "modify": true}}}})
-
-	expect(t, h.do("POST", calEvents(everyone), &member, body), 201, "")
-	expect(t, h.do("POST", calEvents(owners), &member, body), 403, teamspro.EFORBIDDEN)
-	own := h.do("POST", calEvents(owners), &owner, body)
-	expect(t, own, 201, "")
-	ownID := own.json(t)["id"].(string)
-	expect(t, h.do("GET", calEvents(owners)+"/"+ownID, &member, nil), 200, "")
-	expect(t, h.do("PATCH", calEvents(owners)+"/"+ownID, &member, map[string]any{"title": "y"}), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("DELETE", calEvents(owners)+"/"+ownID, &member, nil), 403, teamspro.EFORBIDDEN)
-
-	expect(t, h.do("POST", calEvents(custom), &member, body), 403, teamspro.EFORBIDDEN)
-	c := h.do("POST", calEvents(custom), &owner, body).json(t)["id"].(string)
-	expect(t, h.do("PATCH", calEvents(custom)+"/"+c, &member, map[string]any{"title": "y"}), 200, "")
-	expect(t, h.do("DELETE", calEvents(custom)+"/"+c, &member, nil), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("GET", "/api/calendar/v1/"+custom+"/deleted", &member, nil), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("POST", "/api/calendar/v1/"+custom+"/feed", &member, nil), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("DELETE", calEvents(custom)+"/"+c, &owner, nil), 204, "")
-}
-
 // TestCalendarSoftDelete deletes, lists, restores and purges events.
 func TestCalendarSoftDelete(t *testing.T) {
 	t.Parallel()

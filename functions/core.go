@@ -3,10 +3,8 @@ package functions
 import (
 	"context"
 	"net/http"
-	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/directory"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -66,7 +64,7 @@ func (s *Server) handleGetTab(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Tabs.Get(r.Context(), principal(r).TenantID, id)
+	t, err := s.Settings.Get(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
@@ -84,52 +82,13 @@ func (s *Server) handlePutTab(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	if err := in.Validate(); err != nil {
+	t, created, err := s.Settings.Put(r.Context(), principal(r), id, r.Header.Get("If-Match"), in)
+	if err != nil {
 		return err
 	}
-	in.Normalize()
-	p := principal(r)
-	now := s.Now().UTC()
-	cur, err := s.Tabs.Get(r.Context(), p.TenantID, id)
-	switch {
-	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
-		if m := r.Header.Get("If-Match"); m != "" && m != "*" {
-			return teamspro.Errorf(teamspro.EPRECONDITION, "The tab does not exist, so it cannot match %s.", m)
-		}
-		t := &tab.Tab{
-			TenantID: p.TenantID, ID: id, Kind: in.Kind, CalendarID: uuid.NewString(),
-			TeamID: in.TeamID, ChannelID: in.ChannelID, ChannelName: in.ChannelName,
-			Settings: in.Settings, CreatedBy: p.ObjectID, CreatedAt: now, UpdatedAt: now,
-		}
-		if !slices.Contains(t.Settings.Owners, p.ObjectID) {
-			t.Settings.Owners = append(t.Settings.Owners, p.ObjectID)
-		}
-		if err := s.Tabs.Create(r.Context(), t); err != nil {
-			return err
-		}
+	if created {
 		w.Header().Set("Location", r.URL.Path)
 		return writeTab(w, http.StatusCreated, t)
-	case err != nil:
-		return err
-	}
-	if !cur.IsOwner(p) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only the tab's owners and tenant admins may change it.")
-	}
-	if in.Kind != cur.Kind {
-		e := teamspro.Errorf(teamspro.EINVALID, "A tab's kind cannot change.")
-		e.Fields = []teamspro.FieldError{{Field: "kind", Reason: "must stay " + string(cur.Kind)}}
-		return e
-	}
-	if len(in.Settings.Owners) == 0 {
-		// A tab never loses its last owner by an update: the caller stays one.
-		in.Settings.Owners = []string{p.ObjectID}
-	}
-	t := &tab.Tab{
-		TenantID: p.TenantID, ID: id, TeamID: in.TeamID, ChannelID: in.ChannelID, ChannelName: in.ChannelName,
-		Settings: in.Settings, UpdatedAt: now,
-	}
-	if err := s.Tabs.Update(r.Context(), t, r.Header.Get("If-Match")); err != nil {
-		return err
 	}
 	return writeTab(w, http.StatusOK, t)
 }
@@ -139,15 +98,7 @@ func (s *Server) handleDeleteTab(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := principal(r)
-	cur, err := s.Tabs.Get(r.Context(), p.TenantID, id)
-	if err != nil {
-		return err
-	}
-	if !cur.IsOwner(p) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only the tab's owners and tenant admins may delete it.")
-	}
-	if err := s.Tabs.Delete(r.Context(), p.TenantID, id, r.Header.Get("If-Match"), s.Now()); err != nil {
+	if err := s.Settings.Delete(r.Context(), principal(r), id, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -159,7 +110,7 @@ func (s *Server) handleRestoreTab(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	t, err := s.Tabs.Restore(r.Context(), principal(r).TenantID, id)
+	t, err := s.Settings.Restore(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}

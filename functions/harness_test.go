@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,11 +18,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/ical"
 	"github.com/teamspro/functions/internal/org"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
@@ -231,7 +235,6 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 		Auth:         auth,
 		Directory:    tables.NewDirectoryStore(c),
 		Tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
-		Keys:         tables.NewAPIKeyStore(c),
 		Rooms:        booking.NewRoomCache(tables.NewRoomStore(c), 15*time.Second, 0, nil),
 		Reservations: tables.NewReservationStore(c),
 		Ready:        c.Ping,
@@ -244,7 +247,11 @@ func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.Deps {
 	t.Helper()
 	events := tables.NewEventStore(c)
-	cfg := calendar.Config{Events: events, Tabs: d.Tabs, Feeds: events, Now: d.Now, Logger: d.Logger}
+	cfg := calendar.Config{Events: events, Tabs: d.Tabs, Feeds: events, Now: d.Now, Logger: d.Logger,
+		// External calendars come from local servers in tests: loopback only.
+		Externals: tables.NewExternalStore(c),
+		Source: ical.Source{Fetcher: safehttp.New(safehttp.Config{
+			AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 5 * time.Second})}}
 	var bn booking.Notifier
 	var reminders org.Reminders
 	if d.Dispatcher != nil {
@@ -252,10 +259,19 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 		cfg.Jobs = calendar.Jobs{Store: tables.NewJobStore(c), Queue: d.Dispatcher}
 	}
 	var err error
+	if d.Settings, err = tab.NewService(d.Tabs, d.Now); err != nil {
+		t.Fatal(err)
+	}
+	if d.Keys, err = apikey.NewService(tables.NewAPIKeyStore(c), d.Tabs, d.Now); err != nil {
+		t.Fatal(err)
+	}
 	if d.Calendar, err = calendar.NewService(cfg); err != nil {
 		t.Fatal(err)
 	}
 	if d.Booking, err = booking.NewService(d.Rooms, d.Reservations, d.Now, bn, d.Logger); err != nil {
+		t.Fatal(err)
+	}
+	if d.Bookings, err = booking.NewCalendars(d.Booking, d.Tabs); err != nil {
 		t.Fatal(err)
 	}
 	var caches []org.Cache

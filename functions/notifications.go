@@ -55,11 +55,8 @@ func (s *Server) handleNotify(ctx context.Context, inv *Invocation) (InvocationR
 	if err != nil {
 		return InvocationResult{}, err
 	}
-	if r, ok := res.Payload.(*notify.Reminder); ok && !res.Permanent && s.Dispatcher != nil {
-		// A series has one reminder scheduled at a time: this one's
-		// delivery schedules the next. Failing here fails the message, so
-		// that its redelivery tries again (its mails are not sent twice).
-		if err := s.Dispatcher.ReminderDelivered(ctx, res.TenantID, r); err != nil {
+	if s.Dispatcher != nil {
+		if err := s.Dispatcher.Processed(ctx, res); err != nil {
 			return InvocationResult{}, err
 		}
 	}

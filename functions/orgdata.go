@@ -8,45 +8,40 @@ import (
 
 // handleExport streams the organization's data as one JSON document:
 // {"tenantId", "exportedAt", "items": [{"table", "entity"}, ...]}, written item
-// by item so that memory stays flat whatever the size.
+// by item so that memory stays flat whatever the size. A storage failure
+// before the first holdBytes answers a problem; a later one cuts the
+// transfer (see answer), so a client never mistakes a cut export for a
+// whole one.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="teamspro-export-`+p.TenantID+`.json"`)
-	w.Header().Set("Cache-Control", "no-store")
+	a := newAnswer(w, http.StatusOK, "application/json; charset=utf-8")
+	a.Header().Set("Content-Disposition", `attachment; filename="teamspro-export-`+p.TenantID+`.json"`)
+	e := newItemEncoder(a)
 	head, _ := json.Marshal(map[string]any{"tenantId": p.TenantID, "exportedAt": s.Now().UTC().Format(time.RFC3339)})
-	started := false
-	enc := json.NewEncoder(w)
+	_ = e.raw(string(head[:len(head)-1]) + `,"items":[`)
 	n := 0
-	err := s.Org.Export(r.Context(), p, func(table string, e map[string]any) error {
-		if !started {
-			started = true
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(head[:len(head)-1])
-			_, _ = w.Write([]byte(`,"items":[`))
-		}
+	err := s.Org.Export(r.Context(), p, func(table string, entity map[string]any) error {
 		if n > 0 {
-			_, _ = w.Write([]byte(","))
+			if err := e.raw(","); err != nil {
+				return err
+			}
 		}
 		n++
-		return enc.Encode(map[string]any{"table": table, "entity": e})
+		return e.item(exportItem{Table: table, Entity: entity})
 	})
 	if err != nil {
-		if !started {
-			return err
-		}
-		// Headers are gone: end the document unfinished so that it does not
-		// parse, and log; a client never mistakes a cut export for a whole one.
-		logger(r.Context()).Error("export cut short", "err", err, "items", n)
-		return nil
+		return err
 	}
-	if !started {
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(head[:len(head)-1])
-		_, _ = w.Write([]byte(`,"items":[`))
+	if err := e.raw("]}\n"); err != nil {
+		return err
 	}
-	_, _ = w.Write([]byte("]}\n"))
-	return nil
+	return a.Close()
+}
+
+// exportItem is one entity of an organization's export.
+type exportItem struct {
+	Entity map[string]any `json:"entity"`
+	Table  string         `json:"table"`
 }
 
 // purgeInput is the confirmation step of a purge: the admin types the tenant id.

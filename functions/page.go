@@ -37,6 +37,48 @@ type pageOf[T any] struct {
 	NextLink string `json:"nextLink,omitempty"`
 }
 
+// streamJSON writes the page as encoding/json would, item by item.
+func (p pageOf[T]) streamJSON(e *itemEncoder) error {
+	if err := e.raw(`{"value":`); err != nil {
+		return err
+	}
+	if p.Value == nil {
+		if err := e.raw("null"); err != nil {
+			return err
+		}
+	} else {
+		for i := range p.Value {
+			sep := ","
+			if i == 0 {
+				sep = "["
+			}
+			if err := e.raw(sep); err != nil {
+				return err
+			}
+			if err := e.item(&p.Value[i]); err != nil {
+				return err
+			}
+		}
+		if len(p.Value) == 0 {
+			if err := e.raw("["); err != nil {
+				return err
+			}
+		}
+		if err := e.raw("]"); err != nil {
+			return err
+		}
+	}
+	if p.NextLink != "" {
+		if err := e.raw(`,"nextLink":`); err != nil {
+			return err
+		}
+		if err := e.item(p.NextLink); err != nil {
+			return err
+		}
+	}
+	return e.raw("}")
+}
+
 // pageRequest is the paging part of a list request: the page size and where
 // the previous page stopped.
 type pageRequest struct {

@@ -69,6 +69,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Errors, p.Reason, p.Extra = e.Fields, e.Detail, e.Extra
 	}
 	log := logger(r.Context())
+	if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
+		// A streamed answer is already on its way: its status is sent and
+		// a problem can no longer replace it. Abort the connection, so that
+		// the client sees a broken transfer, never a list or a CSV that
+		// merely looks shorter.
+		log.Error("answer cut short", "code", code, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 	switch {
 	case status >= 500:
 		log.Error("request failed", "code", code, "status", status, "err", err)
@@ -85,16 +93,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(p)
-}
-
-// writeJSON answers v as JSON with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	if w.Header().Get("Cache-Control") == "" {
-		w.Header().Set("Cache-Control", "no-store")
-	}
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
 }
 
 // logger returns the request's logger (with invocation id, route and tenant).

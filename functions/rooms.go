@@ -503,14 +503,15 @@ func unneutralize(c string) string {
 }
 
 // handleExportRooms answers the tenant's rooms as CSV, in the import's format,
-// with formula-like cells neutralized.
+// with formula-like cells neutralized, written row by row.
 func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error {
 	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	a := newAnswer(w, http.StatusOK, "text/csv; charset=utf-8")
+	a.Header().Set("Content-Disposition", `attachment; filename="rooms.csv"`)
+	cw := csv.NewWriter(a)
 	_ = cw.Write(csvColumns)
 	for _, rm := range rooms {
 		hs, he := "", ""
@@ -534,11 +535,10 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive()), hc, hr, strconv.FormatBool(rl.ClosedOnHolidays)}))
 	}
 	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="rooms.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(buf.Bytes())
-	return err
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return a.Close()
 }
 
 // isDate reports whether a query value is a date (a bound that needs a zone).

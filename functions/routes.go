@@ -72,6 +72,7 @@ func (s *Server) allRoutes() []Route {
 	routes = append(routes, s.copyRoutes()...)
 	routes = append(routes, s.calendarRoutes()...)
 	routes = append(routes, s.roomDataRoutes()...)
+	routes = append(routes, s.externalRoutes()...)
 	return routes
 }
 
@@ -144,6 +145,9 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // a cut answer (writeError): net/http drops the connection
+				}
 				log.Error("panic", "panic", v, "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					writeError(sw, r, teamspro.Errorf(teamspro.EINTERNAL, "panic"))
@@ -217,7 +221,7 @@ func (s *Server) authenticate(r *http.Request, access Access) (teamspro.Principa
 		if access != Connector {
 			return teamspro.Principal{}, teamspro.Errorf(teamspro.EUNAUTHORIZED, "API keys work only on the connector routes; sign in for this one.")
 		}
-		return s.authenticateKey(r.Context(), key)
+		return s.Keys.Authenticate(r.Context(), key)
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {

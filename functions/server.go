@@ -35,13 +35,19 @@ type Deps struct {
 	Logger    *slog.Logger
 	Auth      Authenticator
 	Directory directory.Store
-	Tabs      tab.Store
-	Keys      apikey.Store
+	// Tabs is the tabs' store, which the booking routes read; Settings
+	// applies the rules of changing a tab.
+	Tabs     tab.Store
+	Settings *tab.Service
+	// Keys makes, lists, revokes and checks API keys.
+	Keys *apikey.Service
 	// Calendar is Calendar Pro: its events, feeds and copies.
 	Calendar *calendar.Service
-	// Booking is Booking Room Pro's reservations; Rooms and Reservations
-	// are its stores, which the room routes read.
+	// Booking is Booking Room Pro's reservations, Bookings its booking
+	// calendars (tabs) and a user's own reservations; Rooms and
+	// Reservations are its stores, which the room routes read.
 	Booking      *booking.Service
+	Bookings     *booking.Calendars
 	Rooms        booking.RoomStore
 	Reservations booking.ReservationStore
 	// Org exports and purges an organization's data.
@@ -106,12 +112,15 @@ func NewServer(d Deps) (*Server, error) {
 		missing = append(missing, errors.New("tab store"))
 	}
 	if d.Keys == nil {
-		missing = append(missing, errors.New("API key store"))
+		missing = append(missing, errors.New("API key service"))
+	}
+	if d.Settings == nil {
+		missing = append(missing, errors.New("tab service"))
 	}
 	if d.Calendar == nil {
 		missing = append(missing, errors.New("calendar service"))
 	}
-	if d.Booking == nil {
+	if d.Booking == nil || d.Bookings == nil {
 		missing = append(missing, errors.New("booking service"))
 	}
 	if d.Org == nil {

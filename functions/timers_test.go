@@ -40,7 +40,7 @@ func TestLocalTimersFollowFunctionJSON(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"flush-outbox", "purge-deleted", "release-unchecked", "repair-bookings"}; !slices.Equal(names, want) {
+	if want := []string{"flush-outbox", "purge-deleted", "refresh-externals", "release-unchecked", "repair-bookings"}; !slices.Equal(names, want) {
 		t.Errorf("got timers %v, want %v", names, want)
 	}
 	at := time.Date(2026, 3, 2, 8, 7, 30, 0, time.UTC)
@@ -49,6 +49,7 @@ func TestLocalTimersFollowFunctionJSON(t *testing.T) {
 		"flush-outbox":      time.Date(2026, 3, 2, 8, 8, 0, 0, time.UTC),
 		"purge-deleted":     time.Date(2026, 3, 3, 3, 30, 0, 0, time.UTC),
 		"repair-bookings":   time.Date(2026, 3, 2, 8, 9, 0, 0, time.UTC),
+		"refresh-externals": time.Date(2026, 3, 2, 8, 37, 0, 0, time.UTC),
 	}
 	for _, lt := range timers {
 		if got := lt.Next(at); !got.Equal(want[lt.Function]) {

@@ -21,10 +21,11 @@ type TimerInfo struct {
 // the bindings of its function.json, so the files are checked against it.
 func (s *Server) allTriggers() []Trigger {
 	return []Trigger{
-		timerTrigger("purge-deleted", "0 30 3 * * *", s.handlePurgeDeleted),          // daily, 03:30 UTC
-		timerTrigger("flush-outbox", "0 */2 * * * *", s.handleFlushOutbox),           // every 2 minutes
-		timerTrigger("release-unchecked", "0 */5 * * * *", s.handleReleaseUnchecked), // every 5 minutes
-		timerTrigger("repair-bookings", "0 */3 * * * *", s.handleRepairBookings),     // every 3 minutes
+		timerTrigger("purge-deleted", "0 30 3 * * *", s.handlePurgeDeleted),           // daily, 03:30 UTC
+		timerTrigger("flush-outbox", "0 */2 * * * *", s.handleFlushOutbox),            // every 2 minutes
+		timerTrigger("release-unchecked", "0 */5 * * * *", s.handleReleaseUnchecked),  // every 5 minutes
+		timerTrigger("repair-bookings", "0 */3 * * * *", s.handleRepairBookings),      // every 3 minutes
+		timerTrigger("refresh-externals", "0 7,37 * * * *", s.handleRefreshExternals), // twice an hour
 		s.notifyTrigger(),
 	}
 }
@@ -52,7 +53,7 @@ func (s *Server) handlePurgeDeleted(ctx context.Context, inv *Invocation) (Invoc
 		return InvocationResult{}, err
 	}
 	cutoff := s.Now().Add(-s.Retention)
-	n, err := s.Tabs.PurgeDeleted(ctx, cutoff)
+	n, err := s.Settings.PurgeDeleted(ctx, cutoff)
 	if err != nil {
 		return InvocationResult{}, err
 	}

@@ -32,8 +32,9 @@ type tabServer struct {
 	base string
 }
 
-// startTabServer boots the handler with dev sign-in against the test Azurite.
-func startTabServer(t testing.TB) *tabServer {
+// startTabServer boots the handler with dev sign-in against the test Azurite,
+// with extra settings given as NAME=value.
+func startTabServer(t testing.TB, extra ...string) *tabServer {
 	t.Helper()
 	if !web.Built(web.Files()) {
 		t.Fatal("web/dist holds no built front end: run make test (or bash scripts/web.sh) first")
@@ -47,6 +48,10 @@ func startTabServer(t testing.TB) *tabServer {
 		"DEV_SIGNIN_KEY_FILE":          filepath.Join(t.TempDir(), "dev.json"),
 		"MAIL_OUTBOX_DIR":              t.TempDir(),
 		"LOG_LEVEL":                    "warn",
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -363,7 +368,8 @@ func focus(sel string) chromedp.Action[chromedp.Void] { return chromedp.Focus(ch
 // noDialog waits until no dialog (nor its closing backdrop) covers the page.
 func (b *browser) noDialog() {
 	b.t.Helper()
-	b.waitFor("no dialog", `!document.querySelector(".fui-DialogSurface, .fui-DialogSurface__backdrop")`)
+	// The page behind a dialog is aria-hidden until the dialog has gone.
+	b.waitFor("no dialog", `!document.querySelector(".fui-DialogSurface, .fui-DialogSurface__backdrop, #root[aria-hidden]")`)
 }
 
 // settle waits until no animation runs (a dialog fading in moves its buttons

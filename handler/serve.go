@@ -9,18 +9,22 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/teamspro/functions/functions"
+	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/config"
 	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/entra"
+	"github.com/teamspro/functions/internal/ical"
 	"github.com/teamspro/functions/internal/notify"
 	"github.com/teamspro/functions/internal/org"
+	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/web"
@@ -40,15 +44,24 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if cfg.TableServiceURI != "" || cfg.ServiceBusNamespace != "" {
 		// In Azure: the user-assigned identity named by its client id. Elsewhere
 		// (a developer against a real account): the default chain, az login included.
-		if cfg.ManagedIdentityClientID != "" {
-			cred, err = azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ID: azidentity.ClientID(cfg.ManagedIdentityClientID)})
-		} else {
-			cred, err = azidentity.NewDefaultAzureCredential(nil)
-		}
-		if err != nil {
-			return fmt.Errorf("azure identity: %w", err)
-		}
+		// Built at the first token request (see lazyCredential).
+		cred = &lazyCredential{build: func() (azcore.TokenCredential, error) {
+			if cfg.ManagedIdentityClientID != "" {
+				return azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ID: azidentity.ClientID(cfg.ManagedIdentityClientID)})
+			}
+			return azidentity.NewDefaultAzureCredential(nil)
+		}}
 	}
+	// Start-up work that can wait (creating missing tables, fetching the
+	// sign-in keys) starts once the first answer is out: the host waits for
+	// that answer, and on a small instance this work would compete with it
+	// for the CPU. Readiness does not depend on it: a request that meets a
+	// missing table creates the tables (tables.tableWatch) and the readiness
+	// probe ensures them (Client.Ping); a token met before the keys are
+	// fetched fetches them.
+	answered := make(chan struct{})
+	var firstAnswer sync.Once
+	started := func() <-chan struct{} { return answered }
 	store, err := tables.New(tables.Options{
 		ConnectionString: cfg.TableConnectionString, ServiceURI: cfg.TableServiceURI,
 		Credential: cred, Prefix: cfg.TablePrefix,
@@ -57,7 +70,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
-	auth, dev, err := newAuthenticator(ctx, cfg, log)
+	auth, dev, err := newAuthenticator(ctx, cfg, log, started())
 	if err != nil {
 		return err
 	}
@@ -79,20 +92,34 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	reservations := tables.NewReservationStore(store)
 	marks := tables.NewMarkStore(store)
 	dispatcher, err := dispatch.New(dispatch.Config{
-		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events,
+		Publisher: pub, Profiles: directory, Tabs: tabs, Events: events, Rooms: rooms, Outgoing: events, Reservations: reservations,
 		Outbox: tables.NewOutboxStore(store), Reminders: tables.NewReminderStore(store), Now: time.Now, Logger: log,
 	})
 	if err != nil {
 		return err
 	}
+	settings, err := tab.NewService(tabs, time.Now)
+	if err != nil {
+		return err
+	}
+	keys, err := apikey.NewService(tables.NewAPIKeyStore(store), tabs, time.Now)
+	if err != nil {
+		return err
+	}
 	cal, err := calendar.NewService(calendar.Config{
 		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
-		Notifier: dispatcher, Now: time.Now, Logger: log,
+		Externals: tables.NewExternalStore(store),
+		Source:    ical.Source{Fetcher: safehttp.New(safehttp.Config{AllowNetworks: cfg.ExternalTestNetworks()})},
+		Notifier:  dispatcher, Now: time.Now, Logger: log,
 	})
 	if err != nil {
 		return err
 	}
-	bookings, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	bookingSvc, err := booking.NewService(rooms, reservations, time.Now, dispatcher, log)
+	if err != nil {
+		return err
+	}
+	bookings, err := booking.NewCalendars(bookingSvc, tabs)
 	if err != nil {
 		return err
 	}
@@ -114,9 +141,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Auth:         auth,
 		Directory:    directory,
 		Tabs:         tabs,
-		Keys:         tables.NewAPIKeyStore(store),
+		Settings:     settings,
+		Keys:         keys,
 		Calendar:     cal,
-		Booking:      bookings,
+		Booking:      bookingSvc,
+		Bookings:     bookings,
 		Rooms:        rooms,
 		Reservations: reservations,
 		Org:          orgs,
@@ -148,7 +177,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv.ServeHTTP(w, r)
+			firstAnswer.Do(func() { close(answered) })
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      230 * time.Second, // the Functions host's HTTP limit
@@ -156,9 +188,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
-	// Tables are created in the background: the host considers the handler
-	// started at its first HTTP answer, and liveness needs no storage.
+	// Tables are created in the background, after the first answer (see
+	// answered): the host considers the handler started at its first HTTP
+	// answer, and liveness needs no storage.
 	go func() {
+		if !afterStart(ctx, started()) {
+			return
+		}
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		if err := store.EnsureTables(ctx); err != nil && ctx.Err() != context.Canceled {
@@ -203,10 +239,27 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	return nil
 }
 
+// afterStart waits for started, or startWait if no request comes; false when
+// ctx ends first.
+func afterStart(ctx context.Context, started <-chan struct{}) bool {
+	t := time.NewTimer(startWait)
+	defer t.Stop()
+	select {
+	case <-started:
+	case <-t.C:
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
+// startWait bounds how long deferred start-up work waits for a first request.
+const startWait = 2 * time.Second
+
 // newAuthenticator accepts Entra ID tokens when the app registration is
 // configured, and dev tokens when dev sign-in is on. Entra ID's keys are
-// fetched in the background, while the host sends its first request.
-func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger) (*entra.Validator, *entra.DevIssuer, error) {
+// fetched in the background once started is closed (the first answer is out).
+func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger, started <-chan struct{}) (*entra.Validator, *entra.DevIssuer, error) {
 	ec := entra.Config{
 		ClientID: cfg.EntraClientID, AppIDURI: cfg.EntraAppIDURI, TenantID: cfg.EntraTenantID,
 		AllowedTenants: cfg.EntraAllowedTenants, Scope: cfg.EntraScope, AdminRole: cfg.AdminAppRole,
@@ -220,6 +273,9 @@ func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger)
 		}
 		keys = rk
 		go func() {
+			if !afterStart(ctx, started) {
+				return
+			}
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			if err := rk.Warm(ctx); err != nil && ctx.Err() == nil {

@@ -148,6 +148,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DEV_SIGNIN_KEY_FILE', value: '' }
         // The Functions host runs the timers in Azure (and the handler refuses its own there).
         { name: 'LOCAL_TIMERS', value: 'false' }
+        { name: 'EXTERNAL_CALENDAR_TEST_NETWORKS', value: '' }
 
         // Mail. The key is a Key Vault reference, never the key itself. Without it
         // mails would be written to the instance's temporary disk and lost, which

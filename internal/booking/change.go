@@ -1,6 +1,10 @@
 package booking
 
-import "github.com/teamspro/functions/internal/teamspro"
+import (
+	"time"
+
+	"github.com/teamspro/functions/internal/teamspro"
+)
 
 // ChangeKind names what happened to a reservation. ChangeKinds lists them
 // all, so that whoever reacts to changes (the notification dispatcher) can be
@@ -38,3 +42,26 @@ type Change struct {
 	// By is who made the change; zero for the release timer.
 	By teamspro.Principal
 }
+
+// Outgoing is the record announcing a stored change: the transactional outbox
+// of reservations. The store writes it in the batch that commits the change,
+// so it exists if and only if the change happened, and keeps it until it is
+// announced (ReservationStore.DoneOutgoing); what a dead instance left, the
+// store's repair hands to the Notifier. The messages it becomes take ids
+// derived from ID, so that announcing it twice publishes the same messages,
+// which the mail processor sends once.
+type Outgoing struct {
+	TenantID string
+	ID       string
+	Body     []byte
+	At       time.Time
+	// Key is the store's handle to the record.
+	Key string
+}
+
+// Recorder returns the body of the outgoing record of a change the store is
+// about to commit, or nil when the change announces nothing. The store calls
+// it with the change as it will be stored (Before and After for a change of
+// one reservation; After and Occurrences, every one booked, for a booking),
+// each time it builds the committing batch; the caller fills in the rest.
+type Recorder func(c Change) ([]byte, error)

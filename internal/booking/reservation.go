@@ -225,12 +225,21 @@ type Due struct {
 	Key string
 }
 
-// Notifier is told about every successful change of a reservation (a
-// recurring booking is one change), after the change is stored. It is
-// optional: nil means no notifications. Its error is logged: the change
-// stands.
+// Notifier is the notification policy as the booking service sees it: it
+// records each change in the store's batch that commits it (a recurring
+// booking is one change), and announces the record after the request's
+// answer. It is optional: nil means no notifications.
 type Notifier interface {
-	ReservationChanged(ctx context.Context, c Change) error
+	// RecordReservation returns the body of the outgoing record of c; nil
+	// when c announces nothing.
+	RecordReservation(c Change) ([]byte, error)
+	// AnnounceReservation announces a stored record without the request
+	// waiting for it, and calls done once it is announced; a record it
+	// cannot announce stays stored, for the repair.
+	AnnounceReservation(ctx context.Context, o Outgoing, done func(context.Context, Outgoing) error)
+	// RelayReservation announces a stored record before returning (the
+	// repair's way); announcing one twice publishes the same messages.
+	RelayReservation(ctx context.Context, o Outgoing) error
 }
 
 // RoomStore keeps an organization's rooms. Every method is scoped by tenant:
@@ -262,7 +271,10 @@ type ReservationStore interface {
 	// books none of them. An error means nothing was booked, or (EUNAVAILABLE)
 	// that the outcome is decided by the store's repair: the booking is then
 	// either completed or removed whole, never left in part.
-	Book(ctx context.Context, rs []*Reservation, buffer time.Duration, skipConflicts bool) (refused map[string]error, err error)
+	// record (optional) gives the outgoing record written in the batch that
+	// commits the booking; out is that record, nil when none was written or
+	// the outcome is left to the repair.
+	Book(ctx context.Context, rs []*Reservation, buffer time.Duration, skipConflicts bool, record Recorder) (refused map[string]error, out *Outgoing, err error)
 	// Get returns a reservation; ENOTFOUND.
 	Get(ctx context.Context, tenantID, id string) (*Reservation, error)
 	// Change reads the reservation, lets fn change it (fn may be called again
@@ -270,12 +282,17 @@ type ReservationStore interface {
 	// as it is), then stores it and moves or releases its slot; buffer is the
 	// (new) room's. The change is completed or undone whole, by the request
 	// or by the store's repair. ENOTFOUND, EPRECONDITION (ifMatch), ECONFLICT
-	// (slot_taken).
-	Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*Reservation) error) (*Reservation, error)
+	// (slot_taken). record and out are Book's.
+	Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*Reservation) error, record Recorder) (*Reservation, *Outgoing, error)
+	// DoneOutgoing forgets an announced record; forgetting one twice is not
+	// an error.
+	DoneOutgoing(ctx context.Context, o Outgoing) error
 	// Repair completes or undoes every change left unfinished (by a dead
 	// instance, or a storage failure) that started more than grace ago, by
-	// the store's clock; it returns how many it handled.
-	Repair(ctx context.Context, grace time.Duration) (int, error)
+	// the store's clock, and hands the records of committed changes that are
+	// still unannounced to relay (nil: they are dropped), forgetting those it
+	// accepts; it returns how many changes it handled.
+	Repair(ctx context.Context, grace time.Duration, relay func(context.Context, Outgoing) error) (int, error)
 	// Schedule returns a room's reservations starting on the given UTC days.
 	Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*Reservation, error)
 	// Busy returns, per room id, the held slots of the given UTC days: one query per day.

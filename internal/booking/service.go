@@ -38,19 +38,29 @@ func NewService(rooms RoomStore, res ReservationStore, now teamspro.Clock, n Not
 	return &Service{Rooms: rooms, Reservations: res, Now: now, Notifier: n, Log: log}, nil
 }
 
-func (s *Service) notify(ctx context.Context, c Change) {
-	if s.Notifier == nil || c.After == nil {
-		return
+// recorder returns the Recorder of a change of kind by p: the Notifier's
+// record of it, written with the change (the transactional outbox); nil
+// without a Notifier. complete, if any, fills in what only the service knows.
+func (s *Service) recorder(kind ChangeKind, p teamspro.Principal, complete func(*Change)) Recorder {
+	if s.Notifier == nil {
+		return nil
 	}
-	if err := s.Notifier.ReservationChanged(ctx, c); err != nil {
-		s.Log.Warn("reservation notification failed", "kind", c.Kind, "reservation", c.After.ID, "err", err)
+	return func(c Change) ([]byte, error) {
+		c.Kind, c.By = kind, p
+		if complete != nil {
+			complete(&c)
+		}
+		return s.Notifier.RecordReservation(c)
 	}
 }
 
-// clone copies r for a change's Before, taken before a store mutates r.
-func clone(r *Reservation) *Reservation {
-	c := *r
-	return &c
+// announce hands a stored change's record to the Notifier, which announces
+// it after the answer: the request never waits on the queue.
+func (s *Service) announce(ctx context.Context, out *Outgoing) {
+	if s.Notifier == nil || out == nil {
+		return
+	}
+	s.Notifier.AnnounceReservation(ctx, *out, s.Reservations.DoneOutgoing)
 }
 
 // Occurrence reports one occurrence of a series that was not booked.
@@ -136,10 +146,11 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 		r.ID = uuid.NewString()
 		s.fill(&r, in, room, start, end)
 		r.ApplyCheckIn(room)
-		if _, err := s.Reservations.Book(ctx, []*Reservation{&r}, room.Buffer(), false); err != nil {
+		_, o, err := s.Reservations.Book(ctx, []*Reservation{&r}, room.Buffer(), false, s.recorder(ChangeCreated, p, nil))
+		if err != nil {
 			return nil, err
 		}
-		s.notify(ctx, Change{Kind: ChangeCreated, After: &r, By: p})
+		s.announce(ctx, o)
 		return &Created{First: &r, All: []*Reservation{&r}}, nil
 	}
 
@@ -205,7 +216,31 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	if len(rs) == 0 || (len(out.Skipped) > 0 && !in.SkipConflicts) {
 		return nil, refuse()
 	}
-	refused, err := s.Reservations.Book(ctx, rs, room.Buffer(), in.SkipConflicts)
+	// One change for the whole series, whose rule ends at its last booked
+	// occurrence (an open-ended rule was booked only up to the horizon), and
+	// whose skipped occurrences are those the rules refused and those the
+	// store found taken.
+	complete := func(c *Change) {
+		booked := map[string]bool{}
+		for _, o := range c.Occurrences {
+			booked[o.ID] = true
+		}
+		c.Skipped = slices.Clone(out.Skipped)
+		for _, r := range rs {
+			if !booked[r.ID] {
+				c.Skipped = append(c.Skipped, Occurrence{Start: r.Start, End: r.End, Reason: ReasonSlotTaken})
+			}
+		}
+		sort.Slice(c.Skipped, func(i, j int) bool { return c.Skipped[i].Start.Before(c.Skipped[j].Start) })
+		if n := len(c.Occurrences); n > 0 {
+			bounded := series.Event
+			r := *bounded.Rule
+			r.Count, r.Until = 0, c.Occurrences[n-1].Start
+			bounded.Rule = &r
+			c.RRule = bounded.RRule()
+		}
+	}
+	refused, o, err := s.Reservations.Book(ctx, rs, room.Buffer(), in.SkipConflicts, s.recorder(ChangeCreated, p, complete))
 	for _, r := range rs {
 		if e, ok := refused[r.ID]; ok {
 			out.Skipped = append(out.Skipped, skipped(r.Start, r.End, e))
@@ -225,13 +260,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Start.Before(out.Skipped[j].Start) })
 	out.All[0].RRule = rule
 	out.First = out.All[0]
-	// One change for the whole series, whose rule ends at its last booked
-	// occurrence: an open-ended rule was booked only up to the horizon.
-	bounded := series.Event
-	r := *bounded.Rule
-	r.Count, r.Until = 0, out.All[len(out.All)-1].Start
-	bounded.Rule = &r
-	s.notify(ctx, Change{Kind: ChangeCreated, After: out.First, Occurrences: out.All, Skipped: out.Skipped, RRule: bounded.RRule(), By: p})
+	s.announce(ctx, o)
 	return out, nil
 }
 
@@ -286,9 +315,7 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 	now := s.Now()
 	start, end := interval(in, room)
 	var oldRoom *Room
-	var before *Reservation
-	r, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
-		before = clone(r)
+	r, o, err := s.Reservations.Change(ctx, p.TenantID, id, ifMatch, room.Buffer(), func(r *Reservation) error {
 		if oldRoom == nil || oldRoom.ID != r.RoomID {
 			if r.RoomID == room.ID {
 				oldRoom = room
@@ -323,34 +350,30 @@ func (s *Service) Update(ctx context.Context, p teamspro.Principal, id, ifMatch 
 			r.ApplyCheckIn(room)
 		}
 		return nil
-	})
+	}, s.recorder(ChangeUpdated, p, nil))
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, Change{Kind: ChangeUpdated, Before: before, After: r, By: p})
+	s.announce(ctx, o)
 	return r, nil
 }
 
-// setStatus moves a reservation to a status that no longer holds its slot,
-// and returns it before and after.
-func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error) (*Reservation, *Reservation, error) {
+// setStatus moves a reservation to a status that no longer holds its slot.
+func (s *Service) setStatus(ctx context.Context, tenantID, id, ifMatch, status string, check func(*Reservation) error, record Recorder) (*Reservation, *Outgoing, error) {
 	now := s.Now().UTC()
-	var before *Reservation
-	r, err := s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
-		before = clone(r)
+	return s.Reservations.Change(ctx, tenantID, id, ifMatch, 0, func(r *Reservation) error {
 		if err := check(r); err != nil {
 			return err
 		}
 		r.Status, r.UpdatedAt, r.CheckInBy = status, now, nil
 		return nil
-	})
-	return before, r, err
+	}, record)
 }
 
 // Cancel cancels a holding reservation for p (MayChange decides who), under
 // the room's cancel notice; it frees the slot.
 func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch string) (*Reservation, error) {
-	before, r, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
+	r, o, err := s.setStatus(ctx, p.TenantID, id, ifMatch, StatusCancelled, func(r *Reservation) error {
 		room, err := s.roomOf(ctx, p.TenantID, r.RoomID)
 		if err != nil {
 			return err
@@ -365,11 +388,11 @@ func (s *Service) Cancel(ctx context.Context, p teamspro.Principal, id, ifMatch 
 			return nil // a deleted room's reservations can always be cancelled
 		}
 		return room.CheckCancel(p, r.Start, s.Now())
-	})
+	}, s.recorder(ChangeCancelled, p, nil))
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, Change{Kind: ChangeCancelled, Before: before, After: r, By: p})
+	s.announce(ctx, o)
 	return r, nil
 }
 
@@ -393,9 +416,7 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 		status, kind = StatusConfirmed, ChangeApproved
 	}
 	now := s.Now().UTC()
-	var before *Reservation
-	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
-		before = clone(r)
+	r, o, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		if r.Status != StatusPending {
 			return ruleError(teamspro.ECONFLICT, ReasonNotPending, "The reservation is %s, not pending.", r.Status)
 		}
@@ -404,11 +425,11 @@ func (s *Service) Decide(ctx context.Context, p teamspro.Principal, id string, a
 			r.CheckInBy = nil
 		}
 		return nil
-	})
+	}, s.recorder(kind, p, nil))
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, Change{Kind: kind, Before: before, After: r, By: p})
+	s.announce(ctx, o)
 	return r, nil
 }
 
@@ -428,9 +449,7 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 	if err := MayChange(p, cur, room); err != nil {
 		return nil, err
 	}
-	var before *Reservation
-	r, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
-		before = clone(r)
+	r, o, err := s.Reservations.Change(ctx, p.TenantID, id, "", 0, func(r *Reservation) error {
 		if r.Status != StatusConfirmed {
 			return ruleError(teamspro.ECONFLICT, ReasonNotActive, "A %s reservation cannot be checked in.", r.Status)
 		}
@@ -442,13 +461,11 @@ func (s *Service) CheckIn(ctx context.Context, p teamspro.Principal, id string) 
 		}
 		r.CheckedInAt, r.CheckInBy, r.UpdatedAt = &now, nil, now
 		return nil
-	})
+	}, s.recorder(ChangeCheckedIn, p, nil))
 	if err != nil {
 		return nil, err
 	}
-	if r.CheckedInAt != nil && r.CheckedInAt.Equal(now) {
-		s.notify(ctx, Change{Kind: ChangeCheckedIn, Before: before, After: r, By: p})
-	}
+	s.announce(ctx, o)
 	return r, nil
 }
 
@@ -468,9 +485,7 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 		return 0, err
 	}
 	for _, d := range due {
-		var before *Reservation
-		r, err := s.Reservations.Change(ctx, d.TenantID, d.ReservationID, "", 0, func(r *Reservation) error {
-			before = clone(r)
+		_, o, err := s.Reservations.Change(ctx, d.TenantID, d.ReservationID, "", 0, func(r *Reservation) error {
 			if !Holds(r.Status) || r.CheckedInAt != nil || r.CheckInBy == nil || r.CheckInBy.Unix() != d.At.Unix() {
 				return errStale
 			}
@@ -479,11 +494,11 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 			}
 			r.Status, r.UpdatedAt, r.CheckInBy = StatusReleased, now, nil
 			return nil
-		})
+		}, s.recorder(ChangeReleased, teamspro.Principal{}, nil))
 		switch {
 		case err == nil:
 			released++
-			s.notify(ctx, Change{Kind: ChangeReleased, Before: before, After: r})
+			s.announce(ctx, o)
 		case errors.Is(err, errPending):
 			// Still waiting for approval: keep the deadline, so that an
 			// approval within the look-back still leads to a release.
@@ -504,9 +519,15 @@ func (s *Service) ReleaseUnchecked(ctx context.Context, from time.Time) (release
 const RepairGrace = 2 * time.Minute
 
 // Repair completes or undoes the reservation changes left unfinished by a
-// dead instance or a storage failure, older than RepairGrace.
+// dead instance or a storage failure, older than RepairGrace, and announces
+// the committed ones whose announcement never ended: once, since messages
+// take ids derived from their record.
 func (s *Service) Repair(ctx context.Context) (int, error) {
-	return s.Reservations.Repair(ctx, RepairGrace)
+	var relay func(context.Context, Outgoing) error
+	if s.Notifier != nil {
+		relay = s.Notifier.RelayReservation
+	}
+	return s.Reservations.Repair(ctx, RepairGrace, relay)
 }
 
 // Days returns the local dates, in loc, of every day that [from, to) touches.

@@ -186,6 +186,14 @@ type EventJSON struct {
 	Participants  []Participant `json:"participants,omitempty"`
 	ETag          string        `json:"etag,omitempty"`
 	Deleted       bool          `json:"deleted,omitempty"`
+
+	// Occurrences of an external calendar (ExternalOccurrences): source
+	// "external", the external calendar's id and name, and readOnly. Read-only
+	// fields, ignored on input.
+	Source       string `json:"source,omitempty"`
+	ExternalID   string `json:"externalId,omitempty"`
+	ExternalName string `json:"externalName,omitempty"`
+	ReadOnly     bool   `json:"readOnly,omitempty"`
 }
 
 // EventInput is the body of create and update requests. To apply a partial

@@ -55,6 +55,9 @@ type Occurrence struct {
 	// Cut: its series has more occurrences in the window than a view
 	// shows (MaxOccurrencesPerSeries); the later ones are left out.
 	Cut bool
+	// External is the external calendar it comes from (nil for the
+	// calendar's own events): read-only, never stored in the calendar.
+	External *ExternalRef
 }
 
 // JSON returns o in the contract's shape, with seriesId and originalStart.
@@ -64,6 +67,15 @@ func (o Occurrence) JSON() EventJSON {
 	j.SeriesCut = o.Cut
 	if o.SeriesID != "" {
 		j.OriginalStart = o.OriginalStart.UTC().Format(time.RFC3339)
+	}
+	if x := o.External; x != nil {
+		// Ids are the external calendar's and the event's: the same
+		// document added twice shows twice, each occurrence its own.
+		j.ID = x.ID + ":" + j.ID
+		if j.SeriesID != "" {
+			j.SeriesID = x.ID + ":" + j.SeriesID
+		}
+		j.Source, j.ExternalID, j.ExternalName, j.ReadOnly = SourceExternal, x.ID, x.Name, true
 	}
 	return j
 }

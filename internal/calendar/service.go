@@ -41,9 +41,8 @@ type Notifier interface {
 }
 
 // Body reads a request's input into v, a pointer. The Service calls it once
-// it has found the calendar and checked the caller's rights, so that a
-// caller who may not act learns that first, whatever they sent.
-type Body func(v any) error
+// it has found the calendar and checked the caller's rights.
+type Body = teamspro.Body
 
 // Service applies Calendar Pro's rules over its stores: every read and
 // change of a calendar's events, whichever route asks, goes through one of
@@ -58,6 +57,9 @@ type Service struct {
 
 	feeds FeedStore
 	jobs  Jobs
+
+	externals ExternalStore
+	source    ExternalSource
 }
 
 // Config holds a Service's dependencies. Events and Tabs are required.
@@ -69,6 +71,11 @@ type Config struct {
 	Feeds FeedStore
 	// Jobs runs calendar copies; without it they answer EUNAVAILABLE.
 	Jobs Jobs
+	// Externals keeps the calendars' external calendars and Source reads
+	// them (optional, both or neither: without them external calendar
+	// methods answer ENOTFOUND and views show none).
+	Externals ExternalStore
+	Source    ExternalSource
 	// Notifier is told of every stored change (optional: nil tells nobody).
 	Notifier Notifier
 	Now      teamspro.Clock // default time.Now
@@ -84,10 +91,14 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Tabs == nil {
 		missing = append(missing, errors.New("tab store"))
 	}
+	if (cfg.Externals == nil) != (cfg.Source == nil) {
+		missing = append(missing, errors.New("external calendars need both a store and a source"))
+	}
 	if len(missing) > 0 {
 		return nil, errors.Join(append([]error{errors.New("calendar: missing dependencies")}, missing...)...)
 	}
-	s := &Service{events: cfg.Events, tabs: cfg.Tabs, feeds: cfg.Feeds, jobs: cfg.Jobs, notifier: cfg.Notifier, now: cfg.Now, log: cfg.Logger}
+	s := &Service{events: cfg.Events, tabs: cfg.Tabs, feeds: cfg.Feeds, jobs: cfg.Jobs, notifier: cfg.Notifier, now: cfg.Now, log: cfg.Logger,
+		externals: cfg.Externals, source: cfg.Source}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -225,6 +236,9 @@ func actor(p teamspro.Principal) string {
 type Query struct {
 	From, To string
 	Filter   Filter
+	// Externals adds the occurrences of the calendar's external calendars
+	// (a view's read path; never the connector's, a feed's or a copy's).
+	Externals bool
 }
 
 // Bounded reports whether the query names a window.
@@ -239,21 +253,6 @@ const (
 	defaultExpandLen = 31 * 24 * time.Hour
 )
 
-// bound reads one end of a window: a date-time, or a date in loc.
-func bound(s, field string, loc *time.Location, v *teamspro.Validation) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t
-	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return d
-	}
-	v.Add(field, "must be an RFC 3339 date-time or a date (YYYY-MM-DD)")
-	return time.Time{}
-}
-
 // window resolves q in t's zone: the given bounds, the other 31 days away,
 // or when neither is given [now+back, now+ahead). EINVALID for an unreadable
 // bound, and for a window that is empty or longer than MaxWindow.
@@ -265,7 +264,7 @@ func (s *Service) window(t *tab.Tab, q Query, back, ahead time.Duration) (from, 
 			loc = l
 		}
 	}
-	from, to = bound(q.From, "from", loc, &v), bound(q.To, "to", loc, &v)
+	from, to = v.TimeOrDate("from", q.From, loc), v.TimeOrDate("to", q.To, loc)
 	if err := v.Err(); err != nil {
 		return from, to, err
 	}
@@ -307,6 +306,16 @@ func (s *Service) Occurrences(ctx context.Context, p teamspro.Principal, calenda
 	occ, err := Expand(win.Events, win.Exceptions, from, to)
 	if err != nil {
 		return nil, err
+	}
+	if q.Externals && s.externals != nil {
+		copies, err := s.externals.Copies(ctx, t.TenantID, t.CalendarID)
+		if err != nil {
+			return nil, err
+		}
+		if ext := ExpandExternals(copies, from, to); len(ext) > 0 {
+			occ = append(occ, ext...)
+			sortOccurrences(occ)
+		}
 	}
 	return FilterOccurrences(occ, q.Filter), nil
 }

@@ -12,6 +12,7 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -62,6 +63,12 @@ type Config struct {
 	// schedules, where no Functions host runs them (make run). Refused in
 	// Azure, where the host runs them and they would run twice.
 	LocalTimers bool `env:"LOCAL_TIMERS"`
+	// ExternalCalendarTestNetworks admits these networks (CIDR, comma-separated)
+	// and plain http to them as destinations of external calendar fetches,
+	// which otherwise refuse every loopback, private, link-local and metadata
+	// address. FOR TESTS ONLY (a test serves ICS files from a local server);
+	// refused in Azure.
+	ExternalCalendarTestNetworks []string `env:"EXTERNAL_CALENDAR_TEST_NETWORKS"`
 	// WebsiteInstanceID is set by App Service on every instance in Azure.
 	WebsiteInstanceID string `env:"WEBSITE_INSTANCE_ID" platform:"true"`
 
@@ -255,6 +262,14 @@ func (c *Config) validate() []string {
 	if c.LocalTimers && c.WebsiteInstanceID != "" {
 		add("LOCAL_TIMERS: refused when running in Azure (WEBSITE_INSTANCE_ID is set), where the Functions host runs the timers")
 	}
+	for _, n := range c.ExternalCalendarTestNetworks {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			add("EXTERNAL_CALENDAR_TEST_NETWORKS: %q is not a network such as 127.0.0.1/32", n)
+		}
+	}
+	if len(c.ExternalCalendarTestNetworks) > 0 && c.WebsiteInstanceID != "" {
+		add("EXTERNAL_CALENDAR_TEST_NETWORKS: for tests only, refused when running in Azure (WEBSITE_INSTANCE_ID is set)")
+	}
 	if c.DevSignIn && c.DevSignInKeyFile == "" {
 		add("DEV_SIGNIN_KEY_FILE: required with DEV_SIGNIN")
 	}
@@ -291,6 +306,18 @@ func (c *Config) validate() []string {
 		add("SOFT_DELETE_RETENTION: %s is shorter than 1h", c.SoftDeleteRetention)
 	}
 	return p
+}
+
+// ExternalTestNetworks returns EXTERNAL_CALENDAR_TEST_NETWORKS parsed (Load
+// validated them).
+func (c *Config) ExternalTestNetworks() []netip.Prefix {
+	var out []netip.Prefix
+	for _, n := range c.ExternalCalendarTestNetworks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // AllowsAnyTenant reports whether ENTRA_ALLOWED_TENANTS contains "*".

@@ -47,6 +47,8 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		{"mail from", map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM"}},
 		{"cors origin", map[string]string{"CORS_ALLOWED_ORIGINS": "tab.example.com"}, []string{"CORS_ALLOWED_ORIGINS"}},
 		{"table prefix", map[string]string{"TABLE_PREFIX": "1-bad"}, []string{"TABLE_PREFIX"}},
+		{"external test networks", map[string]string{"EXTERNAL_CALENDAR_TEST_NETWORKS": "127.0.0.1"}, []string{`"127.0.0.1" is not a network`}},
+		{"external test networks in Azure", map[string]string{"EXTERNAL_CALENDAR_TEST_NETWORKS": "127.0.0.1/32", "WEBSITE_INSTANCE_ID": "abc"}, []string{"EXTERNAL_CALENDAR_TEST_NETWORKS: for tests only"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,6 +62,13 @@ type Rooms interface {
 	Get(ctx context.Context, tenantID, roomID string) (*booking.Room, error)
 }
 
+// Reservations finds the occurrences of a recurring booking, which has one
+// reminder scheduled at a time. booking.ReservationStore is one.
+type Reservations interface {
+	// ByOrganizer returns a user's reservations ending after from and starting before to.
+	ByOrganizer(ctx context.Context, tenantID, objectID string, from, to time.Time) ([]*booking.Reservation, error)
+}
+
 // Outbox keeps messages the queue refused, until FlushOutbox queues them.
 type Outbox interface {
 	// Add keeps one encoded message of the tenant.
@@ -100,23 +107,27 @@ type Config struct {
 	Outgoing  EventOutbox      // required: the calendar changes to announce
 	Outbox    Outbox           // optional: without it a refused message is an error
 	Reminders Reminders        // optional: without it no reminder is scheduled
-	Now       teamspro.Clock   // default time.Now
-	Logger    *slog.Logger     // default slog.Default()
+	// Reservations (optional) lets a recurring booking's reminders follow
+	// one another; without it only the first occurrence is reminded.
+	Reservations Reservations
+	Now          teamspro.Clock // default time.Now
+	Logger       *slog.Logger   // default slog.Default()
 }
 
 // Dispatcher applies the notification policy. Its methods run after the
 // change they announce is stored: an error never undoes the change.
 type Dispatcher struct {
-	pub       notify.Publisher
-	profiles  Profiles
-	tabs      Tabs
-	events    Events
-	rooms     Rooms
-	outbox    Outbox
-	reminders Reminders
-	outgoing  EventOutbox
-	now       teamspro.Clock
-	log       *slog.Logger
+	pub          notify.Publisher
+	profiles     Profiles
+	tabs         Tabs
+	events       Events
+	rooms        Rooms
+	outbox       Outbox
+	reminders    Reminders
+	outgoing     EventOutbox
+	reservations Reservations
+	now          teamspro.Clock
+	log          *slog.Logger
 
 	// relays counts the announcements running after their requests, which
 	// Close waits for.
@@ -148,7 +159,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		return nil, errors.Join(append([]error{errors.New("dispatch: missing dependencies")}, missing...)...)
 	}
 	d := &Dispatcher{pub: cfg.Publisher, profiles: cfg.Profiles, tabs: cfg.Tabs, events: cfg.Events, rooms: cfg.Rooms,
-		outbox: cfg.Outbox, reminders: cfg.Reminders, outgoing: cfg.Outgoing, now: cfg.Now, log: cfg.Logger}
+		outbox: cfg.Outbox, reminders: cfg.Reminders, outgoing: cfg.Outgoing, reservations: cfg.Reservations, now: cfg.Now, log: cfg.Logger}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -368,6 +379,19 @@ func (d *Dispatcher) Announce(ctx context.Context, out ...calendar.Outgoing) {
 	if len(out) == 0 {
 		return
 	}
+	d.later(ctx, func(ctx context.Context) {
+		for _, o := range out {
+			if err := d.relayEvent(ctx, o); err != nil {
+				d.log.WarnContext(ctx, "change not announced yet; the outbox keeps it", "record", o.ID, "err", err)
+			}
+		}
+	})
+}
+
+// later runs fn in the background once the request of ctx has answered, on
+// a context of its own that Announcing recognizes: every relay of the
+// outboxes goes through here.
+func (d *Dispatcher) later(ctx context.Context, fn func(ctx context.Context)) {
 	d.relays.Add(1)
 	go func() {
 		defer d.relays.Done()
@@ -380,11 +404,7 @@ func (d *Dispatcher) Announce(ctx context.Context, out ...calendar.Outgoing) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), announcing{}, true), relayTimeout)
 		defer cancel()
-		for _, o := range out {
-			if err := d.relayEvent(ctx, o); err != nil {
-				d.log.WarnContext(ctx, "change not announced yet; the outbox keeps it", "record", o.ID, "err", err)
-			}
-		}
+		fn(ctx)
 	}()
 }
 

@@ -207,9 +207,13 @@ func later(a, b time.Time) time.Time {
 }
 
 // ReminderDelivered is told that a reminder was mailed. For an occurrence of
-// a series it schedules the reminder of the occurrence after it, from the
-// series as stored now: a deleted series or tab gets none.
+// a series (of events or of reservations) it schedules the reminder of the
+// occurrence after it, from the series as stored now: a deleted series or
+// tab gets none.
 func (d *Dispatcher) ReminderDelivered(ctx context.Context, tenantID string, r *notify.Reminder) error {
+	if r.Reservation != nil {
+		return d.reservationReminderDelivered(ctx, tenantID, r)
+	}
 	reminded := r.Event
 	if reminded == nil || reminded.RRule == "" {
 		return nil

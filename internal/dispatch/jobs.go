@@ -39,3 +39,15 @@ func (s Steps) RunCalendarCopy(ctx context.Context, env notify.Envelope, step *n
 }
 
 var _ notify.StepRunner = Steps{}
+
+// Processed is told of every message the notify function processed, and
+// does what follows from it: a series has one reminder scheduled at a time,
+// so a delivered reminder schedules the next (ReminderDelivered). Its error
+// fails the message, so that its redelivery tries again (the mails already
+// sent are not sent twice).
+func (d *Dispatcher) Processed(ctx context.Context, res notify.Result) error {
+	if r, ok := res.Payload.(*notify.Reminder); ok && !res.Permanent {
+		return d.ReminderDelivered(ctx, res.TenantID, r)
+	}
+	return nil
+}

@@ -19,7 +19,7 @@ import (
 // (noreply@domain). Messages that carry no invitation return no bytes.
 func Invite(domain string, now teamspro.Clock) InviteFunc {
 	return func(msg Message) ([]byte, string, error) {
-		method := InviteMethod(msg.Type)
+		method := inviteMethod(msg)
 		if method == "" {
 			return nil, "", nil
 		}

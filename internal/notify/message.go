@@ -282,6 +282,11 @@ type ReservationInfo struct {
 	RRule        string      `json:"rrule,omitempty"`
 	ExDates      []time.Time `json:"exDates,omitempty"`
 	RecurrenceID time.Time   `json:"recurrenceId,omitzero"`
+
+	// OrganizerID and CalendarID (the organizer's object id and the booking
+	// calendar) let the reminder of an occurrence find the next one.
+	OrganizerID string `json:"organizerId,omitempty"`
+	CalendarID  string `json:"calendarId,omitempty"`
 }
 
 // EventNotice is the payload of event.created, event.updated and event.deleted.
@@ -299,6 +304,11 @@ type ReservationNotice struct {
 	Recipients  []Recipient     `json:"recipients"`
 	Actor       Person          `json:"actor,omitzero"`
 	Reason      string          `json:"reason,omitempty"`
+	// Withdraws says that the organizer holds a confirmed invitation this
+	// message withdraws: a confirmed reservation moved into a room that
+	// requires approval is pending again, and its "pending" mail carries the
+	// CANCEL of that invitation.
+	Withdraws bool `json:"withdraws,omitempty"`
 }
 
 // ApprovalRequest is the payload of approval.requested: a reservation of a room

@@ -20,6 +20,18 @@ import (
 // internal failure. The lead injects the function built on internal/ical.
 type InviteFunc func(msg Message) (ics []byte, method string, err error)
 
+// inviteMethod is InviteMethod for one message: a pending reservation's mail
+// that withdraws a confirmed invitation carries its CANCEL.
+func inviteMethod(msg Message) string {
+	if m := InviteMethod(msg.Type); m != "" {
+		return m
+	}
+	if n, ok := msg.Body.(*ReservationNotice); ok && n.Withdraws {
+		return "CANCEL"
+	}
+	return ""
+}
+
 // InviteMethod returns the iTIP method of the invite a message of type t carries,
 // and "" when its mail carries none. A pending reservation gets no invite (the room
 // is not the organizer's yet), so a declined one has nothing to cancel; a reminder
@@ -219,7 +231,7 @@ func (p *Processor) Process(ctx context.Context, d Delivery) (Result, error) {
 	}
 
 	var cal *Calendar
-	if InviteMethod(msg.Type) != "" && p.invite != nil {
+	if inviteMethod(msg) != "" && p.invite != nil {
 		ics, method, err := p.invite(msg)
 		switch {
 		case teamspro.ErrorCode(err) == teamspro.EINVALID:

@@ -358,3 +358,51 @@ func waitPending(t *testing.T, q *Queue, want int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestOpenQueueHoldsUntilConsumed: an open queue takes messages before it has
+// a consumer and delivers them, in order, once one starts; it has one
+// consumer only, and none once closed.
+func TestOpenQueueHoldsUntilConsumed(t *testing.T) {
+	t.Parallel()
+	clock, r := newManualTime(), newRecorder()
+	q, err := OpenQueue(QueueOptions{Clock: clock.Now, AfterFunc: clock.AfterFunc, Workers: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	ctx := context.Background()
+	for _, id := range []string{"first", "second"} {
+		if err := q.Publish(ctx, reminderEnvelope(t, id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.none(t)
+	if got := q.Pending(); got != 2 {
+		t.Errorf("got %d pending before a consumer, want 2", got)
+	}
+	if err := Consume(q, r.deliver); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"first", "second"} {
+		if got := r.next(t).MessageID; got != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	}
+	tests := []struct {
+		name    string
+		q       func() *Queue
+		deliver DeliverFunc
+		want    string
+	}{
+		{"a second consumer", func() *Queue { return q }, r.deliver, teamspro.EINTERNAL},
+		{"no delivery function", func() *Queue { q, _ := OpenQueue(QueueOptions{}); return q }, nil, teamspro.EINTERNAL},
+		{"a closed queue", func() *Queue { q, _ := OpenQueue(QueueOptions{}); q.Close(); return q }, r.deliver, teamspro.EUNAVAILABLE},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := teamspro.ErrorCode(Consume(tt.q(), tt.deliver)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

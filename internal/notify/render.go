@@ -161,6 +161,9 @@ func reservationView(t Type, p *ReservationNotice, loc *time.Location) view {
 		LinkURL:  r.URL,
 		LinkText: "Open in Teams",
 	}
+	if p.Withdraws {
+		v.Intro = "Its new room requires approval, so the invitation in your calendar is withdrawn until the room's managers approve it; you will get another mail with their answer."
+	}
 	if p.Reason != "" {
 		v.Rows = append(v.Rows, row{"Reason", p.Reason})
 	}

@@ -24,7 +24,8 @@ import (
 //   - every reservation has an index row pointing at its day, at its
 //     version, saying whether it holds; every index row has its reservation
 //     (so nothing holds a slot that the API cannot find and cancel);
-//   - no intent is left unfinished, and no pointer leads to one.
+//   - no intent is left unfinished, no pointer leads to one, and no change's
+//     outgoing record is left unannounced.
 func (s *ReservationStore) Verify(ctx context.Context, tenantID string) ([]string, error) {
 	if err := checkKey(tenantID); err != nil {
 		return nil, err
@@ -68,6 +69,8 @@ func (s *ReservationStore) Verify(ctx context.Context, tenantID string) ([]strin
 			}
 		case strings.HasPrefix(rw.RowKey, "intent|"):
 			intents = append(intents, day+"/"+rw.RowKey)
+		case strings.HasPrefix(rw.RowKey, "out|"):
+			add("outgoing record %s/%s never announced", day, rw.RowKey)
 		}
 		return nil
 	}); err != nil {

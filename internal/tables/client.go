@@ -100,7 +100,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("tables: %w", err)
 	}
 	c.svc = svc
-	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue, TableIntents, TableMarks, TableEvents, TableReminders, TableOutbox, TableJobs}
+	c.names = []string{TableDirectory, TableTabs, TableAPIKeys, TableRooms, TableBookings, TableDue, TableIntents, TableMarks, TableEvents, TableReminders, TableOutbox, TableJobs, TableExternals}
 	c.Register(opts.Tables...)
 	return c, nil
 }

@@ -87,7 +87,7 @@ func (f *faultFixture) settle(t testing.TB) {
 	t.Helper()
 	f.proxy.Heal()
 	f.res.Wait()
-	if _, err := f.healthy.res.RepairTenant(context.Background(), f.tenant, 0); err != nil {
+	if _, err := f.healthy.res.RepairTenant(context.Background(), f.tenant, 0, nil); err != nil {
 		t.Fatalf("repair: %v", err)
 	}
 }

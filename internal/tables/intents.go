@@ -57,10 +57,16 @@ import (
 // can always be found and cancelled; a booking that never committed has them
 // removed again, by its request or by the repair (its pointer lists them).
 //
-// The intent is also where the transactional outbox rides: a change's
-// notification messages go into the intent's Messages, committed atomically
-// with the change, and are handed to Publish before the intent is deleted;
-// publishing must therefore be idempotent (keyed by the intent's op id).
+// The intent is also where the transactional outbox rides. The batch that
+// commits a change (the commit of step 4, or the one batch of a change or
+// booking within its day) also adds the change's outgoing record, row
+// "out|<op>" of the home partition, so the record exists if and only if the
+// change happened. The request answers without waiting for it; the
+// notifier announces it afterwards and deletes it (DoneOutgoing). While it
+// is there the pointer stays too, so that the repair finds the record of an
+// instance that died first and hands it to the notifier (Repair's relay),
+// whose messages take ids derived from the op: announcing it twice publishes
+// the same messages, which the mail processor sends once.
 
 // TableIntents is the cross-tenant table of pointers to unfinished changes.
 const TableIntents = "bookingintents"
@@ -97,10 +103,15 @@ type intent struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// IndexETag is the index row's storage ETag read by the change.
 	IndexETag string `json:"indexETag,omitempty"`
-	// Messages are published once the change is committed: the hook of the
-	// transactional outbox.
-	Messages []json.RawMessage `json:"messages,omitempty"`
-	Created  time.Time         `json:"created"`
+	// Out says that the commit wrote the change's outgoing record: the
+	// pointer then stays until the record is announced.
+	Out     bool      `json:"out,omitempty"`
+	Created time.Time `json:"created"`
+
+	// record, set by the request, gives the body of the outgoing record;
+	// out is the record its commit wrote.
+	record booking.Recorder
+	out    *booking.Outgoing
 }
 
 func (in *intent) skipped(id string) bool {
@@ -114,7 +125,10 @@ func (in *intent) skipped(id string) bool {
 
 // encodeBig stores v as gzipped JSON spread over string properties Z0, Z1,
 // ... (one property holds at most 64 KiB; an intent of a 500-occurrence
-// series is larger).
+// series is larger). Table Storage counts a string's characters as two
+// bytes, and an entity holds at most 1 MiB: 16 parts of 30,000 characters
+// (960,000 bytes) leave room for the other columns. Beyond that it returns
+// ETOOLARGE.
 func encodeBig(pk, rk string, v any, cols map[string]any) ([]byte, error) {
 	if err := checkKey(pk, rk); err != nil {
 		return nil, err
@@ -134,8 +148,8 @@ func encodeBig(pk, rk string, v any, cols map[string]any) ([]byte, error) {
 	}
 	const chunk = 30000
 	for i := 0; len(s) > 0; i++ {
-		if i >= 25 {
-			return nil, teamspro.Errorf(teamspro.ETOOLARGE, "The change is too large to record.")
+		if i >= maxBigParts {
+			return nil, teamspro.Errorf(teamspro.ETOOLARGE, "The record is too large to store.")
 		}
 		n := min(chunk, len(s))
 		m[fmt.Sprintf("Z%d", i)] = s[:n]
@@ -143,6 +157,9 @@ func encodeBig(pk, rk string, v any, cols map[string]any) ([]byte, error) {
 	}
 	return json.Marshal(m)
 }
+
+// maxBigParts bounds the parts of encodeBig (see there).
+const maxBigParts = 16
 
 func decodeBig(value []byte, v any) error {
 	var m map[string]any
@@ -409,6 +426,10 @@ func (s *ReservationStore) placeOne(ctx context.Context, in *intent, n *rec) err
 
 // commit is the decisive batch in the home partition.
 func (s *ReservationStore) commit(ctx context.Context, in *intent) error {
+	outAct, err := s.outgoing(in)
+	if err != nil {
+		return err
+	}
 	done := *in
 	done.State = stateCommitted
 	var edit slotEdit
@@ -422,7 +443,7 @@ func (s *ReservationStore) commit(ctx context.Context, in *intent) error {
 			edit.addSlot(next.R.RoomID, next.slot())
 		}
 	}
-	err := s.commitDay(ctx, in.Tenant, in.Home, func() ([]aztables.TransactionAction, error) {
+	err = s.commitDay(ctx, in.Tenant, in.Home, func() ([]aztables.TransactionAction, error) {
 		ie, err := s.intentEntity(&done)
 		if err != nil {
 			return nil, err
@@ -435,7 +456,7 @@ func (s *ReservationStore) commit(ctx context.Context, in *intent) error {
 			}
 			actions = append(actions, action(aztables.TransactionTypeUpdateReplace, e, "*"))
 		}
-		return actions, nil
+		return append(actions, outAct...), nil
 	}, edit, in.Buffer, func() error {
 		cur, err := s.loadIntent(ctx, in.Tenant, in.Home, in.Key)
 		switch {
@@ -497,11 +518,6 @@ func (s *ReservationStore) finish(ctx context.Context, in *intent) error {
 			}
 		}
 	}
-	if s.Publish != nil && len(in.Messages) > 0 {
-		if err := s.Publish(ctx, in.Op, in.Messages); err != nil {
-			return err
-		}
-	}
 	var edit slotEdit
 	if moved && prev.holdsOn(in.Home) && !sameSlot(prev, next, in.Home) {
 		edit.dropSlot(prev.R.RoomID, prev.slot())
@@ -535,7 +551,9 @@ func (s *ReservationStore) finish(ctx context.Context, in *intent) error {
 	if err != nil {
 		return err
 	}
-	s.dropPointer(ctx, in)
+	if !in.Out {
+		s.dropPointer(ctx, in)
+	}
 	return nil
 }
 
@@ -700,7 +718,9 @@ func (s *ReservationStore) leave(ctx context.Context, in *intent, cause error) e
 		wait := min(100*time.Millisecond, s.BackgroundWait)
 		for {
 			if err := s.resume(bctx, plan); err == nil {
-				s.dropPointer(bctx, in)
+				if in.out == nil {
+					s.dropPointer(bctx, in)
+				} // else the repair announces the record if it was stored
 				return
 			}
 			select {
@@ -725,19 +745,19 @@ func (s *ReservationStore) Wait() { s.bg.Wait() }
 // grace: what a dead instance, or a request that storage failed, left.
 // It is idempotent and safe to run concurrently with requests and with
 // itself. It returns how many operations it brought to their end.
-func (s *ReservationStore) Repair(ctx context.Context, grace time.Duration) (int, error) {
-	return s.repair(ctx, "", grace)
+func (s *ReservationStore) Repair(ctx context.Context, grace time.Duration, relay func(context.Context, booking.Outgoing) error) (int, error) {
+	return s.repair(ctx, "", grace, relay)
 }
 
 // RepairTenant is Repair for one tenant's operations only.
-func (s *ReservationStore) RepairTenant(ctx context.Context, tenantID string, grace time.Duration) (int, error) {
+func (s *ReservationStore) RepairTenant(ctx context.Context, tenantID string, grace time.Duration, relay func(context.Context, booking.Outgoing) error) (int, error) {
 	if err := checkKey(tenantID); err != nil {
 		return 0, err
 	}
-	return s.repair(ctx, tenantID, grace)
+	return s.repair(ctx, tenantID, grace, relay)
 }
 
-func (s *ReservationStore) repair(ctx context.Context, tenantID string, grace time.Duration) (int, error) {
+func (s *ReservationStore) repair(ctx context.Context, tenantID string, grace time.Duration, relay func(context.Context, booking.Outgoing) error) (int, error) {
 	olderThan := s.Now().Add(-grace)
 	if grace <= 0 {
 		olderThan = s.Now().Add(time.Second) // stamps have whole seconds
@@ -775,6 +795,10 @@ func (s *ReservationStore) repair(ctx context.Context, tenantID string, grace ti
 	var errs []error
 	for _, f := range todo {
 		if err := s.resume(ctx, &f.p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := s.relayLeft(ctx, &f.p, relay); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -57,10 +57,6 @@ type ReservationStore struct {
 	Background time.Duration
 	// BackgroundWait is the longest pause between two background attempts.
 	BackgroundWait time.Duration
-	// Publish, when set, receives the messages of a committed intent before
-	// the intent is deleted (the transactional outbox's relay). op is the
-	// intent's id, to publish idempotently.
-	Publish func(ctx context.Context, op string, msgs []json.RawMessage) error
 
 	bg sync.WaitGroup
 }
@@ -512,53 +508,54 @@ func (s *ReservationStore) Get(ctx context.Context, tenantID, id string) (*booki
 // batch and needs no intent: the pointer written first lets the repair remove
 // its index row if the batch never committed. Anything larger runs under an
 // intent (see intents.go).
-func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, buffer time.Duration, skipConflicts bool) (map[string]error, error) {
+func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, buffer time.Duration, skipConflicts bool, record booking.Recorder) (map[string]error, *booking.Outgoing, error) {
 	if len(rs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	tenantID := rs[0].TenantID
 	recs := make([]rec, len(rs))
 	for i, r := range rs {
 		if err := checkKey(r.TenantID, r.ID, r.RoomID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		recs[i] = newRec(r, 1, buffer)
 		if err := checkKey(recs[i].Days...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	key := rs[0].ID
 	if len(rs) > 1 && rs[0].SeriesID != "" {
 		key = rs[0].SeriesID
 	}
-	in := &intent{Key: key, Tenant: tenantID, Home: recs[0].R.Day, Kind: kindBook, State: statePlacing, Buffer: buffer, Next: recs, Skip: skipConflicts, Created: s.Now().UTC()}
+	in := &intent{Key: key, Tenant: tenantID, Home: recs[0].R.Day, Kind: kindBook, State: statePlacing, Buffer: buffer, Next: recs, Skip: skipConflicts, Created: s.Now().UTC(), record: record}
 	if err := s.putPointer(ctx, in); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.indexAll(ctx, recs); err != nil {
-		return nil, s.leave(ctx, in, err)
+		return nil, nil, s.leave(ctx, in, err)
 	}
 	for i := range recs {
 		if err := s.due(ctx, &recs[i].R); err != nil {
-			return nil, s.leave(ctx, in, err)
+			return nil, nil, s.leave(ctx, in, err)
 		}
 	}
-	finish := func(refused map[string]error, err error) (map[string]error, error) {
-		if err != nil {
-			return refused, err
-		}
+	finish := func(refused map[string]error, settled bool) (map[string]error, *booking.Outgoing, error) {
 		for _, r := range rs {
 			r.ETag = ETagOf(1)
 		}
-		return refused, nil
+		return refused, written(in, settled), nil
 	}
 	if len(recs) == 1 && len(recs[0].Days) == 1 {
 		x := &recs[0]
 		var edit slotEdit
 		edit.addSlot(x.R.RoomID, x.slot())
-		err := s.commitDay(ctx, tenantID, x.R.Day, func() ([]aztables.TransactionAction, error) {
+		outAct, err := s.outgoing(in)
+		if err != nil {
+			return nil, nil, s.leave(ctx, in, err)
+		}
+		err = s.commitDay(ctx, tenantID, x.R.Day, func() ([]aztables.TransactionAction, error) {
 			e, err := resEntity(dayPK(tenantID, x.R.Day), x)
-			return []aztables.TransactionAction{action(aztables.TransactionTypeAdd, e, "")}, err
+			return append([]aztables.TransactionAction{action(aztables.TransactionTypeAdd, e, "")}, outAct...), err
 		}, edit, buffer, func() error {
 			// The row exists: an earlier attempt committed though its
 			// answer was lost (the transport retried it).
@@ -573,31 +570,35 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 		}
 		switch {
 		case err == nil:
-			s.dropPointer(ctx, in)
-			return finish(nil, nil)
+			if in.out == nil {
+				s.dropPointer(ctx, in) // else the record's announcement does
+			}
+			return finish(nil, true)
 		case teamspro.ErrorCode(err) == teamspro.ECONFLICT:
+			in.out = nil
 			in.State = stateAborting
 			if aerr := s.abort(ctx, in); aerr != nil {
-				return nil, s.leave(ctx, in, aerr)
+				return nil, nil, s.leave(ctx, in, aerr)
 			}
-			return nil, err
+			return nil, nil, err
 		default:
-			return nil, s.leave(ctx, in, err)
+			return nil, nil, s.leave(ctx, in, err)
 		}
 	}
 	if err := s.addIntent(ctx, in, nil); err != nil {
-		return nil, s.leave(ctx, in, err)
+		return nil, nil, s.leave(ctx, in, err)
 	}
 	refused, err := s.run(ctx, in)
 	if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
-		return refused, err
+		return refused, nil, err
 	}
 	if err != nil {
 		if err := s.leave(ctx, in, err); err != nil {
-			return refused, err
+			return refused, nil, err
 		}
+		return finish(refused, false)
 	}
-	return finish(refused, nil)
+	return finish(refused, true)
 }
 
 // Change reads, changes and stores a reservation with its slot. A change that
@@ -608,21 +609,21 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 // another day's ledger) first records its intent, then takes the new slots,
 // then commits; see intents.go. One intent at a time per reservation: a
 // change that meets another's unfinished intent finishes it first.
-func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*booking.Reservation) error) (*booking.Reservation, error) {
+func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch string, buffer time.Duration, fn func(*booking.Reservation) error, record booking.Recorder) (*booking.Reservation, *booking.Outgoing, error) {
 	for attempt := 0; attempt < s.Retries; attempt++ {
 		cur, curETag, ix, err := s.locate(ctx, tenantID, id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		nextR := cur.R
 		if err := fn(&nextR); err != nil {
 			if errors.Is(err, booking.ErrUnchanged) {
-				return &cur.R, nil
+				return &cur.R, nil, nil
 			}
-			return nil, err
+			return nil, nil, err
 		}
 		nextR.TenantID, nextR.ID = tenantID, id
 		next := newRec(&nextR, cur.Version+1, buffer)
@@ -632,11 +633,11 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 			next.Days = cur.Days
 		}
 		if err := checkKey(append([]string{next.R.RoomID}, next.Days...)...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		home := cur.R.Day
 		in := &intent{Key: id, Tenant: tenantID, Home: home, Kind: kindChange, State: stateCommitted, Buffer: buffer,
-			Prev: cur, Next: []rec{next}, IndexETag: ix.etag, Created: s.Now().UTC()}
+			Prev: cur, Next: []rec{next}, IndexETag: ix.etag, Created: s.Now().UTC(), record: record}
 		simple := next.R.Day == home
 		for _, d := range append(slices.Clone(cur.Days), next.Days...) {
 			if d != home {
@@ -644,7 +645,7 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 			}
 		}
 		if err := s.putPointer(ctx, in); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rowGuard := func() error {
 			if open, err := s.loadIntent(ctx, tenantID, home, id); err != nil {
@@ -672,6 +673,11 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 			if next.holdsOn(home) {
 				edit.addSlot(next.R.RoomID, next.slot())
 			}
+			var outAct []aztables.TransactionAction
+			if outAct, err = s.outgoing(in); err != nil {
+				s.dropPointer(ctx, in)
+				return nil, nil, err
+			}
 			err = s.commitDay(ctx, tenantID, home, func() ([]aztables.TransactionAction, error) {
 				e, err := resEntity(dayPK(tenantID, home), &next)
 				if err != nil {
@@ -681,7 +687,7 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 				if err != nil {
 					return nil, err
 				}
-				return []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, curETag), action(aztables.TransactionTypeAdd, ie, "")}, nil
+				return append([]aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, curETag), action(aztables.TransactionTypeAdd, ie, "")}, outAct...), nil
 			}, edit, buffer, rowGuard)
 		} else {
 			in.State = statePlacing
@@ -706,7 +712,7 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 		case err == errRetry:
 			s.dropPointer(ctx, in)
 			if err := backoff(ctx, attempt); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		case err == errLocked:
@@ -714,31 +720,33 @@ func (s *ReservationStore) Change(ctx context.Context, tenantID, id, ifMatch str
 			// (or wait for its request, while it is young), then start over.
 			s.dropPointerIfOther(ctx, in)
 			if err := s.takeOver(ctx, tenantID, home, id); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := backoff(ctx, attempt); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		case teamspro.ErrorCode(err) == teamspro.ECONFLICT:
 			s.dropPointer(ctx, in)
-			return nil, err
+			return nil, nil, err
 		case err != nil:
-			return nil, s.leave(ctx, in, err)
+			return nil, nil, s.leave(ctx, in, err)
 		}
+		settled := true
 		if _, err := s.run(ctx, in); err != nil {
 			if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := s.leave(ctx, in, err); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			settled = false
 		}
 		out := in.Next[0].R
 		out.ETag = ETagOf(in.Next[0].Version)
-		return &out, nil
+		return &out, written(in, settled), nil
 	}
-	return nil, busy()
+	return nil, nil, busy()
 }
 
 // errRetry marks a lost race inside a change that must start over; errLocked

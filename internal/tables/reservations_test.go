@@ -425,21 +425,29 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 }
 
-// recorder is a Notifier that remembers what it was told.
+// recorder is a Notifier that remembers the changes whose records were
+// stored and announced.
 type recorder struct {
 	mu    sync.Mutex
 	kinds []string
 }
 
-func (r *recorder) ReservationChanged(_ context.Context, c booking.Change) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.kinds = append(r.kinds, string(c.Kind))
+func (r *recorder) RecordReservation(c booking.Change) ([]byte, error) {
+	body := string(c.Kind)
 	if c.Kind != booking.ChangeCreated && (c.Before == nil || c.Before.ETag == c.After.ETag) {
-		r.kinds = append(r.kinds, "(no before)")
+		body += ",(no before)"
 	}
-	return nil
+	return []byte(body), nil
 }
+
+func (r *recorder) AnnounceReservation(ctx context.Context, o booking.Outgoing, done func(context.Context, booking.Outgoing) error) {
+	r.mu.Lock()
+	r.kinds = append(r.kinds, string(o.Body))
+	r.mu.Unlock()
+	_ = done(ctx, o)
+}
+
+func (r *recorder) RelayReservation(context.Context, booking.Outgoing) error { return nil }
 
 func TestNotifierHearsEverySuccessfulChange(t *testing.T) {
 	t.Parallel()
@@ -469,5 +477,12 @@ func TestNotifierHearsEverySuccessfulChange(t *testing.T) {
 	}
 	if got := strings.Join(rec.kinds, ","); got != "created,approved,updated,cancelled" {
 		t.Errorf("got %s, want created,approved,updated,cancelled (nothing for the refused booking)", got)
+	}
+	problems, err := f.res.Verify(ctx, f.tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("after announcing every change: %s", p)
 	}
 }

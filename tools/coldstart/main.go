@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -44,25 +45,28 @@ func main() {
 	// The two binaries run in turns, so that both see the same machine: on
 	// a shared machine, a run of all of one then all of the other measures
 	// the load drift as much as the binaries.
-	var a, b, ratios, cpuA, cpuB []float64
+	var a, b, ratios, cpuA, cpuB, pfA, pfB []float64
 	for i := 0; i < *n; i++ {
-		ta, ca, err := once(flag.Arg(0), env)
+		ta, ca, fa, err := once(flag.Arg(0), env)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		tb, cb, err := once(flag.Arg(1), os.Environ())
+		tb, cb, fb, err := once(flag.Arg(1), os.Environ())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		a, b, ratios = append(a, ms(ta)), append(b, ms(tb)), append(ratios, float64(ta)/float64(tb))
 		cpuA, cpuB = append(cpuA, ms(ca)), append(cpuB, ms(cb))
+		pfA, pfB = append(pfA, float64(fa)), append(pfB, float64(fb))
 	}
 	fmt.Printf("cold start (exec to first 200, median of %d, in turns): %s %.1f ms, %s %.1f ms, ratio %.2f (median of the %d pairs' ratios %.2f) (target <= 1.5)\n",
 		*n, flag.Arg(0), median(a), flag.Arg(1), median(b), median(a)/median(b), *n, median(ratios))
 	fmt.Printf("  CPU used to the first 200 (user + system, median): %s %.1f ms, %s %.1f ms, ratio %.2f\n",
 		flag.Arg(0), median(cpuA), flag.Arg(1), median(cpuB), median(cpuA)/median(cpuB))
+	fmt.Printf("  minor page faults to the first 200 (median): %s %.0f, %s %.0f\n",
+		flag.Arg(0), median(pfA), flag.Arg(1), median(pfB))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -74,19 +78,20 @@ func median(xs []float64) float64 {
 }
 
 // once starts bin, waits for its first 200 on /api/health and stops it. It
-// returns the time from exec to that answer and the CPU the process used.
-func once(bin string, env []string) (took, cpu time.Duration, err error) {
+// returns the time from exec to that answer, the CPU the process used and
+// its minor page faults (the kernel's share of starting a larger binary).
+func once(bin string, env []string) (took, cpu time.Duration, faults int64, err error) {
 	client := &http.Client{Timeout: time.Second}
 	port, err := freePort()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(slices.Clone(env), fmt.Sprintf("FUNCTIONS_CUSTOMHANDLER_PORT=%d", port))
 	url := fmt.Sprintf("http://127.0.0.1:%d/api/health", port)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	for time.Since(start) < 10*time.Second {
 		res, err := client.Get(url)
@@ -102,9 +107,12 @@ func once(bin string, env []string) (took, cpu time.Duration, err error) {
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 	if took == 0 {
-		return 0, 0, fmt.Errorf("%s did not answer within 10s", bin)
+		return 0, 0, 0, fmt.Errorf("%s did not answer within 10s", bin)
 	}
-	return took, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		faults = ru.Minflt
+	}
+	return took, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), faults, nil
 }
 
 func freePort() (int, error) {

@@ -16,6 +16,7 @@ import { floatingLabel, fromFloatingDate, toFloating, toFloatingDate } from '../
 import { DeletedDialog } from './DeletedDialog';
 import { EventDialog, ScopeDialog, bodyOf, formOf, formTimes, newForm, withRepeat, type EventForm, type Scope } from './EventDialog';
 import { calendarPath, colours, isRecurring, viewNames, type CalEvent, type Tab } from './model';
+import { ExternalEventDialog, ExternalPanel } from './ExternalPanel';
 import { SharePanel } from './SharePanel';
 import './strings';
 
@@ -60,6 +61,8 @@ export function ContentPage({ session, api }: PageContext) {
   const [tags, setTags] = useState<string[]>([]);
   const [deletedOpen, setDeletedOpen] = useState(false);
   const [shareOpen, setShareOpen] = useState(false);
+  const [extOpen, setExtOpen] = useState(false);
+  const [viewing, setViewing] = useState<CalEvent | null>(null);
   const cal = useRef<Calendar | null>(null);
   const filters = useRef({ search: '', tag: '', color: '' });
 
@@ -133,6 +136,11 @@ export function ContentPage({ session, api }: PageContext) {
         end: e.allDay && e.endDay ? e.endDay : toFloating(e.endDate, zone),
         allDay: e.allDay,
         backgroundColor: e.color || undefined,
+        // An external calendar's events are shown, never changed here (the
+        // calendar's eventStartEditable and eventDurationEditable would
+        // override a plain editable: false).
+        ...(e.readOnly ? { editable: false, startEditable: false, durationEditable: false } : {}),
+        classNames: e.readOnly ? ['tp-external'] : [],
         extendedProps: { ev: e },
       }));
     },
@@ -148,6 +156,7 @@ export function ContentPage({ session, api }: PageContext) {
 
   const openEvent = async (ev: CalEvent) => {
     setErr(null);
+    if (ev.readOnly) return setViewing(ev);
     let series: (CalEvent & { etag?: string }) | undefined;
     if (ev.seriesId) {
       try {
@@ -299,7 +308,13 @@ export function ContentPage({ session, api }: PageContext) {
       info.el.dataset.start = floatingLabel(info.event.start);
       info.el.dataset.recurring = String(isRecurring(ev));
       // Named by what it shows (time, title), then the day for context.
-      info.el.setAttribute('aria-label', [info.timeText, info.event.title, DateTime.fromJSDate(info.event.start).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY)].filter(Boolean).join(' '));
+      // The time and the title are adjacent blocks, which read as one word
+      // ("11:00Planning") for tools that check the label against the visible
+      // text; a space between them keeps the visible text a phrase of the label.
+      const time = info.el.querySelector('.ec-event-time');
+      if (time && time.nextSibling && time.nextSibling.nodeType !== Node.TEXT_NODE) time.after(' ');
+      // An external calendar's event says whose it is, and that it is read-only, last.
+      info.el.setAttribute('aria-label', [info.timeText, info.event.title, DateTime.fromJSDate(info.event.start).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY), ev.readOnly ? t('ext.readOnly', { name: ev.externalName ?? '' }) : ''].filter(Boolean).join(' '));
       info.el.addEventListener('keydown', (k) => {
         if (k.key === 'Enter' || k.key === ' ') {
           k.preventDefault();
@@ -403,6 +418,7 @@ export function ContentPage({ session, api }: PageContext) {
         </Select>
         <Button id="cal-deleted" onClick={() => setDeletedOpen(true)}>{t('cal.deleted')}</Button>
         {owner && <Button id="cal-share" onClick={() => setShareOpen(true)}>{t('cal.share')}</Button>}
+        {owner && <Button id="cal-externals" onClick={() => setExtOpen(true)}>{t('ext.open')}</Button>}
         <Text size={200} style={{ marginLeft: 'auto' }}>{t('cal.zoneNote', { zone })}</Text>
       </Toolbar>
       {notice && (
@@ -454,6 +470,8 @@ export function ContentPage({ session, api }: PageContext) {
         setNotice('');
         refetch();
       }} />}
+      {extOpen && <ExternalPanel api={api} calendarId={tab.calendarId} zone={zone} onClose={() => setExtOpen(false)} onChanged={refetch} />}
+      {viewing && <ExternalEventDialog ev={viewing} zone={zone} onClose={() => setViewing(null)} />}
       {shareOpen && <SharePanel api={api} calendarId={tab.calendarId} onClose={() => setShareOpen(false)} />}
     </main>
   );

@@ -68,6 +68,11 @@ export interface CalEvent {
   endDay?: string;
   etag?: string;
   deleted?: boolean;
+  /** Occurrences of an external calendar: "external", read-only. */
+  source?: 'external';
+  externalId?: string;
+  externalName?: string;
+  readOnly?: boolean;
 }
 
 export const calendarPath = (id: string) => '/api/calendar/v1/' + encodeURIComponent(id);
