@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 )
 
 // holdBytes is how much of an answer is held back before its status and
@@ -25,9 +26,13 @@ type answer struct {
 	w      http.ResponseWriter
 	status int
 	header http.Header // set on w when the answer is committed
-	held   []byte
+	held   *[]byte     // from heldPool until the answer is committed
 	sent   bool
 }
+
+// heldPool keeps the buffers of answers being held back: most answers are
+// small, and a buffer per request would cost more than the encoding.
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // newAnswer starts an answer with its status and content type. Headers that
 // belong to the success only (Content-Disposition, say) go in Header(), so
@@ -49,11 +54,11 @@ func (a *answer) Write(p []byte) (int, error) {
 	if a.sent {
 		return a.w.Write(p)
 	}
-	if len(a.held)+len(p) <= holdBytes {
-		if a.held == nil {
-			a.held = make([]byte, 0, min(holdBytes, max(len(p), 4<<10)))
-		}
-		a.held = append(a.held, p...)
+	if a.held == nil {
+		a.held = heldPool.Get().(*[]byte)
+	}
+	if len(*a.held)+len(p) <= holdBytes {
+		*a.held = append(*a.held, p...)
 		return len(p), nil
 	}
 	if err := a.commit(-1); err != nil {
@@ -74,12 +79,17 @@ func (a *answer) commit(length int) error {
 	}
 	a.w.WriteHeader(a.status)
 	a.sent = true
-	held := a.held
-	a.held = nil
-	if len(held) == 0 {
+	if a.held == nil {
 		return nil
 	}
-	_, err := a.w.Write(held)
+	held := a.held
+	a.held = nil
+	var err error
+	if len(*held) > 0 {
+		_, err = a.w.Write(*held) // copied by the server's buffer or sent
+	}
+	*held = (*held)[:0]
+	heldPool.Put(held)
 	return err
 }
 
@@ -88,7 +98,21 @@ func (a *answer) Close() error {
 	if a.sent {
 		return nil
 	}
-	return a.commit(len(a.held))
+	n := 0
+	if a.held != nil {
+		n = len(*a.held)
+	}
+	return a.commit(n)
+}
+
+// release returns what is held to the pool when the answer is abandoned for
+// a problem.
+func (a *answer) release() {
+	if a.held != nil {
+		*a.held = (*a.held)[:0]
+		heldPool.Put(a.held)
+		a.held = nil
+	}
 }
 
 // writeJSON answers v as JSON with the given status. Lists (a slice, or a page
@@ -97,6 +121,7 @@ func (a *answer) Close() error {
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	a := newAnswer(w, status, "application/json; charset=utf-8")
 	if err := encodeJSON(a, v); err != nil {
+		a.release()
 		return err
 	}
 	return a.Close()
@@ -111,6 +136,7 @@ type jsonStreamer interface {
 // json.Encoder ends its values, streaming slices and jsonStreamers.
 func encodeJSON(w io.Writer, v any) error {
 	e := newItemEncoder(w)
+	defer e.release()
 	if s, ok := v.(jsonStreamer); ok {
 		if err := s.streamJSON(e); err != nil {
 			return err
@@ -150,10 +176,28 @@ type itemEncoder struct {
 	enc *json.Encoder
 }
 
-func newItemEncoder(w io.Writer) *itemEncoder {
-	e := &itemEncoder{w: w}
+// itemEncoders are reused across requests (see heldPool).
+var itemEncoders = sync.Pool{New: func() any {
+	e := &itemEncoder{}
 	e.enc = json.NewEncoder(&e.buf)
 	return e
+}}
+
+// newItemEncoder returns an encoder writing to w; release it when done.
+func newItemEncoder(w io.Writer) *itemEncoder {
+	e := itemEncoders.Get().(*itemEncoder)
+	e.w = w
+	return e
+}
+
+// release returns e to the pool, unless an unusually large item grew its
+// buffer (a pool would keep that memory for every later request).
+func (e *itemEncoder) release() {
+	e.w = nil
+	if e.buf.Cap() <= holdBytes {
+		e.buf.Reset()
+		itemEncoders.Put(e)
+	}
 }
 
 // item writes v as JSON, without the newline json.Encoder adds.

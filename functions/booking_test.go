@@ -587,49 +587,6 @@ func TestAvailability(t *testing.T) {
 	expect(t, h.do("GET", "/api/rooms/availability?from="+at(3, 10, 0)+"&to=2026-06-01T00:00:00Z", &s.member, nil), 400, teamspro.EINVALID)
 }
 
-// TestTabPermissions applies the booking tab's permissions to reservations.
-func TestTabPermissions(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	h.now = monday
-	owner := h.newUser("", false)
-	admin := h.newUser(owner.tenant, true)
-	adder := h.newUser(owner.tenant, false)
-	reader := h.newUser(owner.tenant, false)
-	cal := h.bookingTab(owner, "perm", map[string]any{"rooms": []string{"r1"}, "permissions": map[string]any{"mode": "custom",
-		"members": []map[string]any{{"objectId": adder.oid, "add": true}}}})
-	h.createRoom(admin, "r1", nil)
-	h.createRoom(admin, "r2", nil)
-	expect(t, h.do("POST", events(cal), &reader, event("r1", at(3, 9, 0), at(3, 10, 0))), 403, teamspro.EFORBIDDEN)
-	res := h.do("POST", events(cal), &adder, event("r2", at(3, 9, 0), at(3, 10, 0)))
-	if res.status != 400 || reason(t, res) != "room_not_in_tab" {
-		t.Errorf("room outside the tab: got %d %s", res.status, res.body)
-	}
-	mine := h.do("POST", events(cal), &adder, event("r1", at(3, 9, 0), at(3, 10, 0)))
-	expect(t, mine, 201, "")
-	owners := h.do("POST", events(cal), &owner, event("r1", at(3, 11, 0), at(3, 12, 0)))
-	expect(t, owners, 201, "")
-	ownID := owners.json(t)["id"].(string)
-	// The adder may not change or cancel the owner's reservation, but their own.
-	expect(t, h.do("PATCH", events(cal)+"/"+ownID, &adder, event("r1", at(3, 13, 0), at(3, 14, 0))), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("DELETE", events(cal)+"/"+ownID, &adder, nil), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("POST", "/api/reservations/"+ownID+"/cancel", &adder, nil), 403, teamspro.EFORBIDDEN)
-	expect(t, h.do("PATCH", events(cal)+"/"+mine.json(t)["id"].(string), &adder, event("r1", at(3, 13, 0), at(3, 14, 0))), 200, "")
-	c := h.do("POST", "/api/reservations/"+ownID+"/cancel", &owner, nil)
-	expect(t, c, 200, "")
-	if c.json(t)["status"] != "cancelled" {
-		t.Errorf("got %s, want cancelled", c.body)
-	}
-	res = h.do("POST", "/api/reservations/"+ownID+"/cancel", &owner, nil)
-	if res.status != 409 || reason(t, res) != "not_active" {
-		t.Errorf("second cancel: got %d %s, want 409 not_active", res.status, res.body)
-	}
-	res = h.do("POST", "/api/reservations/"+ownID+"/checkin", &owner, nil)
-	if res.status != 409 || reason(t, res) != "not_active" {
-		t.Errorf("check in a cancelled one: got %d %s, want 409 not_active", res.status, res.body)
-	}
-}
-
 // TestBookingCrossTenant: another tenant (even an admin) finds nothing of the
 // first one's rooms, calendars and reservations: 404 on every route.
 func TestBookingCrossTenant(t *testing.T) {

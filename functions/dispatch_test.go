@@ -1,6 +1,7 @@
 package functions_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -8,15 +9,19 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+	"github.com/teamspro/functions/internal/tables"
 )
 
-// TestReservationMailsFollowThePolicy walks a reservation through the
+// TestReservationMailsFollowThePolicy walks reservations through the
 // changes the booking service emits and checks who is mailed what: a
 // reservation that is or becomes pending tells its organizer "pending" (never
-// "confirmed") and asks the room's managers; a check-in is silent; a
-// recurring booking is one mail with one series invitation, and cancelling one
-// of its occurrences cancels that occurrence alone. The organizer's invites,
-// applied in turn to a model calendar, must show what the API holds.
+// "confirmed") and asks the room's managers, and one that was confirmed has
+// its invitation withdrawn (a CANCEL) by that mail; a decline is mailed with
+// no invitation; a check-in is silent; a recurring booking is one mail with
+// one series invitation (RRULE, and an EXDATE for the occurrence it could not
+// book), and cancelling one of its occurrences cancels that occurrence alone.
+// The organizer's invites, applied in turn to a model calendar, must show
+// what the API holds.
 func TestReservationMailsFollowThePolicy(t *testing.T) {
 	t.Parallel()
 	s := newBookingSetup(t)
@@ -77,6 +82,32 @@ func TestReservationMailsFollowThePolicy(t *testing.T) {
 	step("approve it", []string{"Reservation approved"}, func() {
 		expect(t, h.do("POST", "/api/reservations/"+pending+"/approve", &manager, nil), 200, "")
 	})
+	var moved string
+	step("book a room that needs no approval", []string{"Reservation confirmed"}, func() {
+		moved = id(h.do("POST", events(s.cal), &s.member, event("r1", at(5, 10, 0), at(5, 11, 0))))
+	})
+	mails := step("move it into the room that needs approval", []string{"Reservation awaiting approval", "Approval requested"}, func() {
+		expect(t, h.do("PATCH", events(s.cal)+"/"+moved, &s.member, event("exec", at(5, 14, 0), at(5, 15, 0))), 200, "")
+	})
+	for _, m := range mails {
+		subject, _ := m["subject"].(string)
+		invite := ""
+		parts, _ := m["content"].([]any)
+		for _, p := range parts {
+			if c, _ := p.(map[string]any); strings.HasPrefix(c["type"].(string), "text/calendar") {
+				invite = c["value"].(string)
+			}
+		}
+		switch {
+		case strings.HasPrefix(subject, "Reservation awaiting approval") && !strings.Contains(invite, "METHOD:CANCEL"):
+			t.Errorf("the organizer's pending mail: got invite %q, want the CANCEL of the confirmed one", invite)
+		case strings.HasPrefix(subject, "Approval requested") && invite != "":
+			t.Errorf("the managers' request: got invite %q, want none", invite)
+		}
+	}
+	step("decline it", []string{"Reservation declined"}, func() {
+		expect(t, h.do("POST", "/api/reservations/"+moved+"/decline", &manager, nil), 200, "")
+	})
 	var now string
 	step("book a room for now", []string{"Reservation confirmed"}, func() {
 		now = id(h.do("POST", events(s.cal), &s.member, event("r1", at(2, 7, 10), at(2, 8, 0))))
@@ -84,17 +115,24 @@ func TestReservationMailsFollowThePolicy(t *testing.T) {
 	step("check in", nil, func() {
 		expect(t, h.do("POST", "/api/reservations/"+now+"/checkin", &s.member, nil), 200, "")
 	})
+	step("book the third week's slot", []string{"Reservation confirmed"}, func() {
+		expect(t, h.do("POST", events(s.cal), &s.member, event("r1", at(18, 9, 0), at(18, 10, 0))), 201, "")
+	})
 	weekly := event("r1", at(4, 9, 0), at(4, 10, 0))
-	weekly["title"], weekly["modeRecurrence"], weekly["rrule"] = "Weekly", "Weekly", map[string]any{"count": 4}
-	mails := step("book four weeks", []string{"Reservation confirmed"}, func() {
+	weekly["title"], weekly["modeRecurrence"], weekly["rrule"], weekly["skipConflicts"] = "Weekly", "Weekly", map[string]any{"count": 4}, true
+	mails = step("book four weeks, one of them taken", []string{"Reservation confirmed"}, func() {
 		expect(t, h.do("POST", events(s.cal), &s.member, weekly), 201, "")
 	})
 	cal, err := ics.ParseCalendar(strings.NewReader(calendarPart(t, mails[0])))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if evs := cal.Events(); len(evs) != 1 || evs[0].GetProperty(ics.ComponentPropertyRrule) == nil {
+	evs := cal.Events()
+	if len(evs) != 1 || evs[0].GetProperty(ics.ComponentPropertyRrule) == nil {
 		t.Fatalf("a recurring booking's invite: got %d VEVENTs, want one with an RRULE", len(evs))
+	}
+	if ex := evs[0].GetProperty(ics.ComponentPropertyExdate); ex == nil || !strings.Contains(ex.Value, "20260318T") {
+		t.Errorf("a recurring booking's invite: got EXDATE %v, want the taken third week", ex)
 	}
 	var second string
 	for _, r := range h.listReservations(t, s) {
@@ -136,4 +174,85 @@ func (h *harness) listReservations(t *testing.T, s *bookingSetup) []map[string]a
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestBookingSeriesRemindsOneAtATime: a recurring booking is one mail, and
+// has one reminder scheduled at a time, never one per occurrence: delivering
+// the reminder of an occurrence mails it and schedules the next one's;
+// cancelling the next occurrence moves the reminder to the one after it.
+func TestBookingSeriesRemindsOneAtATime(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.now = time.Now()
+	admin := h.newUser("", true)
+	cal := h.bookingTab(admin, "book", map[string]any{"reminderMinutes": 15})
+	h.createRoom(admin, "r1", nil)
+	l := newMailListener(t)
+	q := withMail(t, h, l, true)
+	reminders := tables.NewReminderStore(h.client)
+	scheduled := func() []int64 {
+		t.Helper()
+		seqs, err := reminders.All(context.Background(), admin.tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seqs
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first reminder falls due a few seconds from now (reminderLead).
+	start := time.Now().Add(15*time.Minute + reminderLead).UTC().Truncate(time.Second).Add(time.Second)
+	body := event("r1", start.Format(time.RFC3339), start.Add(30*time.Minute).Format(time.RFC3339))
+	body["title"], body["modeRecurrence"], body["rrule"] = "Daily stand-up", "Daily", map[string]any{"count": 4}
+	expect(t, h.do("POST", events(cal), &admin, body), 201, "")
+	waitMails(t, l, 1)
+	first := scheduled()
+	if len(first) != 1 || q.Pending() != 1 {
+		t.Fatalf("after booking four days: got reminders %v, %d messages pending, want the first occurrence's alone", first, q.Pending())
+	}
+
+	waitMails(t, l, 2)
+	if subject, _ := l.sent()[1]["subject"].(string); !strings.HasPrefix(subject, "Reminder:") || !strings.Contains(subject, start.In(paris).Format("15:04")) {
+		t.Errorf("got the mail %q, want the reminder of the first occurrence", subject)
+	}
+	var next []int64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if next = scheduled(); len(next) == 1 && next[0] != first[0] && q.Pending() == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the first reminder: got reminders %v (first %v), %d pending, want the second occurrence's alone", next, first, q.Pending())
+		}
+	}
+
+	h.now = time.Now() // past the first reminder
+	var second string
+	res := h.do("GET", events(cal)+"?from="+start.Add(time.Hour).Format(time.RFC3339)+"&to="+start.Add(30*time.Hour).Format(time.RFC3339), &admin, nil)
+	expect(t, res, 200, "")
+	var list []map[string]any
+	mustUnmarshal(t, res.body, &list)
+	for _, r := range list {
+		if r["startDate"] == start.Add(24*time.Hour).Format(time.RFC3339) {
+			second, _ = r["id"].(string)
+		}
+	}
+	if second == "" {
+		t.Fatalf("the second day is not booked: %v", list)
+	}
+	expect(t, h.do("POST", "/api/reservations/"+second+"/cancel", &admin, nil), 200, "")
+	if after := scheduled(); len(after) != 1 || after[0] == next[0] || q.Pending() != 1 {
+		t.Errorf("after cancelling the second day: got reminders %v (before %v), %d pending, want the third day's alone", after, next, q.Pending())
+	}
+	waitMails(t, l, 3)
+	time.Sleep(150 * time.Millisecond) // a mail too many would arrive now
+	var subjects []string
+	for _, m := range l.sent() {
+		subject, _ := m["subject"].(string)
+		subjects = append(subjects, subject)
+	}
+	if len(subjects) != 3 {
+		t.Errorf("got mails %q, want 3: the booking, one reminder, the cancellation", subjects)
+	}
 }

@@ -231,23 +231,41 @@ func offlineClient(t testing.TB) *tables.Client {
 // logger; tests adjust what they need, and newServer adds the services.
 func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 	return functions.Deps{
-		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Auth:         auth,
-		Directory:    tables.NewDirectoryStore(c),
-		Tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
-		Rooms:        booking.NewRoomCache(tables.NewRoomStore(c), 15*time.Second, 0, nil),
-		Reservations: tables.NewReservationStore(c),
-		Ready:        c.Ping,
+		Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Auth:      auth,
+		Directory: tables.NewDirectoryStore(c),
+		Ready:     c.Ping,
 	}
 }
 
-// withServices returns d with the services built over the stores of c and
-// d's own, announcing to d.Dispatcher (none when nil) on d's clock, as the
+// stores are the stores of one client as the product builds them, caches
+// included: the services and the dispatcher of a test share them, as they
+// do in one instance of the product.
+type stores struct {
+	tabs         tab.Store
+	rooms        *booking.RoomCache
+	reservations booking.ReservationStore
+}
+
+var storesByClient sync.Map // *tables.Client -> *stores
+
+func storesOf(c *tables.Client) *stores {
+	st, _ := storesByClient.LoadOrStore(c, &stores{
+		tabs:         tab.NewCache(tables.NewTabStore(c), 15*time.Second, 0, nil),
+		rooms:        booking.NewRoomCache(tables.NewRoomStore(c), 15*time.Second, 0, nil),
+		reservations: tables.NewReservationStore(c),
+	})
+	return st.(*stores)
+}
+
+// withServices returns d with the services built over the stores of c,
+// announcing to d.Dispatcher (none when nil) on d's clock, as the
 // composition root builds them for the product.
 func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.Deps {
 	t.Helper()
+	st := storesOf(c)
 	events := tables.NewEventStore(c)
-	cfg := calendar.Config{Events: events, Tabs: d.Tabs, Feeds: events, Now: d.Now, Logger: d.Logger,
+	cfg := calendar.Config{Events: events, Tabs: st.tabs, Feeds: events, Now: d.Now, Logger: d.Logger,
 		// External calendars come from local servers in tests: loopback only.
 		Externals: tables.NewExternalStore(c),
 		Source: ical.Source{Fetcher: safehttp.New(safehttp.Config{
@@ -259,24 +277,27 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 		cfg.Jobs = calendar.Jobs{Store: tables.NewJobStore(c), Queue: d.Dispatcher}
 	}
 	var err error
-	if d.Settings, err = tab.NewService(d.Tabs, d.Now); err != nil {
+	if d.Settings, err = tab.NewService(st.tabs, d.Now); err != nil {
 		t.Fatal(err)
 	}
-	if d.Keys, err = apikey.NewService(tables.NewAPIKeyStore(c), d.Tabs, d.Now); err != nil {
+	if d.Keys, err = apikey.NewService(tables.NewAPIKeyStore(c), st.tabs, d.Now); err != nil {
 		t.Fatal(err)
 	}
 	if d.Calendar, err = calendar.NewService(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if d.Booking, err = booking.NewService(d.Rooms, d.Reservations, d.Now, bn, d.Logger); err != nil {
+	if d.Booking, err = booking.NewService(st.rooms, st.reservations, d.Now, bn, d.Logger); err != nil {
 		t.Fatal(err)
 	}
-	if d.Bookings, err = booking.NewCalendars(d.Booking, d.Tabs); err != nil {
+	if d.Bookings, err = booking.NewCalendars(d.Booking, st.tabs); err != nil {
+		t.Fatal(err)
+	}
+	if d.RoomAdmin, err = booking.NewRooms(d.Booking, st.rooms.Fresh()); err != nil {
 		t.Fatal(err)
 	}
 	var caches []org.Cache
-	for _, st := range []any{d.Tabs, d.Rooms} {
-		if c, ok := st.(org.Cache); ok {
+	for _, s := range []any{st.tabs, st.rooms} {
+		if c, ok := s.(org.Cache); ok {
 			caches = append(caches, c)
 		}
 	}

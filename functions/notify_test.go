@@ -73,7 +73,7 @@ func (l *mailListener) sent() []map[string]any {
 // through pub, with reminders and an outbox in storage.
 func newDispatcher(t testing.TB, h *harness, d functions.Deps, pub notify.Publisher) *dispatch.Dispatcher {
 	t.Helper()
-	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(h.client), Rooms: d.Rooms, Reservations: d.Reservations,
+	dp, err := dispatch.New(dispatch.Config{Publisher: pub, Profiles: d.Directory, Tabs: storesOf(h.client).tabs, Events: tables.NewEventStore(h.client), Rooms: storesOf(h.client).rooms, Reservations: storesOf(h.client).reservations,
 		Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client), Outgoing: tables.NewEventStore(h.client),
 		Now: func() time.Time { return h.now }})
 	if err != nil {

@@ -17,6 +17,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	a := newAnswer(w, http.StatusOK, "application/json; charset=utf-8")
 	a.Header().Set("Content-Disposition", `attachment; filename="teamspro-export-`+p.TenantID+`.json"`)
 	e := newItemEncoder(a)
+	defer e.release()
 	head, _ := json.Marshal(map[string]any{"tenantId": p.TenantID, "exportedAt": s.Now().UTC().Format(time.RFC3339)})
 	_ = e.raw(string(head[:len(head)-1]) + `,"items":[`)
 	n := 0
@@ -30,6 +31,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		return e.item(exportItem{Table: table, Entity: entity})
 	})
 	if err != nil {
+		a.release()
 		return err
 	}
 	if err := e.raw("]}\n"); err != nil {

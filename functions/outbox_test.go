@@ -64,7 +64,7 @@ func TestChangeAnnouncedOnceAfterACrash(t *testing.T) {
 			d := restarted.Deps
 			// The dying process has a clock of its own: the test moves the
 			// harness's while that process's announcement hangs.
-			d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: dying, Profiles: d.Directory, Tabs: d.Tabs, Events: tables.NewEventStore(h.client), Rooms: d.Rooms,
+			d.Dispatcher, err = dispatch.New(dispatch.Config{Publisher: dying, Profiles: d.Directory, Tabs: storesOf(h.client).tabs, Events: tables.NewEventStore(h.client), Rooms: storesOf(h.client).rooms,
 				Reminders: tables.NewReminderStore(h.client), Outbox: tables.NewOutboxStore(h.client), Outgoing: tables.NewEventStore(h.client),
 				Now: func() time.Time { return monday }})
 			if err != nil {

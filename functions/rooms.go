@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/holiday"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -47,7 +46,7 @@ func (s *Server) handleListRooms(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
+	rooms, err := s.RoomAdmin.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
@@ -70,43 +69,12 @@ func (s *Server) handleCreateRoom(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	if in.ID == "" {
-		in.ID = uuid.NewString()
-	}
-	if !teamspro.ValidID(in.ID) {
-		e := teamspro.Errorf(teamspro.EINVALID, "The room id is not valid.")
-		e.Fields = []teamspro.FieldError{{Field: "id", Reason: "letters, digits and . _ : @ - only, at most 128"}}
-		return e
-	}
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	in.Normalize()
-	now := s.Now().UTC()
-	room := &booking.Room{TenantID: principal(r).TenantID, ID: in.ID, RoomInput: in.RoomInput, CreatedAt: now, UpdatedAt: now}
-	if err := s.roomsFresh.Create(r.Context(), room); err != nil {
+	room, err := s.RoomAdmin.Create(r.Context(), principal(r), in.ID, in.RoomInput)
+	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/rooms/"+room.ID)
 	return writeRoom(w, http.StatusCreated, room)
-}
-
-// managedRoom returns the room of the path if p may manage it: admins and the
-// room's managers (EFORBIDDEN for others).
-func (s *Server) managedRoom(r *http.Request) (*booking.Room, error) {
-	id, err := pathID(r, "roomId")
-	if err != nil {
-		return nil, err
-	}
-	p := principal(r)
-	room, err := s.roomsFresh.Get(r.Context(), p.TenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	if !room.Manages(p) {
-		return nil, teamspro.Errorf(teamspro.EFORBIDDEN, "Only tenant admins and the room's managers may change it.")
-	}
-	return room, nil
 }
 
 func (s *Server) handleGetRoom(w http.ResponseWriter, r *http.Request) error {
@@ -114,7 +82,7 @@ func (s *Server) handleGetRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	room, err := s.roomsFresh.Get(r.Context(), principal(r).TenantID, id)
+	room, err := s.RoomAdmin.Get(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
@@ -123,44 +91,25 @@ func (s *Server) handleGetRoom(w http.ResponseWriter, r *http.Request) error {
 
 // handlePutRoom replaces a room's fields.
 func (s *Server) handlePutRoom(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.managedRoom(r)
+	id, err := pathID(r, "roomId")
 	if err != nil {
 		return err
 	}
-	var in booking.RoomInput
-	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
+	room, err := s.RoomAdmin.Replace(r.Context(), principal(r), id, r.Header.Get("If-Match"), s.body(r))
+	if err != nil {
 		return err
 	}
-	return s.saveRoom(w, r, cur, in)
+	return writeRoom(w, http.StatusOK, room)
 }
 
-// handlePatchRoom changes the fields present in the body and keeps the others:
-// the body is decoded over the current room, so absent fields stay as they are
-// (nested rules merge the same way; lists are replaced).
+// handlePatchRoom changes the fields present in the body and keeps the others.
 func (s *Server) handlePatchRoom(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.managedRoom(r)
+	id, err := pathID(r, "roomId")
 	if err != nil {
 		return err
 	}
-	// A copy: decoding must not reach into cur's lists and pointers.
-	in := cur.Clone().RoomInput
-	if err := decode(r, s.MaxBodyBytes, &in); err != nil {
-		return err
-	}
-	return s.saveRoom(w, r, cur, in)
-}
-
-func (s *Server) saveRoom(w http.ResponseWriter, r *http.Request, cur *booking.Room, in booking.RoomInput) error {
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	in.Normalize()
-	p := principal(r)
-	if !p.Admin && !slices.Equal(in.Managers, cur.Managers) {
-		return teamspro.Errorf(teamspro.EFORBIDDEN, "Only tenant admins change a room's managers.")
-	}
-	room := &booking.Room{TenantID: p.TenantID, ID: cur.ID, RoomInput: in, UpdatedAt: s.Now().UTC()}
-	if err := s.roomsFresh.Update(r.Context(), room, r.Header.Get("If-Match")); err != nil {
+	room, err := s.RoomAdmin.Patch(r.Context(), principal(r), id, r.Header.Get("If-Match"), s.body(r))
+	if err != nil {
 		return err
 	}
 	return writeRoom(w, http.StatusOK, room)
@@ -175,21 +124,7 @@ func (s *Server) handleDeleteRoom(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p := principal(r)
-	if _, err := s.roomsFresh.Get(r.Context(), p.TenantID, id); err != nil {
-		return err
-	}
-	n, err := s.Reservations.FutureOfRoom(r.Context(), p.TenantID, id, s.Now())
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		e := teamspro.Errorf(teamspro.ECONFLICT, "The room has %d future reservations: deactivate it instead (PATCH active=false), or cancel them first.", n)
-		e.Detail = booking.ReasonHasFuture
-		e.Extra = map[string]any{"futureReservations": n}
-		return e
-	}
-	if err := s.roomsFresh.Delete(r.Context(), p.TenantID, id, r.Header.Get("If-Match")); err != nil {
+	if err := s.RoomAdmin.Delete(r.Context(), principal(r), id, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -241,20 +176,8 @@ func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	loc := time.UTC
-	if q := r.URL.Query(); isDate(q.Get("from")) || isDate(q.Get("to")) {
-		room, err := s.Rooms.Get(r.Context(), principal(r).TenantID, id)
-		if err != nil {
-			return err
-		}
-		loc = zoneOf(room.TimeZone)
-	}
-	var v teamspro.Validation
-	from, to := queryTime(r, "from", loc, &v), queryTime(r, "to", loc, &v)
-	if err := v.Err(); err != nil {
-		return err
-	}
-	rs, err := s.Booking.Schedule(r.Context(), principal(r).TenantID, id, from, to)
+	q := r.URL.Query()
+	rs, err := s.RoomAdmin.Schedule(r.Context(), principal(r), id, q.Get("from"), q.Get("to"))
 	if err != nil {
 		return err
 	}
@@ -338,7 +261,7 @@ func (s *Server) handleImportRooms(w http.ResponseWriter, r *http.Request) error
 		e.Extra = map[string]any{"rows": errs}
 		return e
 	}
-	created, updated, err := s.roomsFresh.Import(r.Context(), p.TenantID, rooms)
+	created, updated, err := s.RoomAdmin.Import(r.Context(), p, rooms)
 	if err != nil {
 		return err
 	}
@@ -505,7 +428,7 @@ func unneutralize(c string) string {
 // handleExportRooms answers the tenant's rooms as CSV, in the import's format,
 // with formula-like cells neutralized, written row by row.
 func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error {
-	rooms, err := s.roomsFresh.List(r.Context(), principal(r).TenantID)
+	rooms, err := s.RoomAdmin.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
@@ -536,10 +459,8 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
+		a.release()
 		return err
 	}
 	return a.Close()
 }
-
-// isDate reports whether a query value is a date (a bound that needs a zone).
-func isDate(s string) bool { return len(s) == len(time.DateOnly) }

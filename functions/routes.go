@@ -3,6 +3,7 @@ package functions
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -139,21 +140,21 @@ func (s *Server) noRoute() http.Handler {
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		log := s.Logger.With("invocation_id", r.Header.Get("X-Azure-Functions-InvocationId"), "method", r.Method, "path", r.URL.Path)
-		ctx := context.WithValue(r.Context(), loggerKey{}, log)
-		r = r.WithContext(ctx)
+		r = r.WithContext(withLogAttrs(r.Context(), s.Logger, "invocation_id", r.Header.Get("X-Azure-Functions-InvocationId"), "method", r.Method, "path", r.URL.Path))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v) // a cut answer (writeError): net/http drops the connection
 				}
-				log.Error("panic", "panic", v, "stack", string(debug.Stack()))
+				logger(r.Context()).Error("panic", "panic", v, "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					writeError(sw, r, teamspro.Errorf(teamspro.EINTERNAL, "panic"))
 				}
 			}
-			logger(r.Context()).Debug("served", "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+			if s.Logger.Enabled(r.Context(), slog.LevelDebug) {
+				logger(r.Context()).Debug("served", "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+			}
 		}()
 		if s.cors(sw, r) {
 			return
@@ -204,7 +205,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 				return
 			}
 			ctx := teamspro.NewContext(r.Context(), p)
-			ctx = context.WithValue(ctx, loggerKey{}, logger(ctx).With("tenant", p.TenantID, "function", rt.Function))
+			ctx = withLogAttrs(ctx, nil, "tenant", p.TenantID, "function", rt.Function)
 			r = r.WithContext(ctx)
 		}
 		if err := rt.Handle(w, r); err != nil {

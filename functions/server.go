@@ -35,21 +35,18 @@ type Deps struct {
 	Logger    *slog.Logger
 	Auth      Authenticator
 	Directory directory.Store
-	// Tabs is the tabs' store, which the booking routes read; Settings
-	// applies the rules of changing a tab.
-	Tabs     tab.Store
+	// Settings applies the rules of changing a tab.
 	Settings *tab.Service
 	// Keys makes, lists, revokes and checks API keys.
 	Keys *apikey.Service
 	// Calendar is Calendar Pro: its events, feeds and copies.
 	Calendar *calendar.Service
 	// Booking is Booking Room Pro's reservations, Bookings its booking
-	// calendars (tabs) and a user's own reservations; Rooms and
-	// Reservations are its stores, which the room routes read.
-	Booking      *booking.Service
-	Bookings     *booking.Calendars
-	Rooms        booking.RoomStore
-	Reservations booking.ReservationStore
+	// calendars (tabs) and a user's own reservations, RoomAdmin the
+	// management of the organization's rooms.
+	Booking   *booking.Service
+	Bookings  *booking.Calendars
+	RoomAdmin *booking.Rooms
 	// Org exports and purges an organization's data.
 	Org *org.Service
 	// Dispatcher is told of every stored change and decides who is mailed
@@ -90,10 +87,6 @@ type Server struct {
 	triggers map[string]Trigger
 	handler  http.Handler
 	unrouted http.Handler // the 404/405 problem of requests no route serves
-	// roomsFresh is Rooms as the room routes need it: reads from storage
-	// (their ETags go back to clients, or precede a write), writes through
-	// Rooms (a booking.RoomCache forgets what they change).
-	roomsFresh booking.RoomStore
 }
 
 // NewServer checks deps and builds the router.
@@ -108,9 +101,6 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Directory == nil {
 		missing = append(missing, errors.New("directory store"))
 	}
-	if d.Tabs == nil {
-		missing = append(missing, errors.New("tab store"))
-	}
 	if d.Keys == nil {
 		missing = append(missing, errors.New("API key service"))
 	}
@@ -120,17 +110,11 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Calendar == nil {
 		missing = append(missing, errors.New("calendar service"))
 	}
-	if d.Booking == nil || d.Bookings == nil {
+	if d.Booking == nil || d.Bookings == nil || d.RoomAdmin == nil {
 		missing = append(missing, errors.New("booking service"))
 	}
 	if d.Org == nil {
 		missing = append(missing, errors.New("organization service"))
-	}
-	if d.Rooms == nil {
-		missing = append(missing, errors.New("room store"))
-	}
-	if d.Reservations == nil {
-		missing = append(missing, errors.New("reservation store"))
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))
@@ -151,10 +135,6 @@ func NewServer(d Deps) (*Server, error) {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: d, triggers: map[string]Trigger{}}
-	s.roomsFresh = d.Rooms
-	if c, ok := d.Rooms.(interface{ Fresh() booking.RoomStore }); ok {
-		s.roomsFresh = c.Fresh()
-	}
 	s.routes = s.allRoutes()
 	s.trigList = s.allTriggers()
 	for _, t := range s.trigList {

@@ -123,6 +123,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
+	roomAdmin, err := booking.NewRooms(bookingSvc, rooms.Fresh())
+	if err != nil {
+		return err
+	}
 	caches := []org.Cache{rooms}
 	if c, ok := tabs.(org.Cache); ok { // a tab.Cache, unless CACHE_TTL is 0
 		caches = append(caches, c)
@@ -140,14 +144,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Logger:       log,
 		Auth:         auth,
 		Directory:    directory,
-		Tabs:         tabs,
 		Settings:     settings,
 		Keys:         keys,
 		Calendar:     cal,
 		Booking:      bookingSvc,
 		Bookings:     bookings,
-		Rooms:        rooms,
-		Reservations: reservations,
+		RoomAdmin:    roomAdmin,
 		Org:          orgs,
 		Dispatcher:   dispatcher,
 		Processor:    processor,

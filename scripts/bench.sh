@@ -74,6 +74,11 @@ awk '
     printf "answer %s (%s KiB, streamed): %.2f MB allocated per request (%.2f MB before streaming), %s allocations\n",
       name, metric("answer-KiB"), metric("B/op") / 1e6, was / 1e6, metric("allocs/op")
   }
+  /^BenchmarkListRoomsOverhead\/through-/ { tb = metric("B/op"); ta = metric("allocs/op") }
+  /^BenchmarkListRoomsOverhead\/direct-/ {
+    printf "handler overhead in process, list 5 rooms: %d B and %d allocations per request beyond the store call (%s B, %s allocations); before: 5,220 B and 62 allocations\n",
+      tb - metric("B/op"), ta - metric("allocs/op"), metric("B/op"), metric("allocs/op")
+  }
   /^BenchmarkCalendarMonthView5000Browser-/ {
     printf "Calendar Pro month view of a 5,000-event calendar in headless Chromium, navigation to events drawn: cold %.0f ms, warm median %.0f ms (target <= 1500 ms), ratio to target %.2f (cold) %.2f (warm); %s events drawn\n",
       metric("cold-ms"), metric("warm-median-ms"), metric("cold-ms") / 1500, metric("warm-median-ms") / 1500, metric("events-drawn")

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -148,11 +149,11 @@ func run(bin string, requests, clients int) error {
 			return nil
 		}
 	}
-	overhead(clients, "list rooms", get("/api/rooms"), func() error {
+	overhead(clients, cmd.Process.Pid, "list rooms", get("/api/rooms"), func() error {
 		_, err := rooms.List(context.Background(), tenant)
 		return err
 	})
-	overhead(clients, "list a month of events", get("/api/calendar/v1/"+cal+"/events?from="+from.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339)), func() error {
+	overhead(clients, cmd.Process.Pid, "list a month of events", get("/api/calendar/v1/"+cal+"/events?from="+from.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339)), func() error {
 		_, err := events.ListWindow(context.Background(), tenant, cal, from, to)
 		return err
 	})
@@ -198,23 +199,108 @@ func monthOfEvents(base, admin string) (string, time.Time, time.Time, error) {
 }
 
 // overhead prints the handler-overhead ratio of one listing: through is the
-// request to the handler, direct the same storage calls made here.
-func overhead(clients int, name string, through, direct func() error) {
-	const rounds, d = 7, 1500 * time.Millisecond
-	var ratios, throughs, directs, busyThrough, busyDirect []float64
-	for i := 0; i < rounds; i++ {
-		b0 := cpuTimes()
-		t := rate(clients, d, through)
-		b1 := cpuTimes()
-		dr := rate(clients, d, direct)
-		b2 := cpuTimes()
-		throughs, directs, ratios = append(throughs, t), append(directs, dr), append(ratios, t/dr)
-		busyThrough, busyDirect = append(busyThrough, b1.busySince(b0)), append(busyDirect, b2.busySince(b1))
+// request to the handler, direct the same storage calls made here. The
+// machine is shared (Azurite, this generator, other work), so the two modes
+// are measured so that both see the same machine:
+//
+//   - in rounds, in turns and in alternating order (through-direct, then
+//     direct-through), the median of the rounds' ratios;
+//   - call by call: each client alternates a direct call and a call through
+//     the handler, and the ratio of their median latencies;
+//   - the CPU each mode costs per call: the handler process's per request
+//     through it, this process's per direct call, which the machine's load
+//     slows but does not inflate as it does wall time.
+func overhead(clients int, handlerPID int, name string, through, direct func() error) {
+	const rounds, d = 9, time.Second
+	var ratios, throughs, directs, busyThrough, busyDirect, cpuThrough, cpuDirect []float64
+	measure := func(fn func() error, cpu func() float64) (perSec, busy, cpuPerCall float64) {
+		b0, c0 := cpuTimes(), cpu()
+		n := calls(clients, d, fn)
+		b1, c1 := cpuTimes(), cpu()
+		return float64(n) / d.Seconds(), b1.busySince(b0), (c1 - c0) / float64(max(n, 1))
 	}
-	fmt.Printf("handler overhead: %s %.0f req/s through the handler, %.0f/s direct aztables (medians of %d alternating rounds), ratio %.2f (median; rounds %.2f..%.2f) (target >= 0.85)\n",
+	for i := 0; i < rounds; i++ {
+		var t, dr, bt, bd, ct, cd float64
+		if i%2 == 0 {
+			t, bt, ct = measure(through, func() float64 { return processCPU(handlerPID) })
+			dr, bd, cd = measure(direct, selfCPU)
+		} else {
+			dr, bd, cd = measure(direct, selfCPU)
+			t, bt, ct = measure(through, func() float64 { return processCPU(handlerPID) })
+		}
+		throughs, directs, ratios = append(throughs, t), append(directs, dr), append(ratios, t/dr)
+		busyThrough, busyDirect = append(busyThrough, bt), append(busyDirect, bd)
+		cpuThrough, cpuDirect = append(cpuThrough, ct), append(cpuDirect, cd)
+	}
+	lt, ld := alternating(clients, 2*time.Second, through, direct)
+	fmt.Printf("handler overhead: %s %.0f req/s through the handler, %.0f/s direct aztables (medians of %d rounds in alternating order), ratio %.2f (median; rounds %.2f..%.2f) (target >= 0.85)\n",
 		name, median(throughs), median(directs), rounds, median(ratios), slices.Min(ratios), slices.Max(ratios))
+	fmt.Printf("  call by call (each client alternating the two): median latency %.2f ms through the handler, %.2f ms direct (%d and %d calls): ratio %.2f\n",
+		median(lt), median(ld), len(lt), len(ld), median(ld)/median(lt))
+	fmt.Printf("  CPU per call (medians): the handler process %.2f ms per request; this process %.2f ms per direct call\n",
+		median(cpuThrough), median(cpuDirect))
 	fmt.Printf("  machine CPU busy (%d cores shared with Azurite and this load generator): %.0f%% through the handler, %.0f%% direct\n",
 		runtime.NumCPU(), 100*median(busyThrough), 100*median(busyDirect))
+}
+
+// alternating runs n clients for d, each alternating a call of a and a call
+// of b, and returns the latencies (ms) of the successful calls of each.
+func alternating(n int, d time.Duration, a, b func() error) (la, lb []float64) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	stop := time.Now().Add(d)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var xa, xb []float64
+			for j := i; time.Now().Before(stop); j++ {
+				fn, into := a, &xa
+				if j%2 == 1 {
+					fn, into = b, &xb
+				}
+				t0 := time.Now()
+				if fn() == nil {
+					*into = append(*into, float64(time.Since(t0).Microseconds())/1000)
+				}
+			}
+			mu.Lock()
+			la, lb = append(la, xa...), append(lb, xb...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return la, lb
+}
+
+// processCPU is the CPU time (ms) a process has used, from /proc/<pid>/stat.
+func processCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command (in parentheses, which may hold spaces):
+	// utime and stime are the 14th and 15th of the line, in clock ticks.
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) * 1000 / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTicks = 100
+
+// selfCPU is the CPU time (ms) this process has used.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
 func median(xs []float64) float64 {
@@ -250,8 +336,8 @@ func (s cpuSample) busySince(o cpuSample) float64 {
 	return (s.busy - o.busy) / (s.total - o.total)
 }
 
-// rate runs fn from n goroutines for d and returns the calls per second.
-func rate(n int, d time.Duration, fn func() error) float64 {
+// calls runs fn from n goroutines for d and returns the successful calls.
+func calls(n int, d time.Duration, fn func() error) int64 {
 	var count atomic.Int64
 	var wg sync.WaitGroup
 	stop := time.Now().Add(d)
@@ -267,7 +353,7 @@ func rate(n int, d time.Duration, fn func() error) float64 {
 		}()
 	}
 	wg.Wait()
-	return float64(count.Load()) / d.Seconds()
+	return count.Load()
 }
 
 func rssMB(pid int) float64 {
