@@ -52,7 +52,7 @@ func (s *Server) handleTabHolidays(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	t, err := s.Tabs.Get(r.Context(), principal(r).TenantID, id)
+	t, err := s.Settings.Get(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
