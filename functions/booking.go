@@ -174,13 +174,6 @@ func (s *Server) handleDecide(approve bool) apiFunc {
 	}
 }
 
-// releaseLookback is how far back the release timer looks when its last run
-// is unknown or recent; releaseMaxLookback bounds it after an outage.
-const (
-	releaseLookback    = 2 * time.Hour
-	releaseMaxLookback = 48 * time.Hour
-)
-
 // handleReleaseUnchecked releases, every five minutes, the reservations of
 // check-in rooms not checked in by their release time. It reads only the
 // hourly deadline partitions since its last run (at least two hours back), so
@@ -191,15 +184,11 @@ func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (I
 	if err := inv.DecodeData("timer", &ti); err != nil {
 		return InvocationResult{}, err
 	}
-	now := s.Now().UTC()
-	from := now.Add(-releaseLookback)
-	if ti.ScheduleStatus != nil && !ti.ScheduleStatus.Last.IsZero() && ti.ScheduleStatus.Last.Before(from) {
-		from = ti.ScheduleStatus.Last.Add(-10 * time.Minute)
+	var last time.Time
+	if ti.ScheduleStatus != nil {
+		last = ti.ScheduleStatus.Last
 	}
-	if from.Before(now.Add(-releaseMaxLookback)) {
-		from = now.Add(-releaseMaxLookback)
-	}
-	n, err := s.Booking.ReleaseUnchecked(ctx, from)
+	n, err := s.Booking.ReleaseSince(ctx, last)
 	if err != nil {
 		return InvocationResult{}, err
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/dispatch"
 	"github.com/teamspro/functions/internal/tables"
 )
 
@@ -17,26 +19,36 @@ import (
 // reservation that is or becomes pending tells its organizer "pending" (never
 // "confirmed") and asks the room's managers, and one that was confirmed has
 // its invitation withdrawn (a CANCEL) by that mail; a decline is mailed with
-// no invitation; a check-in is silent; a recurring booking is one mail with
+// no invitation; a release cancels the invitation; a check-in is silent
+// (every kind of change the service emits is made, and mailed or not as the
+// dispatcher's Rules say); a recurring booking is one mail with
 // one series invitation (RRULE, and an EXDATE for the occurrence it could not
 // book), and cancelling one of its occurrences cancels that occurrence alone.
 // The organizer's invites, applied in turn to a model calendar, must show
 // what the API holds.
 func TestReservationMailsFollowThePolicy(t *testing.T) {
 	t.Parallel()
-	s := newBookingSetup(t)
+	s := bookingSetupOn(t, newIsolatedHarness(t)) // runs the cross-tenant release timer
 	h := s.h
 	l := newMailListener(t)
 	withMail(t, h, l, true)
 	manager := approvalRoom(t, s, "exec")
+	h.createRoom(s.admin, "desk", map[string]any{"rules": map[string]any{"checkInRequired": true, "releaseAfterMinutes": 10}})
+	rules := dispatch.Rules()
+	stepped := map[booking.ChangeKind]bool{}
 	h.createRoom(s.admin, "r1", nil)
 	model := newInviteModel(t)
 	seen := 0
-	// step makes one change and checks the mails it causes (by the start of
-	// their subject: every user of the harness has the same address),
-	// applying their invites to the model.
-	step := func(name string, want []string, do func()) []map[string]any {
+	// step makes one change of kind and checks the mails it causes (by the
+	// start of their subject: every user of the harness has the same
+	// address), applying their invites to the model. What it wants agrees
+	// with the policy: mails for a kind its rule mails, none for a silent one.
+	step := func(name string, kind booking.ChangeKind, want []string, do func()) []map[string]any {
 		t.Helper()
+		stepped[kind] = true
+		if rule := rules[dispatch.ReservationKind(kind)]; (rule.Silent != "") != (len(want) == 0) {
+			t.Fatalf("%s: the test wants mails %q of a %s change, whose rule is %+v", name, want, kind, rule)
+		}
 		do()
 		if len(want) > 0 {
 			waitMails(t, l, seen+len(want))
@@ -73,20 +85,20 @@ func TestReservationMailsFollowThePolicy(t *testing.T) {
 	}
 
 	var pending string
-	step("book a room that needs approval", []string{"Reservation awaiting approval", "Approval requested"}, func() {
+	step("book a room that needs approval", booking.ChangeCreated, []string{"Reservation awaiting approval", "Approval requested"}, func() {
 		pending = id(h.do("POST", events(s.cal), &s.member, event("exec", at(3, 10, 0), at(3, 11, 0))))
 	})
-	step("change the pending reservation", []string{"Reservation awaiting approval", "Approval requested"}, func() {
+	step("change the pending reservation", booking.ChangeUpdated, []string{"Reservation awaiting approval", "Approval requested"}, func() {
 		expect(t, h.do("PATCH", events(s.cal)+"/"+pending, &s.member, event("exec", at(3, 12, 0), at(3, 13, 0))), 200, "")
 	})
-	step("approve it", []string{"Reservation approved"}, func() {
+	step("approve it", booking.ChangeApproved, []string{"Reservation approved"}, func() {
 		expect(t, h.do("POST", "/api/reservations/"+pending+"/approve", &manager, nil), 200, "")
 	})
 	var moved string
-	step("book a room that needs no approval", []string{"Reservation confirmed"}, func() {
+	step("book a room that needs no approval", booking.ChangeCreated, []string{"Reservation confirmed"}, func() {
 		moved = id(h.do("POST", events(s.cal), &s.member, event("r1", at(5, 10, 0), at(5, 11, 0))))
 	})
-	mails := step("move it into the room that needs approval", []string{"Reservation awaiting approval", "Approval requested"}, func() {
+	mails := step("move it into the room that needs approval", booking.ChangeUpdated, []string{"Reservation awaiting approval", "Approval requested"}, func() {
 		expect(t, h.do("PATCH", events(s.cal)+"/"+moved, &s.member, event("exec", at(5, 14, 0), at(5, 15, 0))), 200, "")
 	})
 	for _, m := range mails {
@@ -105,22 +117,22 @@ func TestReservationMailsFollowThePolicy(t *testing.T) {
 			t.Errorf("the managers' request: got invite %q, want none", invite)
 		}
 	}
-	step("decline it", []string{"Reservation declined"}, func() {
+	step("decline it", booking.ChangeDeclined, []string{"Reservation declined"}, func() {
 		expect(t, h.do("POST", "/api/reservations/"+moved+"/decline", &manager, nil), 200, "")
 	})
 	var now string
-	step("book a room for now", []string{"Reservation confirmed"}, func() {
+	step("book a room for now", booking.ChangeCreated, []string{"Reservation confirmed"}, func() {
 		now = id(h.do("POST", events(s.cal), &s.member, event("r1", at(2, 7, 10), at(2, 8, 0))))
 	})
-	step("check in", nil, func() {
+	step("check in", booking.ChangeCheckedIn, nil, func() {
 		expect(t, h.do("POST", "/api/reservations/"+now+"/checkin", &s.member, nil), 200, "")
 	})
-	step("book the third week's slot", []string{"Reservation confirmed"}, func() {
+	step("book the third week's slot", booking.ChangeCreated, []string{"Reservation confirmed"}, func() {
 		expect(t, h.do("POST", events(s.cal), &s.member, event("r1", at(18, 9, 0), at(18, 10, 0))), 201, "")
 	})
 	weekly := event("r1", at(4, 9, 0), at(4, 10, 0))
 	weekly["title"], weekly["modeRecurrence"], weekly["rrule"], weekly["skipConflicts"] = "Weekly", "Weekly", map[string]any{"count": 4}, true
-	mails = step("book four weeks, one of them taken", []string{"Reservation confirmed"}, func() {
+	mails = step("book four weeks, one of them taken", booking.ChangeCreated, []string{"Reservation confirmed"}, func() {
 		expect(t, h.do("POST", events(s.cal), &s.member, weekly), 201, "")
 	})
 	cal, err := ics.ParseCalendar(strings.NewReader(calendarPart(t, mails[0])))
@@ -143,11 +155,30 @@ func TestReservationMailsFollowThePolicy(t *testing.T) {
 	if second == "" {
 		t.Fatal("the second week is not booked")
 	}
-	mails = step("cancel the second week", []string{"Reservation cancelled"}, func() {
+	mails = step("cancel the second week", booking.ChangeCancelled, []string{"Reservation cancelled"}, func() {
 		expect(t, h.do("POST", "/api/reservations/"+second+"/cancel", &s.member, nil), 200, "")
 	})
 	if !strings.Contains(calendarPart(t, mails[0]), "RECURRENCE-ID") {
 		t.Errorf("cancelling one week: the CANCEL has no RECURRENCE-ID")
+	}
+
+	var desk string
+	step("book a room that needs a check-in", booking.ChangeCreated, []string{"Reservation confirmed"}, func() {
+		desk = id(h.do("POST", events(s.cal), &s.member, event("desk", at(2, 8, 0), at(2, 9, 0))))
+	})
+	step("nobody checks in", booking.ChangeReleased, []string{"Reservation released"}, func() {
+		h.now = time.Date(2026, 3, 2, 8, 11, 0, 0, time.UTC)
+		if r := h.post("/release-unchecked", releaseTimer); r.status != 200 || !strings.Contains(string(r.body), `"released":1`) {
+			t.Errorf("release: got %d %s, want 1 released", r.status, r.body)
+		}
+	})
+	if r := h.do("GET", "/api/reservations/"+desk, &s.member, nil).json(t); r["status"] != booking.StatusReleased {
+		t.Errorf("the unchecked reservation: got %v, want released", r["status"])
+	}
+	for _, k := range booking.ChangeKinds() {
+		if !stepped[k] {
+			t.Errorf("no step makes a %s change: every kind the service emits is mailed or silent as the policy says", k)
+		}
 	}
 
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)

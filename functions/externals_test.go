@@ -44,7 +44,8 @@ func (s *icsServer) set(doc string, status int) {
 }
 
 // teamICS is a published calendar: a weekly 09:00 series in Paris with an
-// EXDATE and a moved occurrence, and one event in New York.
+// EXDATE and a moved occurrence, one event in New York, and an hourly
+// series, which the recurrence engine refuses.
 func teamICS(extraTitle string) string {
 	lines := []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example//EN",
 		"BEGIN:VEVENT", "UID:weekly@example.com", "DTSTAMP:20260101T000000Z", "SUMMARY:Partner sync",
@@ -55,6 +56,8 @@ func teamICS(extraTitle string) string {
 		"DTSTART;TZID=Europe/Paris:20260330T140000", "DTEND;TZID=Europe/Paris:20260330T143000", "END:VEVENT",
 		"BEGIN:VEVENT", "UID:ny@example.com", "DTSTAMP:20260101T000000Z", "SUMMARY:" + extraTitle,
 		"DTSTART;TZID=America/New_York:20260304T100000", "DTEND;TZID=America/New_York:20260304T110000", "END:VEVENT",
+		"BEGIN:VEVENT", "UID:hourly@example.com", "DTSTAMP:20260101T000000Z", "SUMMARY:Every hour",
+		"DTSTART:20260304T080000Z", "DTEND:20260304T081000Z", "RRULE:FREQ=HOURLY", "END:VEVENT",
 		"END:VCALENDAR", ""}
 	return strings.Join(lines, "\r\n")
 }
@@ -100,8 +103,8 @@ func TestExternalCalendar(t *testing.T) {
 	res := h.do("POST", externals(s.cal), &s.owner, map[string]any{"name": "Partner", "color": "#ca5010", "url": ics.srv.URL + "/team.ics"})
 	expect(t, res, 201, "")
 	x := res.json(t)
-	if x["lastError"] != nil || x["events"] != 2.0 || x["exceptions"] != 2.0 || x["lastSuccess"] == nil {
-		t.Fatalf("got %s, want a first fetch of 2 events and 2 exceptions", res.body)
+	if x["lastError"] != nil || x["events"] != 2.0 || x["exceptions"] != 2.0 || x["skipped"] != 1.0 || x["lastSuccess"] == nil {
+		t.Fatalf("got %s, want a first fetch of 2 events and 2 exceptions, the hourly series left out", res.body)
 	}
 	id := x["id"].(string)
 

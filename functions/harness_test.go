@@ -24,6 +24,7 @@ import (
 	"github.com/teamspro/functions/internal/entra"
 	"github.com/teamspro/functions/internal/entra/entratest"
 	"github.com/teamspro/functions/internal/ical"
+	"github.com/teamspro/functions/internal/openapitest"
 	"github.com/teamspro/functions/internal/org"
 	"github.com/teamspro/functions/internal/safehttp"
 	"github.com/teamspro/functions/internal/tab"
@@ -90,8 +91,7 @@ func buildHarness(t *testing.T, c *tables.Client) *harness {
 			Admin: id.Admin, Role: "TeamsPro.Admin", Scope: "access_as_user"}, time.Now())
 	}
 	h.srv = newServer(t, c, d)
-	h.http = httptest.NewServer(h.srv)
-	t.Cleanup(h.http.Close)
+	h.http = newTestServer(t, h.srv)
 	return h
 }
 
@@ -156,6 +156,10 @@ func (h *harness) do(method, path string, u *user, body any, headers ...string) 
 		req.Header.Set("Authorization", "Bearer "+u.token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Host" {
+			req.Host = headers[i+1] // the client sends req.Host, not a Host header
+			continue
+		}
 		if headers[i+1] == "" {
 			req.Header.Del(headers[i])
 		} else {
@@ -168,7 +172,6 @@ func (h *harness) do(method, path string, u *user, body any, headers ...string) 
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	validateAgainstOpenAPI(h.t, req, res, b)
 	if !h.async && h.srv != nil && h.srv.Dispatcher != nil {
 		h.srv.Dispatcher.Wait()
 	}
@@ -227,14 +230,19 @@ func offlineClient(t testing.TB) *tables.Client {
 	return c
 }
 
+// testOrigin is the public origin of the test servers: not their listen
+// address, so that a URL built from the Host header shows.
+const testOrigin = "https://teamspro.test.example"
+
 // storeDeps are the server's dependencies on the stores of c, with a silent
 // logger; tests adjust what they need, and newServer adds the services.
 func storeDeps(c *tables.Client, auth functions.Authenticator) functions.Deps {
 	return functions.Deps{
-		Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Auth:      auth,
-		Directory: tables.NewDirectoryStore(c),
-		Ready:     c.Ping,
+		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Auth:         auth,
+		Directory:    tables.NewDirectoryStore(c),
+		Ready:        c.Ping,
+		PublicOrigin: testOrigin,
 	}
 }
 
@@ -317,8 +325,14 @@ func newServer(t testing.TB, c *tables.Client, d functions.Deps) *functions.Serv
 	return srv
 }
 
+// newTestServer serves h for a test, every answer held to the OpenAPI
+// document (openapitest.Handler). Benchmarks get h as it is: validation is
+// not what they measure.
 func newTestServer(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
+	if _, bench := t.(*testing.B); !bench {
+		h = openapitest.Handler(t, h)
+	}
 	s := httptest.NewServer(h)
 	t.Cleanup(s.Close)
 	return s

@@ -25,11 +25,7 @@ func (s *Server) handleCreateFeed(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	path := "/api/feeds/" + token + ".ics"
-	scheme := "https"
-	if r.TLS == nil && (strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost")) {
-		scheme = "http"
-	}
-	return writeJSON(w, http.StatusCreated, createdFeed{Token: token, Path: path, URL: scheme + "://" + r.Host + path})
+	return writeJSON(w, http.StatusCreated, createdFeed{Token: token, Path: path, URL: s.PublicOrigin + path})
 }
 
 // handleRevokeFeed unpublishes the calendar's feed.

@@ -7,14 +7,9 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/teambition/rrule-go"
 	"github.com/teamspro/functions/internal/teamspro"
 )
-
-func init() {
-	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder)
-}
 
 // seriesOf reads an event's RRULE from start with rrule-go, and its EXDATEs
 // as Unix seconds; the rule is nil when the event does not repeat.
@@ -159,10 +154,19 @@ func TestICSFeed(t *testing.T) {
 	}
 
 	// Rotation: the old URL is gone, the new one works; revocation ends it.
-	rotated := h.do("POST", "/api/calendar/v1/"+s.cal+"/feed", &u, nil)
+	// The URL is on the configured public origin, whatever Host the caller
+	// sends (and whatever a proxy would claim to forward).
+	rotated := h.do("POST", "/api/calendar/v1/"+s.cal+"/feed", &u, nil,
+		"Host", "evil.example", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "http")
 	expect(t, rotated, 201, "")
 	expect(t, h.do("GET", path, nil, nil), 404, teamspro.ENOTFOUND)
 	newPath := rotated.json(t)["path"].(string)
+	for _, res := range []response{created, rotated} {
+		m := res.json(t)
+		if want := testOrigin + m["path"].(string); m["url"] != want {
+			t.Errorf("got feed url %v, want %s (the public origin, never the Host header)", m["url"], want)
+		}
+	}
 	expect(t, h.do("GET", newPath, nil, nil), 200, "")
 	expect(t, h.do("DELETE", "/api/calendar/v1/"+s.cal+"/feed", &u, nil), 204, "")
 	expect(t, h.do("GET", newPath, nil, nil), 404, teamspro.ENOTFOUND)

@@ -8,9 +8,11 @@ package functions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/teamspro/functions/internal/apikey"
@@ -66,6 +68,10 @@ type Deps struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds each HTTP request, storage retries included.
 	RequestTimeout time.Duration
+	// PublicOrigin is the origin (https://host[:port]) clients reach the API
+	// at: absolute URLs handed out (an ICS feed's link) are built from it,
+	// never from a request's Host header, which the caller chooses.
+	PublicOrigin string
 	// Retention is how long soft-deleted items stay restorable.
 	Retention time.Duration
 	// CORSOrigins are the browser origins allowed to call the API ("*" any).
@@ -118,6 +124,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Ready == nil {
 		missing = append(missing, errors.New("readiness check"))
+	}
+	if u, err := url.Parse(d.PublicOrigin); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		missing = append(missing, fmt.Errorf("public origin (got %q, want https://host[:port])", d.PublicOrigin))
 	}
 	if len(missing) > 0 {
 		return nil, errors.Join(append([]error{errors.New("functions: missing dependencies")}, missing...)...)

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/openapitest"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 	"github.com/teamspro/functions/internal/testenv"
 	"github.com/teamspro/functions/web"
@@ -56,7 +57,8 @@ func startTabServer(t testing.TB, extra ...string) *tabServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, ready) }()
+	wrap := openapitest.Middleware(t) // the tabs' requests too are held to the document
+	go func() { done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, ready, wrap) }()
 	select {
 	case addr := <-ready:
 		t.Cleanup(func() {

@@ -15,11 +15,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/loadtest"
+	"github.com/teamspro/functions/internal/openapitest"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 	"github.com/teamspro/functions/internal/testenv"
 )
 
-// bootHandler runs the binary through run() with env and waits for liveness.
+// bootHandler serves the binary as run() does without a command, with env,
+// every answer held to the OpenAPI document, and waits for liveness.
 func bootHandler(t *testing.T, env map[string]string) (base string, stop func() error) {
 	t.Helper()
 	port := freePort(t)
@@ -29,7 +31,8 @@ func bootHandler(t *testing.T, env map[string]string) (base string, stop func() 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
+	wrap := openapitest.Middleware(t)
+	go func() { done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, nil, wrap) }()
 	base = "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -37,5 +37,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("unknown command %q (want serve or devtoken)", args[0])
 		}
 	}
-	return serve(ctx, getenv, stdout, nil)
+	return serve(ctx, getenv, stdout, nil, nil)
 }

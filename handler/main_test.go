@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/entra/entratest"
+	"github.com/teamspro/functions/internal/openapitest"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 )
 
@@ -82,6 +83,7 @@ func TestRunEndToEnd(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
+	client := &http.Client{Transport: openapitest.Transport(t, nil)}
 	tenant, user := uuid.NewString(), uuid.NewString()
 	var out bytes.Buffer
 	if err := run(ctx, []string{"devtoken", "--tenant", tenant, "--user", user, "--upn", "dev@x.example", "--admin"}, getenv, &out, io.Discard); err != nil {
@@ -94,7 +96,7 @@ func TestRunEndToEnd(t *testing.T) {
 	req, _ := http.NewRequest("GET", base+"/api/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("X-Azure-Functions-InvocationId", "e2e-1")
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +223,7 @@ func TestRunWithEntraID(t *testing.T) {
 	claims := idp.Claims()
 	req, _ := http.NewRequest("GET", base+"/api/me", nil)
 	req.Header.Set("Authorization", "Bearer "+idp.Token(t, claims))
-	res, err := http.DefaultClient.Do(req)
+	res, err := (&http.Client{Transport: openapitest.Transport(t, nil)}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,10 @@ import (
 
 // serve is the composition root: load and validate the configuration, build
 // the adapters, serve until ctx ends, then shut down gracefully. When ready is
-// not nil, it receives the listening address (tests use port 0).
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+// not nil, it receives the listening address (tests use port 0); when wrap is
+// not nil, it is put around the server's handler (tests hold every answer to
+// the OpenAPI document with it).
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string, wrap func(http.Handler) http.Handler) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -158,6 +160,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Now:          time.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Retention:    cfg.SoftDeleteRetention,
+		PublicOrigin: cfg.PublicOrigin,
 		CORSOrigins:  cfg.CORSAllowedOrigins,
 		Pages:        web.Files(),
 		DevSignIn:    devSignIn(dev, cfg.AdminAppRole, cfg.EntraScope),
@@ -178,11 +181,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r)
+		firstAnswer.Do(func() { close(answered) })
+	})
+	if wrap != nil {
+		h = wrap(h)
+	}
 	hs := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			srv.ServeHTTP(w, r)
-			firstAnswer.Do(func() { close(answered) })
-		}),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      230 * time.Second, // the Functions host's HTTP limit

@@ -51,6 +51,9 @@ param allowMailOnDisk bool = false
 @description('Sender of every mail, such as "TeamsPro <noreply@contoso.com>".')
 param mailFrom string = 'TeamsPro <noreply@teamspro.invalid>'
 
+@description('The origin clients reach the API at when it is not the function app\'s own host name (a custom domain, say https://teamspro.contoso.com): links the API hands out, such as ICS feed URLs, are built from it. Empty: https://<the app\'s default host name>.')
+param publicOrigin string = ''
+
 @description('Prefix of every table name, letters and digits, at most 20.')
 @maxLength(20)
 param tablePrefix string = 'teamspro'
@@ -162,6 +165,7 @@ module functionApp 'modules/functionapp.bicep' = {
     adminAppRole: adminAppRole
     corsAllowedOrigins: corsOrigins
     mailFrom: mailFrom
+    publicOrigin: publicOrigin
     allowMailOnDisk: allowMailOnDisk
     tablePrefix: tablePrefix
     logLevel: logLevel

@@ -117,7 +117,7 @@ func bicepSettingList(t *testing.T) []string {
 	return names
 }
 
-func sampleSettingNames(t *testing.T) []string {
+func sampleSettings(t *testing.T) map[string]string {
 	t.Helper()
 	raw, err := os.ReadFile("../local.settings.sample.json")
 	if err != nil {
@@ -129,8 +129,13 @@ func sampleSettingNames(t *testing.T) []string {
 	if err := json.Unmarshal(raw, &sample); err != nil {
 		t.Fatalf("local.settings.sample.json: %v", err)
 	}
+	return sample.Values
+}
+
+func sampleSettingNames(t *testing.T) []string {
+	t.Helper()
 	var names []string
-	for n := range sample.Values {
+	for n := range sampleSettings(t) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -203,6 +208,36 @@ func TestParityProblemsCatchesDrift(t *testing.T) {
 	}
 }
 
+// sampleDeviations are the settings whose local sample value differs from
+// the handler's default on purpose, and why.
+var sampleDeviations = map[string]string{
+	"DEV_SIGNIN":           "a local run signs in without Entra ID",
+	"CORS_ALLOWED_ORIGINS": "a tab served by a dev server on :3000",
+	"TableStorage":         "Azurite's well-known account",
+}
+
+// TestSampleValuesAreDefaults: the local sample shows the handler's own
+// defaults (an empty value where it has none, PUBLIC_ORIGIN's derived one
+// included), so that copying it changes nothing by accident; the few
+// deliberate differences are listed with their reason.
+func TestSampleValuesAreDefaults(t *testing.T) {
+	t.Parallel()
+	values := sampleSettings(t)
+	for _, s := range config.Settings() {
+		v, ok := values[s.Name]
+		if !ok || s.Platform {
+			continue // reported by TestSettingsParity
+		}
+		_, deviates := sampleDeviations[s.Name]
+		switch {
+		case deviates && v == s.Default:
+			t.Errorf("local.settings.sample.json: %s is %q, the default, yet sampleDeviations lists it", s.Name, v)
+		case !deviates && v != s.Default:
+			t.Errorf("local.settings.sample.json: got %s=%q, want the handler's default %q (or a reason in sampleDeviations)", s.Name, v, s.Default)
+		}
+	}
+}
+
 // TestBicepSettingValues checks the values that matter for safety in Azure.
 func TestBicepSettingValues(t *testing.T) {
 	t.Parallel()
@@ -216,6 +251,7 @@ func TestBicepSettingValues(t *testing.T) {
 		"AZURE_CLIENT_ID":                  "identityClientId",
 		"AzureWebJobsStorage__clientId":    "identityClientId",
 		"ServiceBusConnection__clientId":   "identityClientId",
+		"PUBLIC_ORIGIN":                    "publicOrigin", // empty: https://WEBSITE_HOSTNAME
 	} {
 		if got := values[name]; got != want {
 			t.Errorf("%s: got value %s, want %s", name, got, want)

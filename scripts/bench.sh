@@ -56,6 +56,11 @@ awk '
     printf "free-room search, 500 rooms, one day: %s allocations, %.1f%% of the 78,374 before (target <= 10%%); handler CPU %s ms per search (target <= 10); median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 78374, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")
   }
+  /^BenchmarkNotifications\// {
+    op = $1; sub(/^BenchmarkNotifications\//, "", op); sub(/-[0-9]+$/, "", op)
+    printf "%s, notifications on vs off: median %s ms vs %s ms, ratio %s (target <= 1.2); storage round trips on the request path %s vs %s (%s vs %s counting the announcement after the answer); queue calls on the request path %s (target 0)\n",
+      op, metric("ms-on"), metric("ms-off"), metric("on/off"), metric("request-roundtrips-on"), metric("request-roundtrips-off"), metric("roundtrips-on"), metric("roundtrips-off"), metric("queuecalls-on")
+  }
   /^BenchmarkMonthView5000-/ {
     printf "month view, 5,000 events: %s allocations, %.1f%% of the 63,866 before (target <= 25%%); CPU %s ms per view; median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 63866, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")

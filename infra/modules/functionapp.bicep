@@ -34,6 +34,7 @@ param adminObjectIds string
 param adminAppRole string
 param corsAllowedOrigins array
 param mailFrom string
+param publicOrigin string
 param allowMailOnDisk bool
 param tablePrefix string
 param logLevel string
@@ -160,6 +161,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // Without SendGrid the handler refuses to start unless this is true.
         { name: 'ALLOW_LOCAL_DELIVERY_IN_AZURE', value: string(allowMailOnDisk) }
 
+        // Empty: the handler uses https://WEBSITE_HOSTNAME, which the platform sets.
+        { name: 'PUBLIC_ORIGIN', value: publicOrigin }
         // CORS is answered by the platform (siteConfig.cors above).
         { name: 'CORS_ALLOWED_ORIGINS', value: '' }
         { name: 'MAX_BODY_BYTES', value: '1048576' }

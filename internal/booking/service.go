@@ -133,7 +133,7 @@ func (s *Service) Create(ctx context.Context, p teamspro.Principal, calendarID s
 	start, end := interval(in, room)
 	base := Reservation{
 		TenantID: p.TenantID, CalendarID: calendarID, Organizer: teamspro.NormalizeGUID(p.ObjectID), OrganizerName: p.Name,
-		Status: StatusConfirmed, CreatedAt: now.UTC(), UpdatedAt: now.UTC(), ModeRecurrence: in.ModeRecurrence,
+		Status: StatusConfirmed, CreatedAt: now.UTC(), UpdatedAt: now.UTC(), ModeRecurrence: string(in.Calendar().Mode()),
 	}
 	if room.Rules.RequiresApproval && !room.Manages(p) {
 		base.Status = StatusPending

@@ -109,8 +109,14 @@ func (e Event) Duration() time.Duration {
 	return e.End.Sub(e.Start)
 }
 
-// Location returns the event's zone.
-func (e Event) Location() (*time.Location, error) { return loadLocation(e.TimeZone) }
+// Location returns the event's zone: an IANA zone, or the POSIX rule of an
+// external calendar's zone that no IANA name denotes (PosixZone).
+func (e Event) Location() (*time.Location, error) {
+	if IsPosixZone(e.TimeZone) {
+		return PosixZone(e.TimeZone)
+	}
+	return loadLocation(e.TimeZone)
+}
 
 // RRule returns the rule as an RRULE value ("" for a single event), UNTIL as
 // a DATE for all-day events and as a UTC date-time otherwise.
@@ -353,13 +359,8 @@ func (in EventInput) convert() (Event, *teamspro.Validation) {
 	}
 
 	// Recurrence.
-	mode := RecurrenceMode(in.ModeRecurrence)
+	mode := in.Mode()
 	switch mode {
-	case "":
-		mode = NotRepeat
-		if in.RRule != nil {
-			mode = Custom
-		}
 	case NotRepeat, Workweek, DailyMode, WeeklyMode, MonthlyMode, YearlyMode, Custom:
 	default:
 		v.Add("modeRecurrence", "must be one of NotRepeat, Workweek, Daily, Weekly, Monthly, Yearly, Custom")
@@ -469,4 +470,18 @@ func (e Event) JSON() EventJSON {
 		j.Address = &AddressJSON{FullAddress: &fa, Lat: &lat, Lng: &lng}
 	}
 	return j
+}
+
+// Mode is the recurrence mode in asks for: modeRecurrence as sent, or, when
+// absent, NotRepeat, or Custom when an rrule came alone. The document states
+// this default; events and reservations both record it.
+func (in EventInput) Mode() RecurrenceMode {
+	switch {
+	case in.ModeRecurrence != "":
+		return RecurrenceMode(in.ModeRecurrence)
+	case in.RRule != nil:
+		return Custom
+	default:
+		return NotRepeat
+	}
 }

@@ -41,9 +41,12 @@ type External struct {
 	LastAttempt time.Time
 	LastSuccess time.Time
 	LastError   *FetchError
-	// Events and Exceptions count what the kept copy holds.
+	// Events and Exceptions count what the kept copy holds; Skipped what
+	// its document held that the copy leaves out (rules the recurrence
+	// engine refuses, components past ical.MaxParsedItems).
 	Events     int
 	Exceptions int
+	Skipped    int
 }
 
 // FetchError is why the last fetch of an external calendar failed: a
@@ -72,6 +75,7 @@ type ExternalSource interface {
 type ExternalCopy struct {
 	Events     []Event
 	Exceptions []Exception
+	Skipped    int `json:",omitempty"` // components of the document left out
 }
 
 // ExternalWithCopy is an external calendar and its kept copy.
@@ -164,6 +168,7 @@ type ExternalJSON struct {
 	LastError   *FetchError `json:"lastError,omitempty"`
 	Events      int         `json:"events"`
 	Exceptions  int         `json:"exceptions"`
+	Skipped     int         `json:"skipped,omitempty"`
 }
 
 // JSON returns x in the API's shape.
@@ -176,7 +181,7 @@ func (x External) JSON() ExternalJSON {
 	}
 	return ExternalJSON{ID: x.ID, CalendarID: x.CalendarID, Name: x.Name, Color: x.Color, URL: x.URL,
 		CreatedAt: ts(x.CreatedAt), LastAttempt: ts(x.LastAttempt), LastSuccess: ts(x.LastSuccess),
-		LastError: x.LastError, Events: x.Events, Exceptions: x.Exceptions}
+		LastError: x.LastError, Events: x.Events, Exceptions: x.Exceptions, Skipped: x.Skipped}
 }
 
 // ExternalRef names the external calendar an occurrence comes from.
@@ -310,7 +315,7 @@ func (s *Service) refreshExternal(ctx context.Context, x External) (External, er
 	if err == nil {
 		keep = &c
 		x.LastError, x.LastSuccess = nil, x.LastAttempt
-		x.Events, x.Exceptions = len(c.Events), len(c.Exceptions)
+		x.Events, x.Exceptions, x.Skipped = len(c.Events), len(c.Exceptions), c.Skipped
 	} else {
 		x.LastError = fetchErrorOf(err)
 	}
@@ -321,7 +326,7 @@ func (s *Service) refreshExternal(ctx context.Context, x External) (External, er
 		if gerr != nil {
 			return x, gerr
 		}
-		x.LastSuccess, x.Events, x.Exceptions = old.LastSuccess, old.Events, old.Exceptions
+		x.LastSuccess, x.Events, x.Exceptions, x.Skipped = old.LastSuccess, old.Events, old.Exceptions, old.Skipped
 		x.LastError = &FetchError{Reason: "too_large", Message: teamspro.ErrorMessage(err)}
 		err = s.externals.SaveFetch(ctx, x, nil)
 	}

@@ -10,6 +10,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/netip"
@@ -57,12 +58,12 @@ type Config struct {
 	AdminObjectIDs      []string      `env:"ADMIN_OBJECT_IDS"`
 
 	// Dev sign-in: a local issuer for running without Entra ID. Refused in Azure.
-	DevSignIn        bool   `env:"DEV_SIGNIN"`
+	DevSignIn        bool   `env:"DEV_SIGNIN" default:"false"`
 	DevSignInKeyFile string `env:"DEV_SIGNIN_KEY_FILE" default:".data/dev-signin-key.json"`
 	// LocalTimers fires the timer functions in process, on their function.json
 	// schedules, where no Functions host runs them (make run). Refused in
 	// Azure, where the host runs them and they would run twice.
-	LocalTimers bool `env:"LOCAL_TIMERS"`
+	LocalTimers bool `env:"LOCAL_TIMERS" default:"false"`
 	// ExternalCalendarTestNetworks admits these networks (CIDR, comma-separated)
 	// and plain http to them as destinations of external calendar fetches,
 	// which otherwise refuse every loopback, private, link-local and metadata
@@ -81,9 +82,20 @@ type Config struct {
 	// and the .eml outbox (no SendGrid key) run in Azure, for a trial
 	// deployment: there, queued messages die with the instance and mails stay
 	// on its temporary disk, so without this setting start-up refuses them.
-	AllowLocalDeliveryInAzure bool `env:"ALLOW_LOCAL_DELIVERY_IN_AZURE"`
+	AllowLocalDeliveryInAzure bool `env:"ALLOW_LOCAL_DELIVERY_IN_AZURE" default:"false"`
 
 	// HTTP.
+	//
+	// PublicOrigin is the origin (scheme://host[:port], no path) at which
+	// clients reach the API: absolute URLs the API hands out (an ICS feed's
+	// link) are built from it, never from a request's Host header, which
+	// the caller chooses. Unset, it is https://WEBSITE_HOSTNAME in Azure
+	// and the handler's own listen address elsewhere (make run); behind a
+	// custom domain, or under a local Functions host that listens on
+	// another port than the handler, set it.
+	PublicOrigin string `env:"PUBLIC_ORIGIN"`
+	// WebsiteHostname is the app's default host name, set by App Service.
+	WebsiteHostname    string   `env:"WEBSITE_HOSTNAME" platform:"true"`
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	MaxBodyBytes       int64    `env:"MAX_BODY_BYTES" default:"1048576"`
 
@@ -148,6 +160,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
 		}
 	}
+	c.defaultPublicOrigin()
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return nil, &InvalidError{Problems: problems}
@@ -291,6 +304,13 @@ func (c *Config) validate() []string {
 			add("SENDGRID_API_KEY: required in Azure (WEBSITE_INSTANCE_ID is set), where mails written to MAIL_OUTBOX_DIR reach no one; ALLOW_LOCAL_DELIVERY_IN_AZURE=true accepts that")
 		}
 	}
+	if c.PublicOrigin == "" {
+		add("PUBLIC_ORIGIN: required in Azure when WEBSITE_HOSTNAME is not set")
+	} else if err := checkOrigin(c.PublicOrigin); err != nil {
+		add("PUBLIC_ORIGIN: %q %v", c.PublicOrigin, err)
+	} else if c.InAzure() && !strings.HasPrefix(c.PublicOrigin, "https://") {
+		add("PUBLIC_ORIGIN: %q must be https in Azure (WEBSITE_INSTANCE_ID is set)", c.PublicOrigin)
+	}
 	for _, o := range c.CORSAllowedOrigins {
 		if o != "*" && !isHTTPURL(o) {
 			add("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://tab.example.com", o)
@@ -306,6 +326,33 @@ func (c *Config) validate() []string {
 		add("SOFT_DELETE_RETENTION: %s is shorter than 1h", c.SoftDeleteRetention)
 	}
 	return p
+}
+
+// defaultPublicOrigin fills PublicOrigin when unset: the app's host name in
+// Azure, the listen address elsewhere; a set one loses a trailing slash.
+func (c *Config) defaultPublicOrigin() {
+	switch {
+	case c.PublicOrigin != "":
+		c.PublicOrigin = strings.TrimSuffix(c.PublicOrigin, "/")
+	case c.WebsiteHostname != "":
+		c.PublicOrigin = "https://" + strings.ToLower(c.WebsiteHostname)
+	case !c.InAzure():
+		c.PublicOrigin = "http://127.0.0.1:" + strconv.Itoa(c.Port)
+	}
+}
+
+// checkOrigin accepts an http(s) origin: a scheme and a host, nothing else.
+func checkOrigin(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.Hostname() == "":
+		return errors.New("is not an origin such as https://teamspro.contoso.com")
+	case u.User != nil, u.Path != "", u.RawQuery != "", u.ForceQuery, u.Fragment != "", u.Opaque != "":
+		return errors.New("must be an origin only: no user, path, query or fragment")
+	}
+	return nil
 }
 
 // ExternalTestNetworks returns EXTERNAL_CALENDAR_TEST_NETWORKS parsed (Load

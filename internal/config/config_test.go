@@ -126,6 +126,9 @@ func TestLocalDeliveryInAzure(t *testing.T) {
 			for k, v := range tt.set {
 				m[k] = v
 			}
+			if m["WEBSITE_INSTANCE_ID"] != "" {
+				m["WEBSITE_HOSTNAME"] = "func-teamspro.azurewebsites.net" // as App Service sets it
+			}
 			_, err := Load(env(m))
 			if len(tt.want) == 0 {
 				if err != nil {
@@ -144,4 +147,59 @@ func TestLocalDeliveryInAzure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPublicOrigin: absolute URLs are built from PUBLIC_ORIGIN, which
+// defaults to the app's host name in Azure and to the listen address
+// elsewhere, and accepts an origin only.
+func TestPublicOrigin(t *testing.T) {
+	t.Parallel()
+	azure := map[string]string{"WEBSITE_INSTANCE_ID": "abc", "ALLOW_LOCAL_DELIVERY_IN_AZURE": "true"}
+	tests := []struct {
+		name    string
+		set     map[string]string
+		want    string // the origin, when valid
+		wantErr string // a problem mentioning this, when not
+	}{
+		{"default: the listen address", map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "7071"}, "http://127.0.0.1:7071", ""},
+		{"default in Azure: the app's host name", merge(azure, map[string]string{"WEBSITE_HOSTNAME": "Func-TeamsPro-abc.azurewebsites.net"}), "https://func-teamspro-abc.azurewebsites.net", ""},
+		{"set", map[string]string{"PUBLIC_ORIGIN": "https://teamspro.contoso.com", "WEBSITE_HOSTNAME": "x.azurewebsites.net"}, "https://teamspro.contoso.com", ""},
+		{"trailing slash", map[string]string{"PUBLIC_ORIGIN": "https://teamspro.contoso.com/"}, "https://teamspro.contoso.com", ""},
+		{"with a port", map[string]string{"PUBLIC_ORIGIN": "http://localhost:7071"}, "http://localhost:7071", ""},
+		{"a path", map[string]string{"PUBLIC_ORIGIN": "https://contoso.com/api"}, "", "PUBLIC_ORIGIN"},
+		{"a query", map[string]string{"PUBLIC_ORIGIN": "https://contoso.com?x=1"}, "", "PUBLIC_ORIGIN"},
+		{"no scheme", map[string]string{"PUBLIC_ORIGIN": "contoso.com"}, "", "PUBLIC_ORIGIN"},
+		{"another scheme", map[string]string{"PUBLIC_ORIGIN": "ftp://contoso.com"}, "", "PUBLIC_ORIGIN"},
+		{"a user", map[string]string{"PUBLIC_ORIGIN": "https://me@contoso.com"}, "", "PUBLIC_ORIGIN"},
+		{"http in Azure", merge(azure, map[string]string{"PUBLIC_ORIGIN": "http://contoso.com"}), "", "must be https in Azure"},
+		{"in Azure without a host name", azure, "", "PUBLIC_ORIGIN: required in Azure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(merge(valid(), tt.set)))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want a problem mentioning %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want no problem", err)
+			}
+			if c.PublicOrigin != tt.want {
+				t.Errorf("got PublicOrigin %q, want %q", c.PublicOrigin, tt.want)
+			}
+		})
+	}
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -366,10 +366,12 @@ func (s *idSource) next() string {
 }
 
 // relayTimeout bounds one announcement after its request; answerWait is how
-// long it waits for the request to end first.
+// long it waits for the request to end first, and answerFlush how long after
+// for its answer to be written.
 const (
 	relayTimeout = 30 * time.Second
 	answerWait   = 250 * time.Millisecond
+	answerFlush  = 20 * time.Millisecond
 )
 
 // Announce announces stored changes' outgoing records in the background: the
@@ -395,11 +397,13 @@ func (d *Dispatcher) later(ctx context.Context, fn func(ctx context.Context)) {
 	d.relays.Add(1)
 	go func() {
 		defer d.relays.Done()
-		// An HTTP request's context ends when its handler returns, just
-		// before its answer is sent: the announcement starts then, and does
-		// not compete with the answer for the processor.
+		// An HTTP request's context ends when its handler returns, and
+		// net/http cancels it before it writes the buffered answer out: the
+		// announcement starts a moment later, so that it does not compete
+		// with the answer for the processor.
 		select {
 		case <-ctx.Done():
+			time.Sleep(answerFlush)
 		case <-time.After(answerWait):
 		}
 		ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), announcing{}, true), relayTimeout)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,15 +21,14 @@ import (
 // Parsed.Skipped says how many.
 const MaxParsedItems = 5000
 
-// Parsed is an external calendar read by Parse.
+// Parsed is an external calendar read by Parse. Its Skipped counts the
+// components left out: a rule the recurrence engine does not accept
+// (hourly, say), a missing start, past MaxParsedItems.
 type Parsed struct {
 	calendar.ExternalCopy
-	// Skipped counts the components left out: a rule the recurrence engine
-	// does not accept (hourly, say), a missing start, past MaxParsedItems.
-	Skipped int
 	// ApproximatedZones lists the TZIDs that neither named an IANA zone nor
-	// led to one (X-LIC-LOCATION, a path ending in an IANA name): their
-	// times were read at the fixed standard offset of their VTIMEZONE.
+	// led to one, and whose VTIMEZONE (if any) no POSIX rule can say: their
+	// times were read in UTC.
 	ApproximatedZones []string
 }
 
@@ -184,7 +184,7 @@ func (p *parser) parseValue(prop *goical.Prop, v string) (instant, error) {
 	if id := prop.Params.Get(goical.PropTimezoneID); id != "" {
 		zone = p.zone(id)
 	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := (calendar.Event{TimeZone: zone}).Location()
 	if err != nil {
 		return instant{}, err
 	}
@@ -192,10 +192,11 @@ func (p *parser) parseValue(prop *goical.Prop, v string) (instant, error) {
 	return instant{t: t, zone: zone}, err
 }
 
-// zone returns the IANA name of a TZID: the TZID itself, its VTIMEZONE's
-// X-LIC-LOCATION, or the longest IANA name that ends its path
-// ("/mozilla.org/20050126_1/Europe/Paris"); failing those, a fixed zone at
-// the VTIMEZONE's standard offset (Etc/GMT-1 for +01:00), else UTC.
+// zone returns the zone of a TZID: the TZID itself when it is an IANA
+// name, its VTIMEZONE's X-LIC-LOCATION, or the longest IANA name that ends
+// its path ("/mozilla.org/20050126_1/Europe/Paris"); failing those (a
+// Windows name such as "W. Europe Standard Time"), the rule of its
+// VTIMEZONE as a POSIX TZ string (calendar.PosixZone); failing that, UTC.
 func (p *parser) zone(tzid string) string {
 	tzid = strings.Trim(strings.TrimSpace(tzid), `"`)
 	if z, ok := p.resolved[tzid]; ok {
@@ -207,7 +208,7 @@ func (p *parser) zone(tzid string) string {
 }
 
 func ianaName(name string) bool {
-	if name == "" || name == "Local" || len(name) > calendar.MaxTimeZone {
+	if name == "" || name == "Local" || len(name) > calendar.MaxTimeZone || calendar.IsPosixZone(name) {
 		return false
 	}
 	_, err := time.LoadLocation(name)
@@ -230,42 +231,160 @@ func (p *parser) resolve(tzid string) string {
 			return n
 		}
 	}
+	if vt != nil {
+		if rule, ok := posixRule(vt); ok {
+			if _, err := calendar.PosixZone(rule); err == nil {
+				return rule
+			}
+		}
+	}
 	if p.approximated == nil {
 		p.approximated = map[string]bool{}
 	}
 	p.approximated[tzid] = true
-	if vt != nil {
-		for _, c := range vt.Children {
-			if c.Name != "STANDARD" {
-				continue
-			}
-			if off := c.Props.Get("TZOFFSETTO"); off != nil {
-				if z, ok := etcZone(off.Value); ok {
-					return z
-				}
-			}
-		}
-	}
 	return "UTC"
 }
 
-// etcZone returns the IANA fixed zone of a whole-hour UTC offset ("+0100"
-// is Etc/GMT-1: the Etc names count the other way).
-func etcZone(off string) (string, bool) {
-	var sign byte
-	var h, m int
-	if _, err := fmt.Sscanf(off, "%c%02d%02d", &sign, &h, &m); err != nil || m != 0 || h > 14 {
+// posixRule writes the current rule of a VTIMEZONE (its latest STANDARD and
+// DAYLIGHT observances) as a POSIX TZ string: "<+0100>-1<+0200>-2,
+// M3.5.0/2,M10.5.0/3" for central Europe. ok is false for what POSIX rules
+// cannot say (a yearly rule on fixed dates, say).
+func posixRule(vt *goical.Component) (string, bool) {
+	latest := func(name string) *goical.Component {
+		var best *goical.Component
+		bestStart := ""
+		for _, c := range vt.Children {
+			if c.Name != name {
+				continue
+			}
+			start := ""
+			if d := c.Props.Get(goical.PropDateTimeStart); d != nil {
+				start = d.Value
+			}
+			if best == nil || start > bestStart {
+				best, bestStart = c, start
+			}
+		}
+		return best
+	}
+	std, dst := latest("STANDARD"), latest("DAYLIGHT")
+	if std == nil {
+		std, dst = dst, nil
+	}
+	if std == nil {
 		return "", false
 	}
-	switch {
-	case h == 0:
-		return "UTC", true
-	case sign == '+':
-		return fmt.Sprintf("Etc/GMT-%d", h), true
-	case sign == '-':
-		return fmt.Sprintf("Etc/GMT+%d", h), true
+	stdOff, ok := observedOffset(std)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	rule := "<" + stdOff.abbr + ">" + stdOff.posix
+	if dst == nil || dst.Props.Get(goical.PropRecurrenceRule) == nil || std.Props.Get(goical.PropRecurrenceRule) == nil {
+		return rule, true // no daylight saving, or none any more
+	}
+	dstOff, ok := observedOffset(dst)
+	if !ok {
+		return "", false
+	}
+	on, ok1 := transition(dst)
+	off, ok2 := transition(std)
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	return rule + "<" + dstOff.abbr + ">" + dstOff.posix + "," + on + "," + off, true
+}
+
+type zoneOffset struct{ abbr, posix string }
+
+// observedOffset reads an observance's TZOFFSETTO ("+0100"): its abbreviation
+// and its POSIX offset, which counts west of Greenwich ("-1").
+func observedOffset(c *goical.Component) (zoneOffset, bool) {
+	p := c.Props.Get("TZOFFSETTO")
+	if p == nil {
+		return zoneOffset{}, false
+	}
+	v := strings.TrimSpace(p.Value)
+	if len(v) != 5 && len(v) != 7 || (v[0] != '+' && v[0] != '-') {
+		return zoneOffset{}, false
+	}
+	var h, m int
+	if _, err := fmt.Sscanf(v[1:5], "%02d%02d", &h, &m); err != nil || h > 14 || m > 59 {
+		return zoneOffset{}, false
+	}
+	sign := "-"
+	if v[0] == '-' {
+		sign = ""
+	}
+	if h == 0 && m == 0 {
+		sign = ""
+	}
+	posix := sign + strconv.Itoa(h)
+	if m != 0 {
+		posix += fmt.Sprintf(":%02d", m)
+	}
+	return zoneOffset{abbr: v[:5], posix: posix}, true
+}
+
+// transition writes when an observance starts each year as a POSIX
+// "Mm.w.d/time": its RRULE's month and nth weekday (BYDAY=-1SU, or the
+// older BYMONTHDAY=8,...,14;BYDAY=SU), at its DTSTART's local time.
+func transition(c *goical.Component) (string, bool) {
+	rr := c.Props.Get(goical.PropRecurrenceRule)
+	start := c.Props.Get(goical.PropDateTimeStart)
+	if rr == nil || start == nil || len(start.Value) < 15 {
+		return "", false
+	}
+	parts := map[string]string{}
+	for _, kv := range strings.Split(strings.ToUpper(rr.Value), ";") {
+		k, v, _ := strings.Cut(kv, "=")
+		parts[k] = v
+	}
+	month, err := strconv.Atoi(parts["BYMONTH"])
+	if parts["FREQ"] != "YEARLY" || err != nil || month < 1 || month > 12 || strings.Contains(parts["BYDAY"], ",") {
+		return "", false
+	}
+	day := parts["BYDAY"]
+	if len(day) < 2 {
+		return "", false
+	}
+	wd := strings.Index("SUMOTUWETHFRSA", day[len(day)-2:])
+	if wd < 0 || wd%2 != 0 {
+		return "", false
+	}
+	week := 0
+	if n := day[:len(day)-2]; n != "" {
+		k, err := strconv.Atoi(strings.TrimPrefix(n, "+"))
+		if err != nil || k == 0 || k < -1 || k > 5 {
+			return "", false
+		}
+		week = k
+	} else if md := parts["BYMONTHDAY"]; md != "" {
+		first, err := strconv.Atoi(strings.Split(md, ",")[0])
+		if err != nil {
+			return "", false
+		}
+		week = (first-1)/7 + 1
+		if first < 0 || first >= 22 && strings.Count(md, ",") == 6 && strings.HasSuffix(md, "31") {
+			week = -1
+		}
+	} else {
+		return "", false
+	}
+	if week == -1 || week > 5 {
+		week = 5
+	}
+	var hh, mm, ss int
+	if _, err := fmt.Sscanf(start.Value[9:15], "%02d%02d%02d", &hh, &mm, &ss); err != nil {
+		return "", false
+	}
+	at := strconv.Itoa(hh)
+	if mm != 0 || ss != 0 {
+		at += fmt.Sprintf(":%02d", mm)
+	}
+	if ss != 0 {
+		at += fmt.Sprintf(":%02d", ss)
+	}
+	return fmt.Sprintf("M%d.%d.%d/%s", month, week, wd/2, at), true
 }
 
 func text(c *goical.Component, name string) string {

@@ -2,7 +2,6 @@ package ical
 
 import (
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,8 +36,8 @@ func TestParseExternal(t *testing.T) {
 	if p.Skipped != 1 {
 		t.Errorf("got %d skipped, want 1 (the hourly rule)", p.Skipped)
 	}
-	if !slices.Equal(p.ApproximatedZones, []string{"Gulf Time"}) {
-		t.Errorf("got approximated zones %q, want [Gulf Time]", p.ApproximatedZones)
+	if len(p.ApproximatedZones) != 0 {
+		t.Errorf("got approximated zones %q, want none", p.ApproximatedZones)
 	}
 	x := calendar.ExternalWithCopy{External: calendar.External{ID: "ext1", CalendarID: "cal", Name: "Team", Color: "#038387"}, Copy: p.ExternalCopy}
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -55,19 +54,39 @@ func TestParseExternal(t *testing.T) {
 		got = append(got, o.StartDate+" "+o.EndDate+" "+o.Title)
 	}
 	want := []string{
-		"2026-03-10T14:00:00Z 2026-03-10T14:30:00Z New York call",  // EDT since 8 March: 10:00-04:00
-		"2026-03-11T08:00:00Z 2026-03-11T09:00:00Z Dubai review",   // +04:00 from its VTIMEZONE
-		"2026-03-12T11:30:00Z 2026-03-12T12:30:00Z Floating lunch", // Paris (X-WR-TIMEZONE), CET
-		"2026-03-16T08:00:00Z 2026-03-16T08:15:00Z Stand-up",       // 09:00 CET
+		"2026-03-05T14:00:00Z 2026-03-05T14:30:00Z Boston weekly",    // a Windows name, the older rule form: EST
+		"2026-03-10T14:00:00Z 2026-03-10T14:30:00Z New York call",    // EDT since 8 March: 10:00-04:00
+		"2026-03-11T08:00:00Z 2026-03-11T09:00:00Z Dubai review",     // +04:00 from its VTIMEZONE
+		"2026-03-12T11:30:00Z 2026-03-12T12:30:00Z Floating lunch",   // Paris (X-WR-TIMEZONE), CET
+		"2026-03-12T13:00:00Z 2026-03-12T13:30:00Z Boston weekly",    // EDT since 8 March
+		"2026-03-13T09:30:00Z 2026-03-13T10:30:00Z Bangalore review", // +05:30
+		"2026-03-16T08:00:00Z 2026-03-16T08:15:00Z Stand-up",         // 09:00 CET
 		"2026-03-20T00:00:00Z 2026-03-21T00:00:00Z Company day",
 		// 23 March: EXDATE.
+		"2026-03-24T08:30:00Z 2026-03-24T09:00:00Z Outlook weekly",   // a Windows name: 09:30 CET
 		"2026-03-30T07:00:00Z 2026-03-30T07:15:00Z Stand-up",         // 09:00 CEST
+		"2026-03-31T07:30:00Z 2026-03-31T08:00:00Z Outlook weekly",   // 09:30 CEST, after 29 March
 		"2026-04-06T09:00:00Z 2026-04-06T09:15:00Z Stand-up (moved)", // moved to 11:00 CEST
 		// 13 April: cancelled; 20 April is the 6th and last (COUNT=6).
 		"2026-04-20T07:00:00Z 2026-04-20T07:15:00Z Stand-up",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	zones := map[string]string{}
+	for _, o := range occ {
+		zones[o.Title] = o.TimeZone
+	}
+	for title, want := range map[string]string{
+		"Outlook weekly":   "<+0100>-1<+0200>-2,M3.5.0/2,M10.5.0/3",
+		"Boston weekly":    "<-0500>5<-0400>4,M3.2.0/2,M11.1.0/2",
+		"Bangalore review": "<+0530>-5:30",
+		"Dubai review":     "<+0400>-4",
+		"New York call":    "America/New_York",
+	} {
+		if zones[title] != want {
+			t.Errorf("%s: got zone %q, want %q", title, zones[title], want)
+		}
 	}
 	for _, o := range occ {
 		if o.Title == "Stand-up" && (o.TimeZone != "Europe/Paris" || o.Address == nil || *o.Address.FullAddress != "Room 4, Paris") {

@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teamspro/functions/internal/notify"
@@ -102,10 +103,12 @@ func writeAtomic(dir, name string, data []byte) error {
 	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }
 
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+// The patterns are compiled at first use (a mail written), not at package
+// init, where they would add to every cold start.
+var unsafeChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 func safeName(s string) string {
-	s = unsafeChars.ReplaceAllString(s, "_")
+	s = unsafeChars().ReplaceAllString(s, "_")
 	s = strings.TrimLeft(s, ".")
 	if len(s) > 100 {
 		s = s[:100]
@@ -114,7 +117,7 @@ func safeName(s string) string {
 }
 
 // headerName is the syntax of a header field name (RFC 5322 ftext).
-var headerName = regexp.MustCompile(`^[!-9;-~]+$`)
+var headerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[!-9;-~]+$`) })
 
 // reserved are the headers Render writes itself; Mail.Headers cannot replace them.
 var reserved = map[string]bool{
@@ -163,7 +166,7 @@ func Render(m notify.Mail, now time.Time) ([]byte, error) {
 	h.Set("Content-Type", "multipart/mixed; boundary="+mixed.Boundary())
 	for k, val := range m.Headers {
 		k = textproto.CanonicalMIMEHeaderKey(k)
-		if !headerName.MatchString(k) || reserved[k] {
+		if !headerName().MatchString(k) || reserved[k] {
 			continue // never let a header name or value break the message structure
 		}
 		h.Set(k, mime.QEncoding.Encode("utf-8", oneLine(val)))

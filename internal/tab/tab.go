@@ -59,7 +59,7 @@ type Settings struct {
 	Notifications   Notifications `json:"notifications"`
 	// ReminderMinutes, when above zero, mails a reminder that long before each
 	// event (each occurrence of a series) and reservation of the tab.
-	ReminderMinutes int         `json:"reminderMinutes,omitempty"`
+	ReminderMinutes int         `json:"reminderMinutes"`
 	Permissions     Permissions `json:"permissions"`
 	Owners          []string    `json:"owners,omitempty"` // Entra object ids
 	Rooms           []string    `json:"rooms,omitempty"`  // booking tabs: the rooms shown

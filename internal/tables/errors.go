@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -55,7 +56,9 @@ func translate(err error, op string) error {
 	return teamspro.Wrap(teamspro.EUNAVAILABLE, err, "Storage failed during %s.", op)
 }
 
-var innerStatusRE = regexp.MustCompile(`HTTP/1\.1 (\d{3})`)
+// innerStatusRE is compiled at first use, not at package init, where it
+// would add to every cold start.
+var innerStatusRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`HTTP/1\.1 (\d{3})`) })
 
 // batchStatus reads the first failing status out of a failed batch's multipart
 // body: SubmitTransaction reports such a batch as 202 with an empty ErrorCode, on
@@ -69,7 +72,7 @@ func batchStatus(re *azcore.ResponseError) int {
 		return re.StatusCode
 	}
 	re.RawResponse.Body = io.NopCloser(bytes.NewReader(body))
-	for _, m := range innerStatusRE.FindAllSubmatch(body, -1) {
+	for _, m := range innerStatusRE().FindAllSubmatch(body, -1) {
 		if n, _ := strconv.Atoi(string(m[1])); n >= 400 {
 			return n
 		}

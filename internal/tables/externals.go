@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -24,12 +25,59 @@ const TableExternals = "externalcals"
 // for lookups) and the kept copy as gzipped JSON in parts Z0... (encodeBig):
 // a copy replaces the whole row, so an old copy's parts never outlive it,
 // and a failed fetch merges only Doc, so the copy stays.
-type ExternalStore struct{ c *Client }
+//
+// Every view reads its calendar's copies: the store remembers the copies it
+// decoded, by row and version, so that a view costs one query of the rows'
+// small columns and decodes nothing while the copies stay as they are; a
+// copy changed on any instance has a new version and is read again.
+type ExternalStore struct {
+	c *Client
+
+	mu     sync.Mutex
+	copies map[string]cachedCopy // by PartitionKey|RowKey
+	size   int                   // events and exceptions remembered
+}
+
+type cachedCopy struct {
+	id      string
+	version int64
+	copy    calendar.ExternalCopy
+}
+
+// maxCachedItems bounds what the store remembers (events and exceptions of
+// all copies): beyond it, it forgets everything and starts again.
+const maxCachedItems = 100_000
 
 var _ calendar.ExternalStore = (*ExternalStore)(nil)
 
 // NewExternalStore returns the external calendar store of c.
-func NewExternalStore(c *Client) *ExternalStore { return &ExternalStore{c: c} }
+func NewExternalStore(c *Client) *ExternalStore {
+	return &ExternalStore{c: c, copies: map[string]cachedCopy{}}
+}
+
+func (s *ExternalStore) cached(key, id string, version int64) (calendar.ExternalCopy, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.copies[key]
+	if !ok || c.id != id || c.version != version {
+		return calendar.ExternalCopy{}, false
+	}
+	return c.copy, true
+}
+
+func (s *ExternalStore) remember(key, id string, version int64, c calendar.ExternalCopy) {
+	n := len(c.Events) + len(c.Exceptions)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.copies[key]; ok {
+		s.size -= len(old.copy.Events) + len(old.copy.Exceptions)
+	}
+	if s.size+n > maxCachedItems {
+		s.copies, s.size = map[string]cachedCopy{}, 0
+	}
+	s.copies[key] = cachedCopy{id: id, version: version, copy: c}
+	s.size += n
+}
 
 func slotRow(n int) string { return "slot|" + strconv.Itoa(n) }
 
@@ -91,26 +139,55 @@ func sortExternals(xs []calendar.External) {
 }
 
 // Copies returns a calendar's external calendars with their copies: one
-// query of one partition, at most calendar.MaxExternals rows.
+// query of the rows' small columns, and a read of each row whose copy this
+// instance has not decoded at its current version.
 func (s *ExternalStore) Copies(ctx context.Context, tenantID, calendarID string) ([]calendar.ExternalWithCopy, error) {
 	pk := calPK(tenantID, calendarID)
 	if err := checkKey(pk); err != nil {
 		return nil, err
 	}
 	var out []calendar.ExternalWithCopy
-	err := s.list(ctx, eq("PartitionKey", pk), true, func(x calendar.External, raw []byte) error {
+	err := s.list(ctx, eq("PartitionKey", pk), false, func(x calendar.External, raw []byte) error {
 		w := calendar.ExternalWithCopy{External: x}
 		if x.LastSuccess.IsZero() {
 			out = append(out, w)
 			return nil
 		}
-		if err := decodeBig(raw, &w.Copy); err != nil {
+		r, err := decodeRow(raw, nil)
+		if err != nil {
 			return err
 		}
+		key := pk + "|" + r.RowKey
+		if c, ok := s.cached(key, x.ID, r.Version); ok {
+			w.Copy = c
+			out = append(out, w)
+			return nil
+		}
+		resp, err := s.c.getEntity(ctx, TableExternals, pk, r.RowKey)
+		if err != nil {
+			return translate(err, "get external calendar")
+		}
+		full, err := decodeRow(resp.Value, nil)
+		if err != nil {
+			return err
+		}
+		if err := decodeBig(resp.Value, &w.Copy); err != nil {
+			return err
+		}
+		s.remember(key, x.ID, full.Version, w.Copy)
 		out = append(out, w)
 		return nil
 	})
+	sortExternalCopies(out)
 	return out, err
+}
+
+func sortExternalCopies(xs []calendar.ExternalWithCopy) {
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0 && xs[j].CreatedAt.Before(xs[j-1].CreatedAt); j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
 }
 
 // AddExternal stores x in the first free slot of its calendar.

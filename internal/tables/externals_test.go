@@ -149,3 +149,54 @@ func TestExternalsAtMostThree(t *testing.T) {
 		t.Errorf("a fourth: got %v, want conflict too_many_externals", err)
 	}
 }
+
+// TestExternalCopiesRemembered: a view reads the copies' small columns only
+// (one round trip) while they stay as they are; a copy saved by another
+// instance is read again at its new version.
+func TestExternalCopiesRemembered(t *testing.T) {
+	t.Parallel()
+	counter := &tables.CountingTransport{}
+	opts := tablestest.Options(t)
+	opts.Transport = counter
+	c, err := tables.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, other := tables.NewExternalStore(c), tables.NewExternalStore(tablestest.New(t))
+	ctx := context.Background()
+	tenant, cal := tablestest.Tenant(), "cal-"+uuid.NewString()[:8]
+	x := newExternal(tenant, cal)
+	if err := other.AddExternal(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	x.LastSuccess = time.Now().UTC()
+	if err := other.SaveFetch(ctx, *x, aCopy(500)); err != nil {
+		t.Fatal(err)
+	}
+	copies := func(want int) {
+		t.Helper()
+		got, err := view.Copies(ctx, tenant, cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || len(got[0].Copy.Events) != want {
+			t.Fatalf("got %d calendars, want 1 with %d events", len(got), want)
+		}
+	}
+	counter.Reset()
+	copies(500)
+	if n := counter.Reset(); n != 2 {
+		t.Errorf("first view: got %d round trips, want 2 (the rows, then the copy)", n)
+	}
+	copies(500)
+	if n := counter.Reset(); n != 1 {
+		t.Errorf("second view: got %d round trips, want 1 (the rows only)", n)
+	}
+	if err := other.SaveFetch(ctx, *x, aCopy(7)); err != nil {
+		t.Fatal(err)
+	}
+	copies(7)
+	if n := counter.Reset(); n != 2 {
+		t.Errorf("after another instance's fetch: got %d round trips, want 2", n)
+	}
+}

@@ -25,6 +25,14 @@ const (
 	EINTERNAL         = "internal"    // a bug or an unexpected failure; details are logged, never shown
 )
 
+// Codes lists every error code above. What must know them all (the status
+// mapping, the OpenAPI document's Problem schema) is tested against it, and
+// a test holds it to the constants.
+func Codes() []string {
+	return []string{EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EPRECONDITION, ETOOLARGE,
+		EUNSUPPORTEDMEDIA, EMETHODNOTALLOWED, EUNAVAILABLE, EINTERNAL}
+}
+
 // FieldError names one invalid field of a request and says what is wrong with it.
 type FieldError struct {
 	Field  string `json:"field"`

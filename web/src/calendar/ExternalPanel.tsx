@@ -23,6 +23,7 @@ export interface External {
   lastError?: { reason: string; message: string };
   events: number;
   exceptions: number;
+  skipped?: number;
 }
 
 const MAX = 3;
@@ -58,7 +59,9 @@ export function ExternalPanel({ api, calendarId, zone, onClose, onChanged }: { a
       const failed = t('ext.failed', { when: formatDateTime(x.lastAttempt!, zone), message: x.lastError.message });
       return x.lastSuccess ? failed + ' ' + t('ext.kept', { when: formatDateTime(x.lastSuccess, zone) }) : failed;
     }
-    return x.lastSuccess ? t('ext.ok', { when: formatDateTime(x.lastSuccess, zone), events: x.events }) : t('ext.never');
+    if (!x.lastSuccess) return t('ext.never');
+    const ok = t('ext.ok', { when: formatDateTime(x.lastSuccess, zone), events: x.events });
+    return x.skipped ? ok + ' ' + t('ext.skipped', { n: x.skipped }) : ok;
   };
   return (
     <Dialog open onOpenChange={(_, d) => !d.open && onClose()}>
