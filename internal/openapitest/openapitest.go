@@ -24,6 +24,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +75,9 @@ type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
 	nonAPI *http.ServeMux
+	// answered holds "METHOD /path" of every operation an answer was
+	// checked for, for Unanswered.
+	answered sync.Map
 }
 
 var (
@@ -127,6 +131,23 @@ func New(t testing.TB) *Validator {
 	return v
 }
 
+// Unanswered lists the document's operations ("METHOD /path") for which
+// no answer has been checked yet in this test binary: run after all of a
+// package's tests, it names the routes that package never exercised.
+func (v *Validator) Unanswered() []string {
+	var out []string
+	for path, item := range v.doc.Paths.Map() {
+		for method := range item.Operations() {
+			key := strings.ToUpper(method) + " " + path
+			if _, ok := v.answered.Load(key); !ok {
+				out = append(out, key)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Doc is the loaded document.
 func (v *Validator) Doc() *openapi3.T { return v.doc }
 
@@ -150,6 +171,7 @@ func (v *Validator) Check(req *http.Request, status int, header http.Header, bod
 	r2.Body = http.NoBody
 	route, params, err := v.router.FindRoute(r2)
 	if err == nil {
+		v.answered.Store(route.Method+" "+route.Path, true)
 		in := &openapi3filter.RequestValidationInput{Request: r2, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
 		out := &openapi3filter.ResponseValidationInput{

@@ -3,6 +3,7 @@ package openapitest_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,4 +104,20 @@ type recordingTB struct {
 func (r *recordingTB) Errorf(format string, args ...any) {
 	r.failed = true
 	r.msgs = append(r.msgs, format)
+}
+
+// TestUnanswered: an operation leaves the list once an answer to it was
+// checked, and one no test here calls stays on it.
+func TestUnanswered(t *testing.T) {
+	t.Parallel()
+	v := openapitest.New(t)
+	req := httptest.NewRequest("GET", "/api/health/ready", nil)
+	_ = v.Check(req, 200, http.Header{"Content-Type": {"application/json"}}, []byte(`{"status":"ok"}`))
+	missing := v.Unanswered()
+	if slices.Contains(missing, "GET /api/health/ready") {
+		t.Errorf("got GET /api/health/ready unanswered after an answer was checked")
+	}
+	if !slices.Contains(missing, "DELETE /api/rooms/{roomId}") {
+		t.Errorf("got %v, want DELETE /api/rooms/{roomId}, which no test here calls", missing)
+	}
 }
