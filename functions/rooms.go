@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/holiday"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -220,7 +221,8 @@ func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) erro
 // separated by ';'.
 var csvColumns = []string{"id", "name", "email", "capacity", "building", "floor", "equipment", "accessible", "timeZone", "photoUrl",
 	"hoursStart", "hoursEnd", "days", "minMinutes", "maxMinutes", "maxDaysAhead", "minNoticeMinutes", "cancelNoticeMinutes",
-	"bufferMinutes", "requiresApproval", "checkInRequired", "releaseAfterMinutes", "bookableBy", "managers", "active"}
+	"bufferMinutes", "requiresApproval", "checkInRequired", "releaseAfterMinutes", "bookableBy", "managers", "active",
+	"holidayCountry", "holidayRegion", "closedOnHolidays"}
 
 // maxImportRows bounds one import.
 const maxImportRows = 5000
@@ -359,8 +361,11 @@ func parseRoomsCSV(body []byte, now time.Time) ([]*booking.Room, []rowError) {
 				MinMinutes: num("minMinutes"), MaxMinutes: num("maxMinutes"), MaxDaysAhead: num("maxDaysAhead"),
 				MinNoticeMinutes: num("minNoticeMinutes"), CancelNoticeMinutes: num("cancelNoticeMinutes"), BufferMinutes: num("bufferMinutes"),
 				RequiresApproval: flag("requiresApproval"), CheckInRequired: flag("checkInRequired"), ReleaseAfterMinutes: num("releaseAfterMinutes"),
-				BookableBy: list("bookableBy"),
+				BookableBy: list("bookableBy"), ClosedOnHolidays: flag("closedOnHolidays"),
 			},
+		}
+		if c, rg := get("holidayCountry"), get("holidayRegion"); c != "" || rg != "" {
+			in.Holidays = &holiday.Place{Country: c, Region: rg}
 		}
 		if hs, he := get("hoursStart"), get("hoursEnd"); hs != "" || he != "" {
 			in.Hours = &booking.Hours{Start: hs, End: he}
@@ -441,12 +446,16 @@ func (s *Server) handleExportRooms(w http.ResponseWriter, r *http.Request) error
 			days[i] = strconv.Itoa(d)
 		}
 		rl := rm.Rules
+		hc, hr := "", ""
+		if rm.Holidays != nil {
+			hc, hr = rm.Holidays.Country, rm.Holidays.Region
+		}
 		_ = cw.Write(neutralizeCells([]string{rm.ID, rm.Name, rm.Email, strconv.Itoa(rm.Capacity), rm.Building, rm.Floor, strings.Join(rm.Equipment, ";"),
 			strconv.FormatBool(rm.Accessible), rm.TimeZone, rm.PhotoURL, hs, he, strings.Join(days, ";"),
 			strconv.Itoa(rl.MinMinutes), strconv.Itoa(rl.MaxMinutes), strconv.Itoa(rl.MaxDaysAhead), strconv.Itoa(rl.MinNoticeMinutes),
 			strconv.Itoa(rl.CancelNoticeMinutes), strconv.Itoa(rl.BufferMinutes), strconv.FormatBool(rl.RequiresApproval),
 			strconv.FormatBool(rl.CheckInRequired), strconv.Itoa(rl.ReleaseAfterMinutes), strings.Join(rl.BookableBy, ";"),
-			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive())}))
+			strings.Join(rm.Managers, ";"), strconv.FormatBool(rm.IsActive()), hc, hr, strconv.FormatBool(rl.ClosedOnHolidays)}))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

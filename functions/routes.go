@@ -72,6 +72,7 @@ func (s *Server) allRoutes() []Route {
 	routes = append(routes, s.bookingRoutes()...)
 	routes = append(routes, s.copyRoutes()...)
 	routes = append(routes, s.calendarRoutes()...)
+	routes = append(routes, s.roomDataRoutes()...)
 	routes = append(routes, s.externalRoutes()...)
 	routes = append(routes, s.findTimeRoutes()...)
 	return routes

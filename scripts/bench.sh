@@ -73,6 +73,10 @@ awk '
     printf "month view, 5,000 events: %s allocations, %.1f%% of the 63,866 before (target <= 25%%); CPU %s ms per view; median %s ms vs %s ms for its storage queries made directly: ratio %s (target <= 1.3)\n",
       metric("allocs/op"), 100 * metric("allocs/op") / 63866, metric("cpu-ms/op"), metric("median-ms"), metric("storage-median-ms"), metric("x-storage")
   }
+  /^BenchmarkUtilisation200Rooms30Days-/ {
+    printf "utilisation report, 200 rooms, 30 days (%s reservations counted): %s round trips; median %s ms (target <= 1000 ms), ratio to target %.2f; its day queries made directly one after the other: %s ms (ratio %s); CPU %s ms per report\n",
+      metric("reservations"), metric("roundtrips/op"), metric("median-ms"), metric("median-ms") / 1000, metric("storage-median-ms"), metric("x-storage"), metric("cpu-ms/op")
+  }
   # Memory per request of the largest answers, before they were streamed:
   # 5,564,054 B (1,000 occurrences), 2,297,549 B (rooms CSV, 500 rooms),
   # 4,822,892 B (organization export).

@@ -2,11 +2,13 @@ package booking_test
 
 import (
 	"errors"
-	"github.com/teamspro/functions/internal/calendar"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
+	"github.com/teamspro/functions/internal/holiday"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -221,4 +223,77 @@ func TestRoomValidate(t *testing.T) {
 	if !errors.As(err, &e) || len(e.Fields) < 9 {
 		t.Fatalf("got %v, want at least 9 invalid fields", err)
 	}
+}
+
+// TestClosedOnHolidays: a room closed on public holidays refuses a
+// reservation on one of its place's holidays, by the room's local date.
+func TestClosedOnHolidays(t *testing.T) {
+	t.Parallel()
+	loc := paris(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, loc)
+	room := func(closed bool, place *holiday.Place) *booking.Room {
+		in := booking.RoomInput{Name: "Ada", TimeZone: "Europe/Paris", Holidays: place, Rules: booking.Rules{ClosedOnHolidays: closed}}
+		in.Normalize()
+		return &booking.Room{ID: "ada", RoomInput: in}
+	}
+	fr := &holiday.Place{Country: "fr"}
+	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, loc) }
+	tests := []struct {
+		name  string
+		room  *booking.Room
+		start time.Time
+		want  string
+	}{
+		{"Easter Monday 2026", room(true, fr), at(time.April, 6, 10), "conflict/public_holiday"},
+		{"the day after", room(true, fr), at(time.April, 7, 10), ""},
+		{"Bastille Day just after local midnight (still 13 July in UTC)", room(true, fr), at(time.July, 14, 0), "conflict/public_holiday"},
+		{"13 July late evening (14 July in UTC+2 is not the room's date)", room(true, fr), at(time.July, 13, 22), ""},
+		{"holidays known but the rule is off", room(false, fr), at(time.April, 6, 10), ""},
+		{"another country's holiday", room(true, &holiday.Place{Country: "US"}), at(time.April, 6, 10), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.room.CheckBooking(teamspro.Principal{ObjectID: alice}, tt.start, tt.start.Add(time.Hour), now)
+			if got := reason(err); got != tt.want {
+				t.Errorf("got %q (%v), want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRoomHolidaysValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   booking.RoomInput
+		want []string
+	}{
+		{"closed without a place", booking.RoomInput{Rules: booking.Rules{ClosedOnHolidays: true}}, []string{"rules.closedOnHolidays"}},
+		{"unknown country", booking.RoomInput{Holidays: &holiday.Place{Country: "XX"}}, []string{"holidays.country"}},
+		{"unknown region", booking.RoomInput{Holidays: &holiday.Place{Country: "DE", Region: "XX"}}, []string{"holidays.region"}},
+		{"valid", booking.RoomInput{Holidays: &holiday.Place{Country: "DE", Region: "BY"}, Rules: booking.Rules{ClosedOnHolidays: true}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := tt.in
+			in.Name, in.TimeZone = "Ada", "Europe/Berlin"
+			if got := fields(in.Validate()); !slices.Equal(got, tt.want) {
+				t.Errorf("got fields %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// fields returns the fields at fault of a validation error, in order.
+func fields(err error) []string {
+	var out []string
+	var e *teamspro.Error
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			out = append(out, f.Field)
+		}
+	}
+	return out
 }

@@ -297,6 +297,10 @@ type ReservationStore interface {
 	Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*Reservation, error)
 	// Busy returns, per room id, the held slots of the given UTC days: one query per day.
 	Busy(ctx context.Context, tenantID string, days []string) (map[string][]Slot, error)
+	// Usage returns the reservations of the given rooms homed on the given
+	// UTC days (starting on them), in every status, each once: one query
+	// per day, whatever the number of rooms.
+	Usage(ctx context.Context, tenantID string, days, roomIDs []string) ([]Usage, error)
 	// ByCalendar returns the reservations made through a booking calendar
 	// starting in [from, to).
 	ByCalendar(ctx context.Context, tenantID, calendarID string, from, to time.Time) ([]*Reservation, error)

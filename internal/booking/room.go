@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/teamspro/functions/internal/holiday"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -36,6 +37,9 @@ type Rules struct {
 	ReleaseAfterMinutes int  `json:"releaseAfterMinutes"` // minutes after start before release (default 15)
 	// BookableBy lists the Entra object ids that may book; empty means everyone.
 	BookableBy []string `json:"bookableBy"`
+	// ClosedOnHolidays refuses reservations on the public holidays of the
+	// room's Holidays place (which it then requires).
+	ClosedOnHolidays bool `json:"closedOnHolidays"`
 }
 
 // RoomInput is what an admin or a room manager sends to create or replace a room.
@@ -53,6 +57,9 @@ type RoomInput struct {
 	Days       []int    `json:"days"` // bookable weekdays, 0 = Sunday; empty = every day
 	Rules      Rules    `json:"rules"`
 	Managers   []string `json:"managers"`
+	// Holidays is where the room is, for its public holidays (the
+	// closedOnHolidays rule, the holidays its schedule shows); nil: none.
+	Holidays *holiday.Place `json:"holidays,omitempty"`
 	// Active rooms can be booked; inactive ones keep their reservations but take no new ones.
 	Active *bool `json:"active,omitempty"`
 }
@@ -119,6 +126,12 @@ func (in *RoomInput) Validate() error {
 	v.Check(r.BufferMinutes >= 0 && r.BufferMinutes <= 240, "rules.bufferMinutes", "must be 0 to 240")
 	v.Check(r.ReleaseAfterMinutes >= 0 && r.ReleaseAfterMinutes <= 240, "rules.releaseAfterMinutes", "must be 0 to 240")
 	checkGUIDs(&v, "rules.bookableBy", r.BookableBy, 500)
+	if in.Holidays != nil {
+		p := *in.Holidays
+		p.Normalize()
+		p.Validate("holidays", &v)
+	}
+	v.Check(!r.ClosedOnHolidays || in.Holidays != nil, "rules.closedOnHolidays", "needs the room's holidays (a country, and a region where it has some)")
 	checkGUIDs(&v, "managers", in.Managers, 100)
 	return v.Err()
 }
@@ -164,6 +177,9 @@ func (in *RoomInput) Normalize() {
 	}
 	slices.Sort(in.Days)
 	in.Days = slices.Compact(in.Days)
+	if in.Holidays != nil {
+		in.Holidays.Normalize()
+	}
 }
 
 // IsActive reports whether the room takes new reservations.
@@ -222,6 +238,9 @@ const (
 	ReasonNotActive       = "not_active"
 	ReasonHasFuture       = "has_future_reservations"
 	ReasonRoomNotInTab    = "room_not_in_tab"
+	// ReasonHoliday: the room is closed on public holidays and the
+	// reservation falls on one (rules.closedOnHolidays).
+	ReasonHoliday = "public_holiday"
 	// ReasonOccurrencesRefused: some occurrences of a series break a rule
 	// (Extra.conflicts says which and why), not only taken slots.
 	ReasonOccurrencesRefused = "occurrences_refused"
@@ -273,7 +292,23 @@ func (r *Room) CheckBooking(p teamspro.Principal, start, end, now time.Time) err
 			return ruleError(teamspro.ECONFLICT, ReasonOutsideHours, "%s is bookable from %s to %s (%s).", r.Name, h.Start, h.End, r.TimeZone)
 		}
 	}
+	if hd, ok := r.HolidayOn(ls); ok && r.Rules.ClosedOnHolidays {
+		e := teamspro.Errorf(teamspro.ECONFLICT, "%s is closed on public holidays, and %s is %s.", r.Name, hd.Date, hd.Name)
+		e.Detail = ReasonHoliday
+		e.Extra = map[string]any{"holiday": hd}
+		return e
+	}
 	return nil
+}
+
+// HolidayOn returns the public holiday of the room's place on the room-local
+// date of t, if it has one. A reservation can never cross the room's local
+// midnight, so its start's date is the only one to check.
+func (r *Room) HolidayOn(t time.Time) (holiday.Holiday, bool) {
+	if r.Holidays == nil {
+		return holiday.Holiday{}, false
+	}
+	return holiday.On(*r.Holidays, t.In(r.Location()))
 }
 
 // CheckCancel applies the cancel notice: the organizer may cancel until
@@ -306,6 +341,10 @@ func (r *Room) Clone() *Room {
 	if r.Active != nil {
 		a := *r.Active
 		c.Active = &a
+	}
+	if r.Holidays != nil {
+		h := *r.Holidays
+		c.Holidays = &h
 	}
 	return &c
 }

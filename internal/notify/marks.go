@@ -42,7 +42,11 @@ type Mark struct {
 	// counted): the Processor never begins another once it reaches its bound.
 	Attempts int
 	Reason   string // why it failed, for MarkFailed
-	Updated  time.Time
+	// Holder is the broker SequenceNumber of the delivery that wrote MarkSending
+	// (0 when unknown), so that a second broker message with the same MessageId
+	// can tell a send in progress from a crashed one. See Processor.
+	Holder  int64
+	Updated time.Time
 	// ETag is the version of the mark as read by Get, opaque to the Processor and
 	// given back to Put for optimistic concurrency. Empty for a mark not stored yet.
 	ETag string

@@ -80,8 +80,12 @@ type ProcessorConfig struct {
 	// MaxUnconfirmed bounds the sends begun for one mail whose outcome never became
 	// known (default 2: at most one duplicate after a crash between send and mark).
 	MaxUnconfirmed int
-	Clock          teamspro.Clock // default time.Now
-	Logger         *slog.Logger   // default slog.Default()
+	// ClaimLease is how long a MarkSending written by one broker message keeps
+	// another message with the same MessageId (a relay's second publish) from
+	// sending the same mail (default 5 minutes, the longest a delivery is held).
+	ClaimLease time.Duration
+	Clock      teamspro.Clock // default time.Now
+	Logger     *slog.Logger   // default slog.Default()
 }
 
 // Processor turns one received notification into emails. The Service Bus trigger
@@ -110,8 +114,16 @@ type ProcessorConfig struct {
 //
 // So a mail goes out at most MaxUnconfirmed times, whatever crashes; it can be lost
 // only after MaxUnconfirmed unconfirmed attempts. Marks are written with optimistic
-// concurrency: if two deliveries of one message overlap (a lock lost during a slow
-// send), the second finds ECONFLICT and fails transiently instead of sending twice.
+// concurrency: if two deliveries of one message claim at the same moment, the second
+// finds ECONFLICT and fails transiently instead of sending twice.
+//
+// One MessageId may also travel in two broker messages: a relay that cannot tell
+// whether its first publish went out publishes again. Their deliveries can be in
+// hand at the same time, so a MarkSending names its holder (the broker's
+// SequenceNumber): a delivery of another broker message that finds a claim younger
+// than ClaimLease does not treat it as a crash but fails transiently and comes back
+// later, when it finds MarkSent. Only the holder's own redelivery, or anyone after
+// the lease, may count the claim as an unconfirmed attempt.
 //
 // Errors. Process returns an error (the trigger answers non-2xx, the host redelivers
 // and eventually dead-letters) for transient failures, with code EUNAVAILABLE (mail
@@ -127,6 +139,7 @@ type Processor struct {
 	dir            Directory
 	steps          StepRunner
 	maxUnconfirmed int
+	claimLease     time.Duration
 	now            teamspro.Clock
 	log            *slog.Logger
 }
@@ -145,10 +158,13 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	p := &Processor{
 		mailer: cfg.Mailer, marks: cfg.Marks, from: cfg.From, invite: cfg.Invite,
 		dir: cfg.Directory, steps: cfg.Steps, maxUnconfirmed: cfg.MaxUnconfirmed,
-		now: cfg.Clock, log: cfg.Logger,
+		claimLease: cfg.ClaimLease, now: cfg.Clock, log: cfg.Logger,
 	}
 	if p.maxUnconfirmed <= 0 {
 		p.maxUnconfirmed = 2
+	}
+	if p.claimLease <= 0 {
+		p.claimLease = 5 * time.Minute
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -244,7 +260,7 @@ func (p *Processor) Process(ctx context.Context, d Delivery) (Result, error) {
 	}
 
 	for _, r := range recipientsOf(msg) {
-		rr, err := p.sendOne(ctx, msg, res.MessageID, r, cal)
+		rr, err := p.sendOne(ctx, msg, d, r, cal)
 		if err != nil {
 			return res, err
 		}
@@ -310,7 +326,8 @@ func (p *Processor) runStep(ctx context.Context, res Result, msg Message, step *
 // sendOne sends the mail of msg to r at most MaxUnconfirmed times over all
 // deliveries. A returned error is transient or internal; permanent failures are
 // recorded and reported in the RecipientResult.
-func (p *Processor) sendOne(ctx context.Context, msg Message, msgID string, r Recipient, cal *Calendar) (RecipientResult, error) {
+func (p *Processor) sendOne(ctx context.Context, msg Message, d Delivery, r Recipient, cal *Calendar) (RecipientResult, error) {
+	msgID := d.MessageID
 	rr := RecipientResult{Email: r.Email}
 	key := MarkKey{TenantID: msg.TenantID, MessageID: msgID, Part: strings.ToLower(r.Email)}
 	fail := func(m Mark, reason string) (RecipientResult, error) {
@@ -335,6 +352,9 @@ func (p *Processor) sendOne(ctx context.Context, msg Message, msgID string, r Re
 		rr.Outcome, rr.Reason = OutcomeFailed, m.Reason
 		return rr, nil
 	case MarkSending:
+		if m.Holder != 0 && d.SequenceNumber != 0 && m.Holder != d.SequenceNumber && p.now().Sub(m.Updated) < p.claimLease {
+			return rr, teamspro.Errorf(teamspro.EUNAVAILABLE, "Another delivery of %s is sending its mail to a recipient.", msg)
+		}
 		if m.Attempts >= p.maxUnconfirmed {
 			return fail(m, "not sent again: the outcome of earlier attempts is unknown and sending again could duplicate the mail")
 		}
@@ -370,7 +390,7 @@ func (p *Processor) sendOne(ctx context.Context, msg Message, msgID string, r Re
 	}
 
 	// Claim the attempt before sending: from here a crash counts against the bound.
-	m.State, m.Attempts, m.Reason, m.Updated = MarkSending, m.Attempts+1, "", p.now()
+	m.State, m.Attempts, m.Reason, m.Updated, m.Holder = MarkSending, m.Attempts+1, "", p.now(), d.SequenceNumber
 	if m.ETag, err = p.marks.Put(ctx, key, m); err != nil {
 		return rr, transient(err, "The mail of %s cannot be marked as sending.", msg)
 	}

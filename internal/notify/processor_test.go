@@ -63,6 +63,34 @@ func (m *fakeMailer) mails() []Mail {
 	return append([]Mail(nil), m.sent...)
 }
 
+// blockingMailer accepts every mail, but holds the first send until release
+// is closed, after saying so on entered.
+type blockingMailer struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	n       int
+}
+
+func (m *blockingMailer) Send(ctx context.Context, mail Mail) error {
+	first := false
+	m.once.Do(func() { close(m.entered); first = true })
+	if first {
+		<-m.release
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.n++
+	return nil
+}
+
+func (m *blockingMailer) sends() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.n
+}
+
 // flakyMarks fails chosen calls of an underlying MemoryMarks.
 type flakyMarks struct {
 	*MemoryMarks
@@ -325,6 +353,73 @@ func TestProcessBoundsDuplicatesWhenTheOutcomeIsUnknown(t *testing.T) {
 		res, err := newTestProcessor(t, mailer, mem, nil).Process(ctx, delivery(t, env, 2))
 		if err != nil || res.Count(OutcomeSent) != 1 || len(mailer.mails()) != 1 {
 			t.Fatalf("got %+v, %v, %d mails; want the mail sent once", res.Recipients, err, len(mailer.mails()))
+		}
+	})
+
+	t.Run("a second broker message while the first sends", func(t *testing.T) {
+		t.Parallel()
+		// A relay published the message twice (same MessageId, two sequence
+		// numbers), and both deliveries are in hand at once.
+		mem := NewMemoryMarks()
+		mailer := &blockingMailer{entered: make(chan struct{}), release: make(chan struct{})}
+		p := newTestProcessor(t, mailer, mem, nil)
+		first, second := delivery(t, env, 1), delivery(t, env, 1)
+		first.SequenceNumber, second.SequenceNumber = 1, 2
+		done := make(chan error, 1)
+		go func() {
+			_, err := p.Process(ctx, first)
+			done <- err
+		}()
+		<-mailer.entered
+		if _, err := p.Process(ctx, second); teamspro.ErrorCode(err) != teamspro.EUNAVAILABLE {
+			t.Errorf("second message while the first sends: got %v, want EUNAVAILABLE (come back later)", err)
+		}
+		close(mailer.release)
+		if err := <-done; err != nil {
+			t.Fatalf("first message: %v", err)
+		}
+		second.DeliveryCount = 2
+		res, err := p.Process(ctx, second)
+		if err != nil || res.Count(OutcomeDuplicate) != 1 {
+			t.Errorf("second message after the first sent: got %+v, %v; want a duplicate", res.Recipients, err)
+		}
+		if got := mailer.sends(); got != 1 {
+			t.Errorf("got %d sends, want 1", got)
+		}
+	})
+
+	t.Run("claims of another message", func(t *testing.T) {
+		t.Parallel()
+		key := MarkKey{TenantID: "tenant-1", MessageID: "m1", Part: "grace@contoso.com"}
+		for _, tc := range []struct {
+			name     string
+			holder   int64
+			age      time.Duration
+			seq      int64
+			wantSent bool
+		}{
+			{"fresh claim of another message waits", 1, time.Minute, 2, false},
+			{"expired claim of another message counts as a crash", 1, 6 * time.Minute, 2, true},
+			{"the holder's own redelivery counts it as a crash", 1, time.Minute, 1, true},
+			{"a claim without holder counts as a crash", 0, time.Minute, 2, true},
+			{"a delivery without sequence number counts it as a crash", 1, time.Minute, 0, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				mem := NewMemoryMarks()
+				if _, err := mem.Put(ctx, key, Mark{State: MarkSending, Attempts: 1, Holder: tc.holder, Updated: testStart.Add(-tc.age)}); err != nil {
+					t.Fatal(err)
+				}
+				mailer := &fakeMailer{}
+				d := delivery(t, env, 2)
+				d.SequenceNumber = tc.seq
+				_, err := newTestProcessor(t, mailer, mem, nil).Process(ctx, d)
+				if got := len(mailer.mails()) == 1; got != tc.wantSent {
+					t.Errorf("got sent=%v (%v), want %v", got, err, tc.wantSent)
+				}
+				if !tc.wantSent && teamspro.ErrorCode(err) != teamspro.EUNAVAILABLE {
+					t.Errorf("got %v, want EUNAVAILABLE", err)
+				}
+			})
 		}
 	})
 

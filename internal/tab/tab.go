@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/teamspro/functions/internal/holiday"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -62,6 +63,9 @@ type Settings struct {
 	Permissions     Permissions `json:"permissions"`
 	Owners          []string    `json:"owners,omitempty"` // Entra object ids
 	Rooms           []string    `json:"rooms,omitempty"`  // booking tabs: the rooms shown
+	// Holidays is the place whose public holidays the tab's views show
+	// (GET /api/tabs/{tabId}/holidays); nil shows none.
+	Holidays *holiday.Place `json:"holidays,omitempty"`
 }
 
 // Hours is a daily opening window in local time, "HH:MM" each.
@@ -218,6 +222,11 @@ func (in *Input) Validate() error {
 	if in.Kind == KindCalendar {
 		v.Check(len(s.Rooms) == 0, "settings.rooms", "only booking tabs list rooms")
 	}
+	if s.Holidays != nil {
+		p := *s.Holidays
+		p.Normalize()
+		p.Validate("settings.holidays", &v)
+	}
 	v.Check(len(s.Rooms) <= 500, "settings.rooms", "at most 500 rooms")
 	for _, r := range s.Rooms {
 		if !v.Check(teamspro.ValidID(r), "settings.rooms", "room ids are letters, digits and . _ : @ -") {
@@ -244,6 +253,9 @@ func (in *Input) Normalize() {
 	}
 	for i := range s.Permissions.Members {
 		s.Permissions.Members[i].ObjectID = teamspro.NormalizeGUID(s.Permissions.Members[i].ObjectID)
+	}
+	if s.Holidays != nil {
+		s.Holidays.Normalize()
 	}
 }
 
@@ -285,5 +297,9 @@ func (t *Tab) Clone() *Tab {
 	s.Permissions.Members = slices.Clone(s.Permissions.Members)
 	s.Owners = slices.Clone(s.Owners)
 	s.Rooms = slices.Clone(s.Rooms)
+	if s.Holidays != nil {
+		h := *s.Holidays
+		s.Holidays = &h
+	}
 	return &c
 }

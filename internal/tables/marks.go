@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -41,6 +42,7 @@ type markEntity struct {
 	State        string    `json:"State"`
 	Attempts     int       `json:"Attempts"`
 	Reason       string    `json:"Reason"`
+	Holder       int64     `json:"Holder,string"`
 	Updated      time.Time `json:"Updated"`
 }
 
@@ -58,7 +60,7 @@ func (s *MarkStore) Get(ctx context.Context, k notify.MarkKey) (notify.Mark, err
 	if err := json.Unmarshal(resp.Value, &e); err != nil {
 		return notify.Mark{}, teamspro.Wrap(teamspro.EINTERNAL, err, "decode mark")
 	}
-	return notify.Mark{State: notify.MarkState(e.State), Attempts: e.Attempts, Reason: e.Reason, Updated: e.Updated, ETag: string(resp.ETag)}, nil
+	return notify.Mark{State: notify.MarkState(e.State), Attempts: e.Attempts, Reason: e.Reason, Holder: e.Holder, Updated: e.Updated, ETag: string(resp.ETag)}, nil
 }
 
 // Put stores m under k if the stored mark is still the one m.ETag names.
@@ -70,6 +72,7 @@ func (s *MarkStore) Put(ctx context.Context, k notify.MarkKey, m notify.Mark) (s
 	// Updated is typed Edm.DateTime so that the purge can filter on it.
 	b, err := json.Marshal(map[string]any{
 		"PartitionKey": pk, "RowKey": rk, "State": string(m.State), "Attempts": m.Attempts, "Reason": m.Reason,
+		"Holder": strconv.FormatInt(m.Holder, 10), "Holder@odata.type": "Edm.Int64",
 		"Updated": m.Updated.UTC().Format(time.RFC3339Nano), "Updated@odata.type": "Edm.DateTime",
 	})
 	if err != nil {

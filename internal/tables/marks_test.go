@@ -21,7 +21,8 @@ func TestMarks(t *testing.T) {
 		t.Fatalf("new key: got %v, want not_found", err)
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	etag, err := s.Put(ctx, k, notify.Mark{State: notify.MarkSending, Attempts: 1, Updated: now})
+	const holder = int64(1) << 40 // a broker sequence number beyond 32 bits
+	etag, err := s.Put(ctx, k, notify.Mark{State: notify.MarkSending, Attempts: 1, Holder: holder, Updated: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +30,8 @@ func TestMarks(t *testing.T) {
 		t.Errorf("second create: got %v, want conflict", err)
 	}
 	got, err := s.Get(ctx, k)
-	if err != nil || got.State != notify.MarkSending || got.Attempts != 1 || got.ETag != etag || !got.Updated.Equal(now) {
-		t.Fatalf("got %+v %v, want the sending mark with its etag", got, err)
+	if err != nil || got.State != notify.MarkSending || got.Attempts != 1 || got.ETag != etag || !got.Updated.Equal(now) || got.Holder != holder {
+		t.Fatalf("got %+v %v, want the sending mark with its holder and etag", got, err)
 	}
 	if _, err := s.Put(ctx, k, notify.Mark{State: notify.MarkSent, Attempts: 1, Updated: now, ETag: etag}); err != nil {
 		t.Fatal(err)

@@ -113,10 +113,9 @@ func (m *mailPipe) mails(t testing.TB, want int) []string {
 
 // settleAndRelay is settle with the restarted instance's dispatcher as the
 // repair's relay, as the repair-bookings timer runs it: RepairGrace after
-// the change, when what its own instance queued has long been processed
-// (two deliveries of one message processed at the same moment may both
-// mail: the processor bounds duplicates at one, for a crash between a send
-// and its mark).
+// the change, when what its own instance queued has usually been processed
+// (when it has not, the processor keeps the relay's second message from
+// mailing while the first one's send is in hand).
 func (m *mailPipe) settleAndRelay(t testing.TB, f *faultFixture) {
 	t.Helper()
 	m.dying.Wait()

@@ -118,7 +118,10 @@ func newRec(r *booking.Reservation, version int64, buffer time.Duration) rec {
 }
 
 func resEntity(pk string, x *rec) ([]byte, error) {
-	return encodeRow(pk, resRow(x.R.ID), &x.R, x.Version, map[string]any{"RoomID": x.R.RoomID, "Status": x.R.Status, "Days": strings.Join(x.Days, ",")})
+	// Start and End (fixed-width UTC stamps) let the utilisation report read
+	// a day's reservations without their documents (see Usage).
+	return encodeRow(pk, resRow(x.R.ID), &x.R, x.Version, map[string]any{"RoomID": x.R.RoomID, "Status": x.R.Status, "Days": strings.Join(x.Days, ","),
+		"Start": stamp(x.R.Start), "End": stamp(x.R.End)})
 }
 
 // readRes reads a reservation row: the record, its storage ETag.

@@ -12,6 +12,7 @@ import { ErrorBar, type PageContext } from '../shared/Shell';
 import { fieldProps } from '../shared/fields';
 import { t } from '../shared/i18n';
 import { registerConfigSave, setConfigValid } from '../shared/session';
+import { HolidayField, type HolidayPlace } from '../shared/holidays';
 import { browserZone, timeZones } from '../shared/time';
 import type { ApiError } from '../shared/api';
 import { BookingApi, contentPath, type Room, type Tab } from './model';
@@ -45,6 +46,7 @@ export function ConfigPage(ctx: PageContext) {
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [view, setView] = useState('day');
   const [zone, setZone] = useState('');
+  const [holidays, setHolidays] = useState<HolidayPlace | undefined>(undefined);
   const [err, setErr] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -61,6 +63,7 @@ export function ConfigPage(ctx: PageContext) {
         }
         setView(st?.defaultView === 'week' ? 'week' : 'day');
         setZone(st?.timeZone || rs[0]?.timeZone || browserZone());
+        setHolidays(st?.holidays);
       },
       (e) => setLoadErr(asApiError(e)),
     );
@@ -79,6 +82,7 @@ export function ConfigPage(ctx: PageContext) {
         rooms: mode === 'all' ? [] : [...chosen].filter((id) => rooms?.some((r) => r.id === id)),
         defaultView: view,
         timeZone: zone,
+        holidays,
       };
       const saved = await bapi.saveTab(
         tabId,
@@ -215,6 +219,7 @@ export function ConfigPage(ctx: PageContext) {
             </Select>
           </Field>
         </div>
+        <HolidayField api={ctx.api} value={holidays} onChange={setHolidays} error={err} />
         {!ctx.session.inTeams && (
           <div>
             <Button appearance="primary" type="submit" disabled={!valid || busy} id="config-save">

@@ -12,6 +12,7 @@ import { browserZone, formatDateTime } from '../shared/time';
 import { BookingApi, manages, isActive, type Me, type Reservation, type Room, type Tab } from './model';
 import type { BookedResult, BookingDraft } from './BookDialog';
 import { Timeline, type TimelineView } from './Timeline';
+import { tabHolidays } from '../shared/holidays';
 import { asApiError } from './util';
 
 import './strings';
@@ -26,13 +27,14 @@ const FindTime = lazy(() => import('./FindTime').then((m) => ({ default: m.FindT
 const MyReservations = lazy(() => import('./Lists').then((m) => ({ default: m.MyReservations })));
 const Approvals = lazy(() => import('./Lists').then((m) => ({ default: m.Approvals })));
 const Rooms = lazy(() => import('./Rooms').then((m) => ({ default: m.Rooms })));
+const Utilisation = lazy(() => import('./Utilisation').then((m) => ({ default: m.Utilisation })));
 
 const useStyles = makeStyles({
   page: { padding: '8px 20px 24px', display: 'flex', flexDirection: 'column', gap: '8px' },
   head: { display: 'flex', alignItems: 'center', gap: '16px', flexWrap: 'wrap' },
 });
 
-type Section = 'timeline' | 'finder' | 'findtime' | 'mine' | 'approvals' | 'rooms';
+type Section = 'timeline' | 'finder' | 'findtime' | 'mine' | 'approvals' | 'rooms' | 'usage';
 
 export function ContentPage(ctx: PageContext) {
   const s = useStyles();
@@ -70,6 +72,10 @@ export function ContentPage(ctx: PageContext) {
     return (allRooms ?? []).filter((r) => ids.length === 0 || ids.includes(r.id));
   }, [allRooms, tab]);
   const zone = tab?.settings.timeZone || rooms[0]?.timeZone || browserZone();
+  const holidays = useMemo(
+    () => (tab?.settings.holidays ? (from: string, to: string) => tabHolidays(ctx.api, tab.id, from, to) : undefined),
+    [ctx.api, tab],
+  );
 
   if (loadErr) return <main className={s.page}><ErrorBar error={loadErr} /></main>;
   if (tab === undefined || !me || !allRooms) return <Spinner label={t('app.loading')} style={{ marginTop: 48 }} />;
@@ -118,6 +124,7 @@ export function ContentPage(ctx: PageContext) {
         <FluentTab value="mine" id="section-mine">{t('booking.section.mine')}</FluentTab>
         {approver && <FluentTab value="approvals" id="section-approvals">{t('booking.section.approvals')}</FluentTab>}
         {(admin || isManager) && <FluentTab value="rooms" id="section-rooms">{t('booking.section.rooms')}</FluentTab>}
+        {(admin || isManager) && <FluentTab value="usage" id="section-usage">{t('booking.section.usage')}</FluentTab>}
       </TabList>
       {notice && (
         <MessageBar intent="success" role="status" id="notice">
@@ -131,7 +138,7 @@ export function ContentPage(ctx: PageContext) {
       )}
       {section === 'timeline' && (
         <Timeline bapi={bapi} rooms={rooms} zone={zone} userId={me.objectId} theme={ctx.theme} view={view} onView={setView}
-          version={version} onBook={(d) => (setNotice(''), setDraft(d))} onOpen={setOpen} />
+          version={version} onBook={(d) => (setNotice(''), setDraft(d))} onOpen={setOpen} holidays={holidays} />
       )}
       <Suspense fallback={<Spinner label={t('app.loading')} />}>
         {section === 'findtime' && (
@@ -149,6 +156,7 @@ export function ContentPage(ctx: PageContext) {
           <Rooms bapi={bapi} token={ctx.session.token} rooms={allRooms} zone={zone} userId={me.objectId} admin={admin}
             onChanged={() => (loadRooms(), changed())} />
         )}
+        {section === 'usage' && <Utilisation bapi={bapi} token={ctx.session.token} rooms={allRooms.filter((r) => manages(r, me.objectId, admin))} />}
       </Suspense>
       {/* Dialogs load on first open; until then nothing shows but the page behind. */}
       <Suspense fallback={null}>

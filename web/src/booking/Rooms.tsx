@@ -14,6 +14,7 @@ import { timeZones } from '../shared/time';
 import type { ApiError } from '../shared/api';
 import { emptyRoom, isActive, manages, type BookingApi, type Room, type RoomInput, type Rules } from './model';
 import { asApiError, download, rawFetch } from './util';
+import { HolidayField, type HolidayPlace } from '../shared/holidays';
 
 const useStyles = makeStyles({
   head: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap', padding: '8px 0' },
@@ -245,6 +246,8 @@ interface RoomForm {
   numbers: Record<string, string>;
   requiresApproval: boolean;
   checkInRequired: boolean;
+  closedOnHolidays: boolean;
+  holidays?: HolidayPlace;
   bookableBy: string;
   managers: string;
   active: boolean;
@@ -268,6 +271,8 @@ function toForm(r: RoomInput & { id?: string }): RoomForm {
     numbers: Object.fromEntries(ruleNumbers.map((k) => [k, String(r.rules[k] ?? 0)])),
     requiresApproval: r.rules.requiresApproval,
     checkInRequired: r.rules.checkInRequired,
+    closedOnHolidays: !!r.rules.closedOnHolidays,
+    holidays: r.holidays,
     bookableBy: r.rules.bookableBy.join('\n'),
     managers: r.managers.join('\n'),
     active: r.active !== false,
@@ -280,6 +285,7 @@ function fromForm(f: RoomForm): RoomInput {
   const rules = Object.fromEntries(ruleNumbers.map((k) => [k, Number(f.numbers[k]) || 0])) as unknown as Rules;
   rules.requiresApproval = f.requiresApproval;
   rules.checkInRequired = f.checkInRequired;
+  rules.closedOnHolidays = f.closedOnHolidays;
   rules.bookableBy = list(f.bookableBy);
   const out: RoomInput = {
     name: f.name,
@@ -295,6 +301,7 @@ function fromForm(f: RoomForm): RoomInput {
     rules,
     managers: list(f.managers),
     active: f.active,
+    holidays: f.holidays,
   };
   if (f.hoursStart || f.hoursEnd) out.hours = { start: f.hoursStart, end: f.hoursEnd };
   return out;
@@ -400,6 +407,12 @@ function RoomDialog(props: { bapi: BookingApi; room: Room | null; zone: string; 
                 <Checkbox id="room-checkin" label={t('booking.rule.checkInRequired')} checked={f.checkInRequired}
                   onChange={(_, d) => set('checkInRequired', !!d.checked)} />
               </div>
+              <div className={s.grid}>
+                <HolidayField api={props.bapi.api} value={f.holidays} onChange={(h) => set('holidays', h)} error={err} field="holidays" />
+                <Checkbox id="room-closed-holidays" label={t('booking.rule.closedOnHolidays')} checked={f.closedOnHolidays}
+                  onChange={(_, d) => set('closedOnHolidays', !!d.checked)} />
+              </div>
+              {fieldProps(err, 'rules.closedOnHolidays').validationMessage && <Text className={s.rows}>{fieldProps(err, 'rules.closedOnHolidays').validationMessage}</Text>}
               <div className={s.grid}>{ruleNumbers.map(num)}</div>
               <div className={s.grid}>
                 <Field label={t('booking.room.managers')} hint={t('booking.room.idsHint')} {...fieldProps(err, 'managers')}>

@@ -6,7 +6,7 @@
 // details. Everything the pointer does has a keyboard path: the toolbar's
 // "New reservation" and each reservation is a focusable button.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Input, Spinner, Text, ToggleButton, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Input, MessageBar, MessageBarBody, Spinner, Text, ToggleButton, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
 import { CalendarView, Interaction, ResourceTimeline, type Calendar } from '../shared/calendar';
 import { DateTime } from 'luxon';
 import { ErrorBar } from '../shared/Shell';
@@ -16,6 +16,7 @@ import type { ThemeName } from '../shared/theme';
 import { isActive, type BookingApi, type Reservation, type Room } from './model';
 import { asApiError, mapLimit, now } from './util';
 import type { BookingDraft } from './BookDialog';
+import type { Holiday } from '../shared/holidays';
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', flexWrap: 'wrap', gap: '8px', alignItems: 'center', padding: '8px 0' },
@@ -55,6 +56,8 @@ export function Timeline(props: {
   version: number;
   onBook: (d: BookingDraft) => void;
   onOpen: (r: Reservation) => void;
+  /** The tab's public holidays on dates [from, to), when it shows some. */
+  holidays?: (from: string, to: string) => Promise<Holiday[]>;
 }) {
   const { bapi, rooms, zone, view } = props;
   const s = useStyles();
@@ -67,6 +70,18 @@ export function Timeline(props: {
 
   const first = view === 'week' ? day.startOf('week') : day;
   const last = first.plus({ days: view === 'week' ? 7 : 1 });
+
+  // The public holidays of the window, shown above the grid (read-only).
+  const [holidays, setHolidays] = useState<Holiday[]>([]);
+  useEffect(() => {
+    let gone = false;
+    setHolidays([]);
+    props.holidays?.(first.toISODate()!, last.toISODate()!).then((hs) => !gone && setHolidays(hs), () => {});
+    return () => {
+      gone = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.holidays, first.toISODate(), view]);
 
   // Load each room's schedule for the window (a few rooms at a time).
   useEffect(() => {
@@ -206,6 +221,15 @@ export function Timeline(props: {
         {reservations === null && <Spinner size="tiny" aria-label={t('app.loading')} />}
       </Toolbar>
       <Text size={200}>{t('booking.timeline.hint', { zone })}</Text>
+      {holidays.length > 0 && (
+        <MessageBar intent="info" id="timeline-holidays" layout="multiline">
+          <MessageBarBody>
+            {t('holidays.banner', {
+              list: holidays.map((h) => (view === 'week' ? DateTime.fromISO(h.date).setLocale(locale()).toLocaleString({ weekday: 'short', day: 'numeric', month: 'short' }) + ': ' : '') + h.name).join(' · '),
+            })}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {err ? <ErrorBar error={err} /> : null}
       <div className={s.cal} id="timeline" data-loaded={reservations !== null ? 'true' : 'false'}>
         <CalendarView plugins={plugins} options={options} calendarRef={cal} label={t('booking.timeline.label', { date: title })}

@@ -4,6 +4,7 @@
 import { DateTime } from 'luxon';
 import type { Api } from '../shared/api';
 import { repeatToApi, type Repeat } from '../shared/recurrence';
+import type { HolidayPlace } from '../shared/holidays';
 
 export interface Hours {
   start: string;
@@ -21,6 +22,7 @@ export interface Rules {
   checkInRequired: boolean;
   releaseAfterMinutes: number;
   bookableBy: string[];
+  closedOnHolidays?: boolean;
 }
 
 /** What an admin sends to create or replace a room (POST adds the optional id). */
@@ -39,6 +41,7 @@ export interface RoomInput {
   rules: Rules;
   managers: string[];
   active?: boolean;
+  holidays?: HolidayPlace;
 }
 
 export interface Room extends RoomInput {
@@ -73,6 +76,7 @@ export interface TabSettings {
   defaultView?: string;
   timeZone?: string;
   rooms?: string[];
+  holidays?: HolidayPlace;
   [k: string]: unknown;
 }
 

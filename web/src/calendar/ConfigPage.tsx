@@ -11,6 +11,7 @@ import { fieldProps } from '../shared/fields';
 import { t } from '../shared/i18n';
 import { registerConfigSave, setConfigValid } from '../shared/session';
 import { ErrorBar, type PageContext } from '../shared/Shell';
+import { HolidayField } from '../shared/holidays';
 import { browserZone, timeZones } from '../shared/time';
 import type { Member, Settings, Tab } from './model';
 import './strings';
@@ -111,6 +112,7 @@ export function ConfigPage({ session, api }: PageContext) {
           ))}
         </Select>
       </Field>
+      <HolidayField api={api} value={s.holidays} onChange={(holidays) => set({ holidays })} error={err} />
       <Field label={t('cal.config.defaultView')} {...fieldProps(err, 'settings.defaultView')}>
         <Select id="cfg-view" value={s.defaultView} onChange={(_, d) => set({ defaultView: d.value as Settings['defaultView'] })}>
           {(['month', 'week', 'workweek', 'day', 'agenda'] as const).map((v) => (

@@ -11,6 +11,7 @@ import { CalendarView, DayGrid, Interaction, List, TimeGrid, type Calendar } fro
 import { locale, t } from '../shared/i18n';
 import { query } from '../shared/session';
 import { ErrorBar, type PageContext } from '../shared/Shell';
+import { holidayEvents, isHolidayEvent, tabHolidays } from '../shared/holidays';
 import { floatingLabel, fromFloatingDate, toFloating, toFloatingDate } from '../shared/time';
 import { DeletedDialog } from './DeletedDialog';
 import { EventDialog, ScopeDialog, bodyOf, formOf, formTimes, newForm, withRepeat, type EventForm, type Scope } from './EventDialog';
@@ -34,7 +35,7 @@ interface Editing {
 interface MountInfo {
   el: HTMLElement;
   timeText: string;
-  event: { title: string; start: Date; extendedProps: { ev: CalEvent } };
+  event: { title: string; start: Date; extendedProps: { ev: CalEvent; holiday?: unknown } };
 }
 
 /** Events drawn but not yet labelled (see eventDidMount). */
@@ -144,6 +145,13 @@ export function ContentPage({ session, api }: PageContext) {
       }));
     },
     [api, base, zone],
+  );
+  // The tab's public holidays: read-only all-day items beside the events.
+  const holidays = tab?.settings.holidays;
+  const loadHolidays = useCallback(
+    (info: { start: Date; end: Date }) =>
+      holidays && tabId ? tabHolidays(api, tabId, fromFloatingDate(info.start, zone).toISODate()!, fromFloatingDate(info.end, zone).toISODate()!).then(holidayEvents) : Promise.resolve([]),
+    [api, tabId, zone, holidays],
   );
 
   const openEvent = async (ev: CalEvent) => {
@@ -293,6 +301,7 @@ export function ContentPage({ session, api }: PageContext) {
   /** Makes the events mounted since the last frame keyboard buttons named by what they show. */
   const labelMounted = () => {
     for (const info of mounted.splice(0)) {
+      if (isHolidayEvent(info)) continue;
       const ev = info.event.extendedProps.ev;
       info.el.tabIndex = 0;
       info.el.setAttribute('role', 'button');
@@ -343,8 +352,8 @@ export function ContentPage({ session, api }: PageContext) {
       },
       eventTimeFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
       slotLabelFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
-      eventSources: [{ events: loadEvents }],
-      eventClick: (info: { event: { extendedProps: { ev: CalEvent } } }) => openEvent(info.event.extendedProps.ev),
+      eventSources: [{ events: loadEvents }, { events: loadHolidays }],
+      eventClick: (info: { event: { extendedProps: { ev?: CalEvent } } }) => info.event.extendedProps.ev && openEvent(info.event.extendedProps.ev),
       dateClick: (info: { date: Date; allDay: boolean }) => {
         const start = fromFloatingDate(info.date, zone);
         openNew(info.allDay ? start : start, info.allDay ? start.plus({ days: 1 }) : start.plus({ hours: 1 }), info.allDay);
@@ -367,7 +376,7 @@ export function ContentPage({ session, api }: PageContext) {
     if (d) o.date = d;
     return o;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [settings, hidden, loadEvents]);
+  }, [settings, hidden, loadEvents, loadHolidays]);
 
   if (!tabId || (loadErr instanceof ApiError && loadErr.status === 404))
     return (

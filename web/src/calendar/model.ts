@@ -1,6 +1,7 @@
 // Calendar Pro's API shapes and the recurrence editor's model.
 import { DateTime } from 'luxon';
 import { defaultRepeat, weekdayCodes, type Mode, type Repeat, type RRule, type WeekdayRef } from '../shared/recurrence';
+import type { HolidayPlace } from '../shared/holidays';
 
 // The recurrence editor's model is shared with Booking Room Pro.
 export { defaultRepeat, repeatToApi, weekdayCodes, type Mode, type Repeat, type RRule, type WeekdayRef } from '../shared/recurrence';
@@ -24,6 +25,7 @@ export interface Settings {
   reminderMinutes?: number;
   permissions?: { mode?: 'everyone' | 'owners' | 'custom'; members?: Member[] };
   owners?: string[];
+  holidays?: HolidayPlace;
 }
 
 export interface Tab {
