@@ -36,7 +36,9 @@ func (s *Server) calendarRoutes() []Route {
 
 // body reads r's JSON body for a service, when the service asks for it.
 func (s *Server) body(r *http.Request) teamspro.Body {
-	return func(v any) error { return decode(r, s.MaxBodyBytes, v) }
+	return func(v any) error {
+		return teamspro.ReadOver(v, func(v any) error { return decode(r, s.MaxBodyBytes, v) })
+	}
 }
 
 func writeEvent(w http.ResponseWriter, status int, e calendar.Event) error {

@@ -141,6 +141,15 @@ func TestCalendarReferenceContract(t *testing.T) {
 	if m := moved.json(t); m["duration"] != float64(90*60*1000) {
 		t.Errorf("got duration %v, want 90 minutes", m["duration"])
 	}
+	// An array sent replaces the current one whole: its objects are not
+	// merged into the current ones member by member.
+	invited := h.do("PATCH", calEvents(s.cal)+"/"+id, &u, map[string]any{"participants": []map[string]any{{"objectId": "0b5ad6a8-0000-4000-8000-0000000000b1", "name": "Bea"}}})
+	expect(t, invited, 200, "")
+	replaced := h.do("PATCH", calEvents(s.cal)+"/"+id, &u, map[string]any{"participants": []map[string]any{{"upn": "carl@contoso.example"}}})
+	expect(t, replaced, 200, "")
+	if got, _ := json.Marshal(replaced.json(t)["participants"]); string(got) != `[{"upn":"carl@contoso.example"}]` {
+		t.Errorf("got participants %s, want only the one sent", got)
+	}
 
 	// Status codes of the contract.
 	bad := calEvent(strings.Repeat("x", 101), at(3, 12, 0), at(3, 13, 0), "Europe/Paris", nil)
