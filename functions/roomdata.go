@@ -56,7 +56,7 @@ func (s *Server) handleTabHolidays(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	loc := zoneOf(t.Settings.TimeZone)
+	loc := teamspro.ZoneOf(t.Settings.TimeZone)
 	var v teamspro.Validation
 	from, to := queryTime(r, "from", loc, &v), queryTime(r, "to", loc, &v)
 	if v.Len() == 0 {

@@ -137,34 +137,7 @@ func (s *Server) handleDeleteRoom(w http.ResponseWriter, r *http.Request) error 
 // span zones). A "to" date is exclusive like any "to": from=2027-03-01 and
 // to=2027-04-01 is the month of March.
 func queryTime(r *http.Request, name string, loc *time.Location, v *teamspro.Validation) time.Time {
-	s := r.URL.Query().Get(name)
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return d
-	}
-	v.Add(name, "must be an RFC 3339 date-time or a date (YYYY-MM-DD)")
-	return time.Time{}
-}
-
-// zoneOf returns the location of an IANA name, UTC when it is empty or
-// unknown.
-func zoneOf(name string) *time.Location {
-	if name == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
+	return v.TimeOrDate(name, r.URL.Query().Get(name), loc)
 }
 
 func (s *Server) handleRoomSchedule(w http.ResponseWriter, r *http.Request) error {

@@ -137,17 +137,6 @@ func (c *Calendars) listWindow(fromS, toS string, loc *time.Location) (time.Time
 	return from, to, v.Err()
 }
 
-func zoneOf(name string) *time.Location {
-	if name == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
-
 // List returns the booking calendar's reservations that hold their room in
 // [from, to) (see listWindow; dates in the tab's zone).
 func (c *Calendars) List(ctx context.Context, p teamspro.Principal, calendarID, from, to string) ([]*Reservation, error) {
@@ -155,7 +144,7 @@ func (c *Calendars) List(ctx context.Context, p teamspro.Principal, calendarID, 
 	if err != nil {
 		return nil, err
 	}
-	f, u, err := c.listWindow(from, to, zoneOf(t.Settings.TimeZone))
+	f, u, err := c.listWindow(from, to, teamspro.ZoneOf(t.Settings.TimeZone))
 	if err != nil {
 		return nil, err
 	}

@@ -163,7 +163,7 @@ func (s *Rooms) Schedule(ctx context.Context, p teamspro.Principal, roomID, from
 		if err != nil {
 			return nil, err
 		}
-		loc = zoneOf(room.TimeZone)
+		loc = teamspro.ZoneOf(room.TimeZone)
 	}
 	var v teamspro.Validation
 	f, t := v.TimeOrDate("from", from, loc), v.TimeOrDate("to", to, loc)

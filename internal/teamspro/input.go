@@ -32,6 +32,20 @@ func (v *Validation) TimeOrDate(field, s string, loc *time.Location) time.Time {
 	return time.Time{}
 }
 
+// ZoneOf returns the location of an IANA name, UTC when it is empty or
+// unknown: for reading the dates of something whose zone was validated when
+// it was stored.
+func ZoneOf(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
 // ReadOver runs read, which decodes JSON into v, a pointer to a struct that
 // may hold current values (a PATCH reads the input over them). An array sent
 // must replace the current one whole, but encoding/json decodes an array
