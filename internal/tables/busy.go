@@ -645,13 +645,20 @@ func (b *BusyStore) verifyReservations(ctx context.Context, tenantID string, hol
 // reservation's rows stale until its next change; the booking itself is
 // whole either way.
 func (s *ReservationStore) retryBusy(ctx context.Context, write func(context.Context) error) {
+	s.inBackground(ctx, write)
+}
+
+// inBackground keeps calling try, with a growing wait between calls, until it
+// succeeds or s.Background has passed: the completion of work a request could
+// not finish, detached from the request's cancellation. Wait waits for it.
+func (s *ReservationStore) inBackground(ctx context.Context, try func(context.Context) error) {
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Background)
 		defer cancel()
 		wait := min(100*time.Millisecond, s.BackgroundWait)
-		for write(bctx) != nil {
+		for try(bctx) != nil {
 			select {
 			case <-bctx.Done():
 				return

@@ -716,27 +716,15 @@ func (s *ReservationStore) leave(ctx context.Context, in *intent, cause error) e
 	for _, n := range in.Next {
 		plan.Items = append(plan.Items, item{ID: n.R.ID, Day: n.R.Day, CheckInBy: n.R.CheckInBy})
 	}
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Background)
-		defer cancel()
-		wait := min(100*time.Millisecond, s.BackgroundWait)
-		for {
-			if err := s.resume(bctx, plan); err == nil {
-				if in.out == nil {
-					s.dropPointer(bctx, in)
-				} // else the repair announces the record if it was stored
-				return
-			}
-			select {
-			case <-bctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			wait = min(2*wait, s.BackgroundWait)
+	s.inBackground(ctx, func(bctx context.Context) error {
+		if err := s.resume(bctx, plan); err != nil {
+			return err
 		}
-	}()
+		if in.out == nil {
+			s.dropPointer(bctx, in)
+		} // else the repair announces the record if it was stored
+		return nil
+	})
 	if committed {
 		return nil
 	}
