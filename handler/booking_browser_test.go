@@ -218,6 +218,7 @@ func TestBookingTabInBrowser(t *testing.T) {
 	// Ada approves it, imports rooms, checks in and cancels her own.
 	eval[bool](b, "sign out", `sessionStorage.clear(); true`)
 	b.devSignIn("/booking-room-pro/content?tab="+url.QueryEscape(tabID), tenant, adaID, "Ada Admin", true)
+	b.waitFor("timeline loaded", `document.querySelector("#timeline")?.dataset.loaded === "true"`)
 	eval[bool](b, "forget requests", `performance.clearResourceTimings(); true`)
 	b.click("#section-approvals")
 	b.run("approvals", waitVisible("#approvals-list"))
