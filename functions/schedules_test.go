@@ -84,7 +84,9 @@ func TestRoomsScheduleAnswersWhatEachRoomDoes(t *testing.T) {
 			for _, room := range []string{"a", "b"} {
 				want = append(want, h.allPages(t, "/api/rooms/"+room+"/schedule?"+strings.TrimPrefix(win, "&"), u)...)
 			}
-			slices.SortStableFunc(want, func(x, y map[string]any) int { return strings.Compare(x["startDate"].(string), y["startDate"].(string)) })
+			slices.SortFunc(want, func(x, y map[string]any) int { // by start, then id, as the list's pages
+				return strings.Compare(x["startDate"].(string)+" "+x["id"].(string), y["startDate"].(string)+" "+y["id"].(string))
+			})
 			got := h.allPages(t, "/api/rooms/schedule?rooms=a,b"+win, u)
 			paged := h.allPages(t, "/api/rooms/schedule?rooms=b&rooms=a&top=1"+win, u)
 			if len(want) != 4 || !slices.Equal(fieldsOf(got), fieldsOf(want)) {
