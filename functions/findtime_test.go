@@ -496,3 +496,44 @@ func TestFindTimeBadInput(t *testing.T) {
 	}
 	expect(t, h.do("POST", "/api/findtime", nil, ok(nil)), 401, teamspro.EUNAUTHORIZED)
 }
+
+// TestFindTimeBackfill: an event stored while nothing fed the index (as
+// before the index existed: this harness relays no change) is not seen by
+// find a time, until the repair timer's runs have taken the backfill to its
+// end; then it is, and the timer's answer says the backfill is done.
+func TestFindTimeBackfill(t *testing.T) {
+	t.Parallel()
+	h := newIsolatedHarness(t)
+	h.now = monday
+	h.srv.Backfill = tables.NewBusyBackfill(h.client)
+	tenant := uuid.NewString()
+	alice, bob := h.person(tenant, "Alice", true), h.person(tenant, "Bob", false)
+	cal := h.newTab(alice, "calendar", "ft-bf-"+uuid.NewString()[:8], nil)
+	expect(t, h.do("POST", calEvents(cal), &alice, calEvent("Planning", "2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z", "UTC",
+		map[string]any{"participants": []map[string]any{{"objectId": bob.oid}}})), 201, "")
+	checkBusy(t, "not relayed", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {}})
+
+	timer := strings.Replace(releaseTimer, "release-unchecked", "repair-bookings", 1)
+	for runs := 1; ; runs++ {
+		r := h.post("/repair-bookings", timer)
+		if r.status != 200 {
+			t.Fatalf("run %d: got %d %s", runs, r.status, r.body)
+		}
+		var inv struct {
+			ReturnValue struct {
+				Backfill struct {
+					Done bool `json:"done"`
+				} `json:"backfill"`
+			} `json:"ReturnValue"`
+		}
+		mustUnmarshal(t, r.body, &inv)
+		if inv.ReturnValue.Backfill.Done {
+			break
+		}
+		if runs > 20 {
+			t.Fatalf("the backfill is not done after %d runs: %s", runs, r.body)
+		}
+	}
+	planning := []string{"09:00-10:00 event Planning"}
+	checkBusy(t, "backfilled", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: planning})
+}

@@ -161,6 +161,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		RoomAdmin:    roomAdmin,
 		Org:          orgs,
 		FindTime:     finder,
+		Backfill:     tables.NewBusyBackfill(store),
 		Dispatcher:   dispatcher,
 		Processor:    processor,
 		Marks:        marks,
