@@ -537,3 +537,41 @@ func TestFindTimeBackfill(t *testing.T) {
 	planning := []string{"09:00-10:00 event Planning"}
 	checkBusy(t, "backfilled", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: planning})
 }
+
+// TestFindTimeCountsCopies: the events a calendar copy job writes count as
+// busy like any other, once its step has run (a copy announces nothing, so
+// the job feeds the index itself), and running the step again changes
+// nothing.
+func TestFindTimeCountsCopies(t *testing.T) {
+	t.Parallel()
+	h := newFindHarness(t)
+	tenant := uuid.NewString()
+	alice, bob := h.person(tenant, "Alice", true), h.person(tenant, "Bob", false)
+	src := h.newTab(alice, "calendar", "ft-src-"+uuid.NewString()[:8], nil)
+	target := h.newTab(alice, "calendar", "ft-dst-"+uuid.NewString()[:8], nil)
+	res := h.do("POST", calEvents(src), &alice, calEvent("Planning", "2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z", "UTC",
+		map[string]any{"participants": []map[string]any{{"objectId": bob.oid}}}))
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	planning := "09:00-10:00 event Planning"
+	checkBusy(t, "the original", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning}})
+
+	res = h.do("POST", "/api/calendar/v1/"+src+"/copy", &alice, map[string]any{"targetCalendarId": target})
+	expect(t, res, 202, "")
+	jobID := res.json(t)["id"].(string)
+	step := func() {
+		t.Helper()
+		env, err := notify.NewEnvelope(notify.TypeCalendarCopy, jobID+"-1", tenant, time.Now(), &notify.CalendarCopy{
+			JobID: jobID, Step: 1, Steps: 1, SourceCalendarID: src, TargetCalendarID: target, EventIDs: []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (dispatch.Steps{Copies: h.srv.Calendar}).RunCalendarCopy(context.Background(), env, env2copy(t, env)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	checkBusy(t, "copied", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning, planning}})
+	step()
+	checkBusy(t, "step run again", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning, planning}})
+}
