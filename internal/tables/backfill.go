@@ -187,7 +187,9 @@ func (b *BusyBackfill) nextTenant(ctx context.Context, after string) (string, er
 			if len(rows) > 0 {
 				next = rows[0].PartitionKey
 			}
-			return false, nil
+			// A page may come back empty with a continuation (Azure does
+			// so across partition ranges): only a row, or the end, answers.
+			return next == "", nil
 		})
 	if next != "" && !teamspro.IsGUID(next) {
 		// Not a tenant's partition: step past it.
