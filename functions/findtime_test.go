@@ -575,3 +575,53 @@ func TestFindTimeCountsCopies(t *testing.T) {
 	step()
 	checkBusy(t, "step run again", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning, planning}})
 }
+
+// TestFindTimeSkipsRoomsClosedOnHolidays: a room closed on its place's public
+// holidays is never suggested on one (Easter Monday, 6 April 2026, in
+// France), as its booking would be refused; the day after it is, and a room
+// without the rule is suggested either day. With only the closed room, the
+// holiday answers no_room. People stay free on holidays.
+func TestFindTimeSkipsRoomsClosedOnHolidays(t *testing.T) {
+	t.Parallel()
+	h := newFindHarness(t)
+	tenant := uuid.NewString()
+	alice := h.person(tenant, "Alice", true)
+	h.createRoom(alice, "ft-closed", map[string]any{"capacity": 10, "timeZone": "Europe/Paris", "holidays": map[string]any{"country": "FR"},
+		"rules": map[string]any{"closedOnHolidays": true}})
+	h.createRoom(alice, "ft-open", map[string]any{"capacity": 6, "timeZone": "Europe/Paris", "holidays": map[string]any{"country": "FR"}})
+	roomsAt := func(day string, needs map[string]any) ([]string, string) {
+		t.Helper()
+		a := h.find(t, &alice, map[string]any{"participants": []string{}, "durationMinutes": 60, "timeZone": "Europe/Paris",
+			"from": day + "T08:00:00Z", "to": day + "T09:00:00Z", "room": needs, "max": 1})
+		if len(a.Slots) == 0 {
+			why := ""
+			if a.Explanation != nil {
+				why = a.Explanation.Reason
+			}
+			return nil, why
+		}
+		var ids []string
+		for _, r := range a.Slots[0].Rooms {
+			ids = append(ids, r.ID)
+		}
+		return ids, ""
+	}
+	for _, tc := range []struct {
+		name, day string
+		needs     map[string]any
+		want      []string
+		why       string
+	}{
+		{"Easter Monday", "2026-04-06", map[string]any{"capacity": 2}, []string{"ft-open"}, ""},
+		{"the day after", "2026-04-07", map[string]any{"capacity": 2}, []string{"ft-open", "ft-closed"}, ""},
+		{"Easter Monday, only the closed room is large enough", "2026-04-06", map[string]any{"capacity": 8}, nil, "no_room"},
+		{"the day after, only the closed room is large enough", "2026-04-07", map[string]any{"capacity": 8}, []string{"ft-closed"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := roomsAt(tc.day, tc.needs)
+			if !slices.Equal(got, tc.want) || why != tc.why {
+				t.Errorf("got rooms %q (reason %q), want %q (reason %q)", got, why, tc.want, tc.why)
+			}
+		})
+	}
+}
