@@ -161,8 +161,12 @@ export function ContentPage({ session, api }: PageContext) {
       const from = fromFloatingDate(info.start, zone);
       const to = fromFloatingDate(info.end, zone);
       const f = filters.current;
+      // The largest page the API gives (1,000): the view needs the whole
+      // window, and each page reads the window from storage again, so a busy
+      // month (a 5,000-event calendar: some 560 occurrences) is one request
+      // and one read rather than three of each, one after the other.
       const items = await api.listAll<CalEvent>(base + '/occurrences', {
-        query: { from: isoUTC(from), to: isoUTC(to), search: f.search || undefined, tag: f.tag || undefined, color: f.color || undefined },
+        query: { from: isoUTC(from), to: isoUTC(to), top: '1000', search: f.search || undefined, tag: f.tag || undefined, color: f.color || undefined },
       });
       setTags((old) => [...new Set([...old, ...items.flatMap((e) => e.tags ?? [])])].sort());
       return items.map((e) => ({
