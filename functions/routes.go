@@ -75,6 +75,7 @@ func (s *Server) allRoutes() []Route {
 	routes = append(routes, s.roomDataRoutes()...)
 	routes = append(routes, s.externalRoutes()...)
 	routes = append(routes, s.findTimeRoutes()...)
+	routes = append(routes, s.scheduleRoutes()...)
 	return routes
 }
 

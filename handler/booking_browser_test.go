@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,12 @@ func TestBookingTabInBrowser(t *testing.T) {
 		t.Fatalf("got tab %+v, want a booking tab of HQ's two rooms, day view, zone %s", tab, zone)
 	}
 	b.axe("booking timeline")
+	// The timeline read its rooms' reservations in one request, not one per room.
+	if got := apiCalls(b, "/schedule"); len(got) == 0 || slices.ContainsFunc(got, func(u string) bool {
+		return !strings.HasPrefix(u, "/api/rooms/schedule?") || !strings.Contains(u, "rooms=hq-everest%2Chq-fuji")
+	}) {
+		t.Errorf("the timeline's schedule requests: got %q, want each one of /api/rooms/schedule for both rooms", got)
+	}
 	if rows := b.text(".ec-body .ec-sidebar"); !strings.Contains(rows, "Everest") || !strings.Contains(rows, "Fuji") || strings.Contains(rows, "Annex") {
 		t.Errorf("timeline rows: got %q, want Everest and Fuji only", rows)
 	}
@@ -211,8 +218,16 @@ func TestBookingTabInBrowser(t *testing.T) {
 	// Ada approves it, imports rooms, checks in and cancels her own.
 	eval[bool](b, "sign out", `sessionStorage.clear(); true`)
 	b.devSignIn("/booking-room-pro/content?tab="+url.QueryEscape(tabID), tenant, adaID, "Ada Admin", true)
+	b.waitFor("timeline loaded", `document.querySelector("#timeline")?.dataset.loaded === "true"`)
+	eval[bool](b, "forget requests", `performance.clearResourceTimings(); true`)
 	b.click("#section-approvals")
 	b.run("approvals", waitVisible("#approvals-list"))
+	if got := apiCalls(b, "/api/"); !slices.Equal(got, []string{"/api/reservations/pending"}) {
+		t.Errorf("the approvals screen's requests: got %q, want one of /api/reservations/pending", got)
+	}
+	if got := b.text("#approvals-list tbody"); !strings.Contains(got, "Bob's workshop") {
+		t.Errorf("approvals: got %q, want Bob's workshop", got)
+	}
 	b.axe("approvals")
 	b.click(`#approvals-list button[data-action=approve]`)
 	b.waitFor("approved", `!document.querySelector("#approvals-list")`)
@@ -530,4 +545,13 @@ func (b *browser) waitAcrossNavigation(what, cond string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// apiCalls returns the path and query of every request the page made whose
+// URL contains part, in order (the browser's resource timings, cleared with
+// performance.clearResourceTimings()).
+func apiCalls(b *browser, part string) []string {
+	b.t.Helper()
+	return eval[[]string](b, "requests", `performance.getEntriesByType("resource").map(e => new URL(e.name)).
+		filter(u => (u.pathname + u.search).includes(`+strconv.Quote(part)+`)).map(u => u.pathname + u.search)`)
 }

@@ -6,15 +6,11 @@
 #                                      once the port answers
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/lib.sh"
 tools="$root/tools/azurite"
 bin="$tools/node_modules/.bin/azurite-table"
 
-install() {
-  if [ ! -x "$bin" ]; then
-    echo "installing the pinned Azurite into tools/azurite ..." >&2
-    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
-  fi
-}
+install() { npm_ci_pinned "$tools"; }
 
 case "${1:-}" in
   install)

@@ -77,6 +77,10 @@ awk '
     printf "utilisation report, 200 rooms, 30 days (%s reservations counted): %s round trips; median %s ms (target <= 1000 ms), ratio to target %.2f; its day queries made directly one after the other: %s ms (ratio %s); CPU %s ms per report\n",
       metric("reservations"), metric("roundtrips/op"), metric("median-ms"), metric("median-ms") / 1000, metric("storage-median-ms"), metric("x-storage"), metric("cpu-ms/op")
   }
+  /^BenchmarkTimeline50Rooms\/view-/ {
+    printf "booking timeline, 50 rooms x 1 week (500 reservations): one request per room (6 at a time) %s requests, %s round trips, median %s ms; one request for the view %s request, %s round trips, median %s ms; %sx faster\n",
+      metric("requests-per-room"), metric("roundtrips-per-room"), metric("median-ms-per-room"), metric("requests-one-request"), metric("roundtrips-one-request"), metric("median-ms-one-request"), metric("speedup")
+  }
   # Memory per request of the largest answers, before they were streamed:
   # 5,564,054 B (1,000 occurrences), 2,297,549 B (rooms CSV, 500 rooms),
   # 4,822,892 B (organization export).

@@ -1,6 +1,29 @@
-# Shared by the scripts: start the pinned Azurite on a free port unless
-# TEAMSPRO_TEST_TABLES already names a Table endpoint, and stop it on exit.
+# Shared by the scripts: install a pinned npm tree, start the pinned Azurite on
+# a free port unless TEAMSPRO_TEST_TABLES already names a Table endpoint, and
+# stop it on exit.
 # shellcheck shell=bash
+
+# npm_ci_pinned DIR runs npm ci in DIR unless its node_modules was installed,
+# completely, from the lockfile DIR holds now: a marker written after the
+# install names the lockfile's digest. An interrupted npm ci leaves binaries
+# behind in a tree that fails with "Cannot find module", and a changed lockfile
+# needs a new install; both reinstall. Two scripts installing one tree at once
+# (parallel runs) take turns through a lock. Output goes to stderr.
+npm_ci_pinned() {
+  local dir="$1" want marker
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  marker="$dir/node_modules/.installed-from"
+  [ "$(cat "$marker" 2>/dev/null)" = "$want" ] && return 0
+  (
+    flock 9
+    if [ "$(cat "$marker" 2>/dev/null)" != "$want" ]; then
+      echo "installing the pinned npm packages of ${dir#"$root"/} ..." >&2
+      rm -f "$marker"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+      echo "$want" >"$marker"
+    fi
+  ) 9>"$dir/.install.lock"
+}
 
 _azurite_pid=""
 _azurite_data=""

@@ -6,10 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/tools/redocly"
 bin="$tools/node_modules/.bin/redocly"
-if [ ! -x "$bin" ]; then
-  echo "installing the pinned Redocly CLI into tools/redocly ..." >&2
-  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
-fi
+. "$root/scripts/lib.sh"
+npm_ci_pinned "$tools"
 cd "$tools"
 go run "$root/tools/openapi" >openapi.json
 # (The CLI boxes a notice about Node.js versions; it is not about the document.)

@@ -293,8 +293,14 @@ type ReservationStore interface {
 	// still unannounced to relay (nil: they are dropped), forgetting those it
 	// accepts; it returns how many changes it handled.
 	Repair(ctx context.Context, grace time.Duration, relay func(context.Context, Outgoing) error) (int, error)
-	// Schedule returns a room's reservations starting on the given UTC days.
-	Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*Reservation, error)
+	// Schedule returns the reservations of the given rooms starting on the
+	// given UTC days, in every status, each once: one query per day, whatever
+	// the number of rooms.
+	Schedule(ctx context.Context, tenantID string, roomIDs, days []string) ([]*Reservation, error)
+	// Pending returns the pending reservations of the given rooms (every
+	// room when roomIDs is nil) that end after now: one query of the
+	// tenant's index, whatever the number of rooms.
+	Pending(ctx context.Context, tenantID string, roomIDs []string, now time.Time) ([]*Reservation, error)
 	// Busy returns, per room id, the held slots of the given UTC days: one query per day.
 	Busy(ctx context.Context, tenantID string, days []string) (map[string][]Slot, error)
 	// Usage returns the reservations of the given rooms homed on the given

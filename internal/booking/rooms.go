@@ -175,3 +175,15 @@ func (s *Rooms) Schedule(ctx context.Context, p teamspro.Principal, roomID, from
 
 // isDate reports whether a bound is a date, which needs a zone.
 func isDate(s string) bool { return len(s) == len(time.DateOnly) }
+
+// Schedules returns the reservations holding any of roomIDs in [from, to),
+// bounds that are date-times or dates; the rooms may lie in several zones,
+// so dates are days of UTC. Errors as Service.Schedules.
+func (s *Rooms) Schedules(ctx context.Context, p teamspro.Principal, roomIDs []string, from, to string) ([]*Reservation, error) {
+	var v teamspro.Validation
+	f, t := v.TimeOrDate("from", from, time.UTC), v.TimeOrDate("to", to, time.UTC)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return s.svc.Schedules(ctx, p.TenantID, roomIDs, f, t)
+}

@@ -562,25 +562,10 @@ func (s *Service) Schedule(ctx context.Context, tenantID, roomID string, from, t
 	if err := CheckWindow(from, to); err != nil {
 		return nil, err
 	}
-	room, err := s.Rooms.Get(ctx, tenantID, roomID)
-	if err != nil {
+	if _, err := s.Rooms.Get(ctx, tenantID, roomID); err != nil {
 		return nil, err
 	}
-	// Rows live in the UTC day of their start; one that overlaps the window
-	// started at most a (25-hour, all-day across DST) day before it.
-	_ = room
-	rs, err := s.Reservations.Schedule(ctx, tenantID, roomID, Days(from.Add(-25*time.Hour), to, time.UTC))
-	if err != nil {
-		return nil, err
-	}
-	out := rs[:0]
-	for _, r := range rs {
-		if Holds(r.Status) && r.Start.Before(to) && r.End.After(from) {
-			out = append(out, r)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	return out, nil
+	return s.schedule(ctx, tenantID, []string{roomID}, from, to)
 }
 
 // Filter narrows a free-room search.

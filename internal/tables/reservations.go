@@ -353,7 +353,7 @@ func (s *ReservationStore) index(ctx context.Context, r *booking.Reservation, ve
 func indexEntity(r *booking.Reservation, version int64) ([]byte, error) {
 	return encodeRow(idxPK(r.TenantID), r.ID, r, version, map[string]any{
 		"Day": r.Day, "RoomID": r.RoomID, "CalendarID": r.CalendarID, "Organizer": r.Organizer,
-		"Start": stamp(r.Start), "End": stamp(r.End), "Held": booking.Holds(r.Status),
+		"Start": stamp(r.Start), "End": stamp(r.End), "Held": booking.Holds(r.Status), "Status": r.Status,
 	})
 }
 
@@ -784,36 +784,6 @@ func (s *ReservationStore) query(ctx context.Context, filter string, each func(r
 		}
 	}
 	return nil
-}
-
-// Schedule returns a room's reservations starting on the given UTC days: one
-// query per day. While a move to another day is being finished a reservation
-// may have a row in both days; the newer version is the one returned.
-func (s *ReservationStore) Schedule(ctx context.Context, tenantID, roomID string, days []string) ([]*booking.Reservation, error) {
-	if err := checkKey(append([]string{tenantID, roomID}, days...)...); err != nil {
-		return nil, err
-	}
-	out := []*booking.Reservation{}
-	at := map[string]int{}
-	versions := map[string]int64{}
-	for _, d := range days {
-		f := eq("PartitionKey", dayPK(tenantID, d)) + " and " + prefixRange("RowKey", "res|") + " and " + eq("RoomID", roomID)
-		err := s.query(ctx, f, func(rw row, r *booking.Reservation) {
-			r.TenantID, r.Day = tenantID, d
-			if i, ok := at[r.ID]; ok {
-				if rw.Version > versions[r.ID] {
-					out[i], versions[r.ID] = r, rw.Version
-				}
-				return
-			}
-			at[r.ID], versions[r.ID] = len(out), rw.Version
-			out = append(out, r)
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // Busy returns every room's held slots on the given days: one query per day

@@ -3,7 +3,6 @@ package tables
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
@@ -33,44 +32,28 @@ func (s *ReservationStore) Usage(ctx context.Context, tenantID string, days, roo
 		return nil, err
 	}
 	want := make(map[string]bool, len(roomIDs))
-	var roomFilter string
-	for i, id := range roomIDs {
+	for _, id := range roomIDs {
 		want[id] = true
-		if i > 0 {
-			roomFilter += " or "
-		}
-		roomFilter += eq("RoomID", id)
 	}
+	rooms := roomsFilter(roomIDs)
 	perDay := make([][]usageRow, len(days))
-	errs := make([]error, len(days))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 6)
-	for i, d := range days {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			f := eq("PartitionKey", dayPK(tenantID, d)) + " and " + prefixRange("RowKey", "res|")
-			if len(roomIDs) <= usageRoomFilterMax {
-				f += " and (" + roomFilter + ")"
-			}
-			opts := &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,RoomID,Status,Start,End,Version")}
-			errs[i] = listEntities(ctx, s.c, TableBookings, opts, "list reservations of a day", func(rows []usageRow) (bool, error) {
-				for _, r := range rows {
-					if want[r.RoomID] {
-						perDay[i] = append(perDay[i], r)
-					}
-				}
-				return true, nil
-			})
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	err := eachDay(days, func(i int, d string) error {
+		f := eq("PartitionKey", dayPK(tenantID, d)) + " and " + prefixRange("RowKey", "res|")
+		if rooms != "" {
+			f += " and " + rooms
 		}
+		opts := &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,RoomID,Status,Start,End,Version")}
+		return listEntities(ctx, s.c, TableBookings, opts, "list reservations of a day", func(rows []usageRow) (bool, error) {
+			for _, r := range rows {
+				if want[r.RoomID] {
+					perDay[i] = append(perDay[i], r)
+				}
+			}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	// While a move to another day is being finished a reservation has a row
 	// in both days: the newer version is the one that counts.

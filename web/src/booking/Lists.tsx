@@ -7,9 +7,9 @@ import {
 import { ErrorBar } from '../shared/Shell';
 import { t } from '../shared/i18n';
 import { formatDateTime, formatTime } from '../shared/time';
-import { holds, manages, type BookingApi, type Reservation, type Room } from './model';
+import { holds, type BookingApi, type Reservation, type Room } from './model';
 import { ReservationActions } from './Actions';
-import { asApiError, mapLimit, now } from './util';
+import { asApiError, now } from './util';
 
 const useStyles = makeStyles({
   head: { display: 'flex', gap: '12px', alignItems: 'center', flexWrap: 'wrap', padding: '8px 0' },
@@ -128,9 +128,6 @@ export function MyReservations(props: {
   );
 }
 
-/** How far ahead approvals look: the schedule route reads one day per query, at most 62 days. */
-const approvalDays = 31;
-
 export function Approvals(props: {
   bapi: BookingApi; rooms: Room[]; zone: string; userId: string; admin: boolean; version: number; onChanged: () => void;
 }) {
@@ -138,17 +135,15 @@ export function Approvals(props: {
   const [list, setList] = useState<Reservation[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
-  const managed = props.rooms.filter((r) => manages(r, props.userId, props.admin) && r.rules.requiresApproval);
+  // What waits for this user's decision, in every room they manage and however far ahead: one request.
   useEffect(() => {
     let gone = false;
-    const n = now();
-    mapLimit(managed, 4, (r) => props.bapi.schedule(r.id, n, n.plus({ days: approvalDays })))
-      .then((ls) => !gone && setList(ls.flat().filter((r) => r.status === 'pending').sort((a, b) => a.startDate.localeCompare(b.startDate))))
+    props.bapi.pending()
+      .then((ls) => !gone && setList(ls))
       .catch((e) => !gone && setErr(asApiError(e)));
     return () => {
       gone = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.bapi, props.rooms, props.version, tick]);
   return (
     <section aria-labelledby="approvals-title">
@@ -160,7 +155,7 @@ export function Approvals(props: {
           {t('booking.refresh')}
         </Button>
       </div>
-      <Text size={200}>{t('booking.approvals.hint', { n: approvalDays })}</Text>
+      <Text size={200}>{t('booking.approvals.hint')}</Text>
       {err ? <ErrorBar error={err} /> : null}
       {list === null && !err && <Spinner size="small" label={t('app.loading')} />}
       {list && list.length === 0 && <Text as="p">{t('booking.approvals.none')}</Text>}

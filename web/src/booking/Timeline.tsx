@@ -1,5 +1,5 @@
 // The day (or week) timeline: the tab's rooms as rows, hours as columns, each
-// room's holding reservations from its schedule. Times are the tab's zone: the
+// room's holding reservations from the rooms' schedule. Times are the tab's zone: the
 // view runs in UTC and gets wall-clock ("floating") times of that zone, so the
 // browser's own zone and DST rules never move a reservation. Selecting a free
 // range (or clicking a slot) opens the booking dialog; a reservation opens its
@@ -14,7 +14,7 @@ import { locale, t } from '../shared/i18n';
 import { fromFloatingDate, toFloating, toFloatingDate } from '../shared/time';
 import type { ThemeName } from '../shared/theme';
 import { isActive, type BookingApi, type Reservation, type Room } from './model';
-import { asApiError, mapLimit, now } from './util';
+import { asApiError, now } from './util';
 import type { BookingDraft } from './BookDialog';
 import type { Holiday } from '../shared/holidays';
 
@@ -83,13 +83,13 @@ export function Timeline(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.holidays, first.toISODate(), view]);
 
-  // Load each room's schedule for the window (a few rooms at a time).
+  // Load the rooms' schedules for the window: one request for the view.
   useEffect(() => {
     let gone = false;
     setReservations(null);
     setErr(null);
-    mapLimit(rooms, 6, (r) => bapi.schedule(r.id, first, last))
-      .then((lists) => !gone && setReservations(lists.flat()))
+    bapi.schedules(rooms.map((r) => r.id), first, last)
+      .then((list) => !gone && setReservations(list))
       .catch((e) => !gone && (setErr(asApiError(e)), setReservations([])));
     return () => {
       gone = true;

@@ -170,7 +170,7 @@ export const en: Record<string, string> = {
   'booking.mine.none': 'You have no upcoming reservations.',
 
   'booking.approvals.title': 'Pending approvals',
-  'booking.approvals.hint': 'Reservations of the rooms you manage that wait for approval, for the next {n} days.',
+  'booking.approvals.hint': 'Reservations of the rooms you manage that wait for approval.',
   'booking.approvals.none': 'Nothing waits for your approval.',
 
   'booking.rooms.title': 'Rooms',
@@ -396,7 +396,7 @@ export const fr: Record<string, string> = {
   'booking.mine.none': 'Vous n\'avez aucune réservation à venir.',
 
   'booking.approvals.title': 'Approbations en attente',
-  'booking.approvals.hint': 'Les réservations des salles que vous gérez qui attendent une approbation, pour les {n} prochains jours.',
+  'booking.approvals.hint': 'Les réservations des salles que vous gérez qui attendent une approbation.',
   'booking.approvals.none': 'Rien n\'attend votre approbation.',
 
   'booking.rooms.title': 'Salles',

@@ -2,20 +2,6 @@
 import { DateTime } from 'luxon';
 import { ApiError } from '../shared/api';
 
-/** Runs fn over items, at most limit at a time (one request per room must not flood the API). */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** An unknown error as an ApiError, so every screen shows errors one way. */
 export function asApiError(e: unknown): ApiError {
   return e instanceof ApiError ? e : new ApiError(0, null, String((e as Error)?.message ?? e));
