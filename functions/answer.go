@@ -132,6 +132,41 @@ type jsonStreamer interface {
 	streamJSON(e *itemEncoder) error
 }
 
+// converted is a list answered as the JSON of each item converted on the way
+// (a domain value to its wire shape, say): the converted list is never held
+// whole, and one value of J is reused for every item. It encodes as the
+// converted slice would when not nil, so a nil list answers [].
+type converted[T, J any] struct {
+	items []T
+	conv  func(*T) J
+}
+
+// convertList returns items, answered as conv of each.
+func convertList[T, J any](items []T, conv func(*T) J) jsonStreamer {
+	return converted[T, J]{items: items, conv: conv}
+}
+
+func (c converted[T, J]) streamJSON(e *itemEncoder) error {
+	j := new(J)
+	for i := range c.items {
+		sep := ","
+		if i == 0 {
+			sep = "["
+		}
+		if err := e.raw(sep); err != nil {
+			return err
+		}
+		*j = c.conv(&c.items[i])
+		if err := e.item(j); err != nil {
+			return err
+		}
+	}
+	if len(c.items) == 0 {
+		return e.raw("[]")
+	}
+	return e.raw("]")
+}
+
 // encodeJSON writes v as encoding/json would, followed by a newline as
 // json.Encoder ends its values, streaming slices and jsonStreamers.
 func encodeJSON(w io.Writer, v any) error {

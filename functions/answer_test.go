@@ -89,6 +89,51 @@ func TestWriteJSONStreamsWhatEncodingJSONWrites(t *testing.T) {
 	}
 }
 
+// TestConvertedListWritesTheConvertedSlice: a list converted on the way
+// answers the bytes encoding/json writes for the slice of converted items,
+// and [] for no item, as that slice (made, never nil) did.
+func TestConvertedListWritesTheConvertedSlice(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	long := make([]int, 2000)
+	for i := range long {
+		long[i] = i
+	}
+	conv := func(n *int) listItem {
+		return listItem{ID: strconv.Itoa(*n), Title: "Item <" + strconv.Itoa(*n) + "> & more", At: at.Add(time.Duration(*n) * time.Hour)}
+	}
+	tests := []struct {
+		name  string
+		items []int
+	}{
+		{"nil", nil},
+		{"empty", []int{}},
+		{"one", long[:1]},
+		{"a few", long[:3]},
+		{"long, streamed", long},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			converted := make([]listItem, 0, len(tt.items))
+			for i := range tt.items {
+				converted = append(converted, conv(&tt.items[i]))
+			}
+			var want bytes.Buffer
+			if err := json.NewEncoder(&want).Encode(converted); err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			if err := writeJSON(rec, http.StatusOK, convertList(tt.items, conv)); err != nil {
+				t.Fatalf("writeJSON: %v", err)
+			}
+			if got := rec.Body.String(); got != want.String() {
+				t.Errorf("got body\n%.300s\nwant\n%.300s", got, want.String())
+			}
+		})
+	}
+}
+
 // TestAnswerFailureBeforeCommitIsAProblem: until holdBytes are written
 // nothing is sent, so a failure still answers problem+json with its status,
 // without the headers of the success (an attachment's name).

@@ -83,13 +83,13 @@ func (s *Server) handleCalListEvents(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, occurrencesJSON(occ))
+		return writeJSON(w, http.StatusOK, convertList(occ, (*calendar.Occurrence).JSON))
 	}
 	events, err := s.Calendar.Events(r.Context(), principal(r), r.PathValue("calendarId"), q)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, eventsJSON(events))
+	return writeJSON(w, http.StatusOK, convertList(events, (*calendar.Event).JSON))
 }
 
 // handleListOccurrences is the native event list of a calendar view: the

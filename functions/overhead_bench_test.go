@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
@@ -39,6 +40,46 @@ func BenchmarkListRoomsOverhead(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			if _, err := rooms.List(context.Background(), admin.tenant); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkListEventsOverhead is BenchmarkListRoomsOverhead for a month of a
+// calendar of 40 events, as tools/load lists it: the connector's event list
+// of a window (expansion and encoding) beside the store's window query.
+func BenchmarkListEventsOverhead(b *testing.B) {
+	c := tablestest.New(b)
+	h := benchHarness(b, c)
+	admin := h.newUser("", true)
+	cal := h.newTab(admin, "calendar", "bench-month", nil)
+	from := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		start := from.Add(time.Duration(i)*18*time.Hour + 9*time.Hour)
+		res := h.do("POST", "/api/calendar/v1/"+cal+"/events", &admin, map[string]any{
+			"title": fmt.Sprintf("Event %d", i), "startDate": start.Format(time.RFC3339),
+			"endDate": start.Add(time.Hour).Format(time.RFC3339), "timeZone": "UTC"})
+		expect(b, res, 201, "")
+	}
+	to := from.AddDate(0, 1, 0)
+	events := tables.NewEventStore(c)
+	b.Run("through", func(b *testing.B) {
+		req := httptest.NewRequest("GET", "/api/calendar/v1/"+cal+"/events?from="+from.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339), nil)
+		req.Header.Set("Authorization", "Bearer "+admin.token)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var w countingWriter
+			h.srv.ServeHTTP(&w, req)
+			if w.status != 200 {
+				b.Fatalf("got status %d, want 200", w.status)
+			}
+		}
+	})
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := events.ListWindow(context.Background(), admin.tenant, cal, from, to); err != nil {
 				b.Fatal(err)
 			}
 		}

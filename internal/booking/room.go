@@ -187,13 +187,7 @@ func (r *Room) IsActive() bool { return r.Active == nil || *r.Active }
 
 // Location returns the room's time zone (UTC if it cannot be loaded, which
 // validation prevents).
-func (r *Room) Location() *time.Location {
-	loc, err := time.LoadLocation(r.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func (r *Room) Location() *time.Location { return teamspro.ZoneOf(r.TimeZone) }
 
 // Buffer is the free time kept before and after each reservation.
 func (r *Room) Buffer() time.Duration { return time.Duration(r.Rules.BufferMinutes) * time.Minute }

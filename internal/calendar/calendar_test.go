@@ -717,3 +717,55 @@ func TestNthWeekdayInContractVocabulary(t *testing.T) {
 		})
 	}
 }
+
+func TestExpand(t *testing.T) {
+	t.Parallel()
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 60)
+	event := func(id, body string) Event {
+		e := mustEvent(t, body)
+		e.ID = id
+		return e
+	}
+	dense := event("dense", `{"title":"x","startDate":"2026-01-01T09:00:00Z","endDate":"2026-01-01T09:10:00Z","timeZone":"Etc/UTC","rrule":"FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23"}`)
+	weekly := event("weekly", `{"title":"w","startDate":"2026-01-05T08:00:00Z","endDate":"2026-01-05T08:30:00Z","timeZone":"Etc/UTC","modeRecurrence":"Weekly"}`)
+	single := event("single", `{"title":"s","startDate":"2026-01-05T10:00:00Z","endDate":"2026-01-05T11:00:00Z","timeZone":"Etc/UTC"}`)
+	later := event("later", `{"title":"l","startDate":"2026-06-05T10:00:00Z","endDate":"2026-06-05T11:00:00Z","timeZone":"Etc/UTC"}`)
+	cancel, err := NewException(weekly, time.Date(2026, 1, 12, 8, 0, 0, 0, time.UTC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	occ, err := Expand([]Event{single, dense, later, weekly}, []Exception{cancel}, from, to)
+	if err != nil {
+		t.Fatalf("got error %v, want the dense series cut, not an error", err)
+	}
+	count := map[string]int{}
+	for i, o := range occ {
+		count[o.ID]++
+		if wantCut := o.ID == "dense"; o.Cut != wantCut {
+			t.Errorf("occurrence %d of %s: got cut %v, want %v", i, o.ID, o.Cut, wantCut)
+		}
+		if i > 0 && o.Start.Before(occ[i-1].Start) {
+			t.Errorf("occurrence %d (%s at %v) comes after one at %v, want start order", i, o.ID, o.Start, occ[i-1].Start)
+		}
+	}
+	// Mondays from 2026-01-05 to 2026-02-23: 8, one of them cancelled.
+	want := map[string]int{"dense": MaxOccurrencesPerSeries, "weekly": 7, "single": 1}
+	for id, n := range want {
+		if count[id] != n {
+			t.Errorf("got %d occurrences of %s, want %d", count[id], id, n)
+		}
+	}
+	if count["later"] != 0 {
+		t.Errorf("got %d occurrences of an event after the window, want none", count["later"])
+	}
+	if got, want := len(occ), MaxOccurrencesPerSeries+8; got != want {
+		t.Errorf("got %d occurrences, want %d", got, want)
+	}
+
+	occ, err = Expand([]Event{later}, nil, from, to)
+	if err != nil || occ != nil {
+		t.Errorf("got %d occurrences, %v, want none (nil)", len(occ), err)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 	_ "time/tzdata" // the zone database must not depend on the host image
 	"unicode/utf8"
@@ -135,23 +134,16 @@ func (e Event) RRule() string {
 	return e.Rule.String()
 }
 
-var locations sync.Map // name -> *time.Location
-
-// loadLocation is time.LoadLocation with a cache (LoadLocation reads and
-// parses the zone file at every call) and without the names that do not
-// denote a fixed IANA zone ("" and "Local").
+// loadLocation is teamspro.LoadZone (time.LoadLocation remembered) without
+// the names that do not denote a fixed IANA zone ("" and "Local").
 func loadLocation(name string) (*time.Location, error) {
-	if l, ok := locations.Load(name); ok {
-		return l.(*time.Location), nil
-	}
 	if name == "" || name == "Local" || len(name) > MaxTimeZone {
 		return nil, teamspro.Errorf(teamspro.EINVALID, "%q is not an IANA time zone", name)
 	}
-	l, err := time.LoadLocation(name)
+	l, err := teamspro.LoadZone(name)
 	if err != nil {
 		return nil, teamspro.Wrap(teamspro.EINVALID, err, "%q is not an IANA time zone", name)
 	}
-	locations.Store(name, l)
 	return l, nil
 }
 

@@ -320,21 +320,30 @@ func NextOccurrence(e Event, exceptions []Exception, after time.Time) (o Occurre
 }
 
 func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, error) {
+	return e.appendOccurrences(nil, exceptions, w)
+}
+
+// appendOccurrences appends e's occurrences in w to dst, in start order, and
+// returns the extended slice: a view expands every event of its window into
+// one list, rather than a slice per event copied into it. On a cutError the
+// occurrences up to the cut are appended; on another error, none.
+func (e Event) appendOccurrences(dst []Occurrence, exceptions []Exception, w window) ([]Occurrence, error) {
 	if e.Rule == nil {
 		if w.overlaps(e, e.Start) {
-			return []Occurrence{{Event: e}}, nil
+			return append(dst, Occurrence{Event: e}), nil
 		}
-		return nil, nil
+		return dst, nil
 	}
+	first := len(dst)
 	byStart := map[int64]Exception{}
 	for _, x := range exceptions {
 		if x.SeriesID == e.ID {
 			byStart[x.OriginalStart.Unix()] = x
 		}
 	}
-	var out []Occurrence
+	out := dst
 	add := func(o Occurrence) error {
-		if len(out) == MaxOccurrencesPerSeries {
+		if len(out)-first == MaxOccurrencesPerSeries {
 			return cutError{teamspro.Errorf(teamspro.EINVALID, "A series has more than %d occurrences in the window; ask for a smaller window.", MaxOccurrencesPerSeries)}
 		}
 		out = append(out, o)
@@ -342,7 +351,7 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 	}
 	it, err := e.iterator()
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	seen := map[int64]bool{} // exceptions whose original start the rule produced
 	n := 0
@@ -352,7 +361,7 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 			break
 		}
 		if n++; n > maxIterations {
-			sortOccurrences(out)
+			sortOccurrences(out[first:])
 			return out, cutError{teamspro.Errorf(teamspro.EINVALID, "The series is too dense to expand.")}
 		}
 		if _, ok := byStart[s.Unix()]; ok {
@@ -365,7 +374,7 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 			continue
 		}
 		if err := add(Occurrence{Event: e.at(s), SeriesID: e.ID, OriginalStart: s}); err != nil {
-			sortOccurrences(out)
+			sortOccurrences(out[first:])
 			return out, err
 		}
 	}
@@ -383,12 +392,12 @@ func (e Event) occurrences(exceptions []Exception, w window) ([]Occurrence, erro
 		o.ID, o.CalendarID, o.Rule, o.Mode = e.ID, e.CalendarID, nil, NotRepeat
 		if w.overlaps(o, o.Start) {
 			if err := add(Occurrence{Event: o, SeriesID: e.ID, OriginalStart: x.OriginalStart.UTC(), Overridden: true}); err != nil {
-				sortOccurrences(out)
+				sortOccurrences(out[first:])
 				return out, err
 			}
 		}
 	}
-	sortOccurrences(out)
+	sortOccurrences(out[first:])
 	return out, nil
 }
 
@@ -431,19 +440,26 @@ func Expand(events []Event, exceptions []Exception, from, to time.Time) ([]Occur
 		bySeries[x.SeriesID] = append(bySeries[x.SeriesID], x)
 	}
 	var out []Occurrence
-	for _, e := range events {
-		occ, err := e.occurrences(bySeries[e.ID], w)
+	if len(events) > 0 {
+		out = make([]Occurrence, 0, len(events)) // at least one each, most often
+	}
+	for i := range events {
+		first := len(out)
+		var err error
+		out, err = events[i].appendOccurrences(out, bySeries[events[i].ID], w)
 		var cut cutError
 		if errors.As(err, &cut) {
-			for i := range occ {
-				occ[i].Cut = true
+			for j := first; j < len(out); j++ {
+				out[j].Cut = true
 			}
 			err = nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, occ...)
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	sortOccurrences(out)
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teamspro/functions/internal/teamspro"
@@ -21,6 +22,8 @@ import (
 // rather than an IANA name. POSIX rules written here always start with a
 // quoted abbreviation, which no IANA name does.
 func IsPosixZone(name string) bool { return strings.HasPrefix(name, "<") }
+
+var locations sync.Map // rule -> *time.Location, of PosixZone
 
 // PosixZone returns the location a POSIX TZ rule describes (the rule is
 // also its name). EINVALID when Go cannot read the rule or it is longer

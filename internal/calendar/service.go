@@ -258,12 +258,7 @@ const (
 // bound, and for a window that is empty or longer than MaxWindow.
 func (s *Service) window(t *tab.Tab, q Query, back, ahead time.Duration) (from, to time.Time, err error) {
 	var v teamspro.Validation
-	loc := time.UTC
-	if t.Settings.TimeZone != "" {
-		if l, err := time.LoadLocation(t.Settings.TimeZone); err == nil {
-			loc = l
-		}
-	}
+	loc := teamspro.ZoneOf(t.Settings.TimeZone)
 	from, to = v.TimeOrDate("from", q.From, loc), v.TimeOrDate("to", q.To, loc)
 	if err := v.Err(); err != nil {
 		return from, to, err

@@ -2,6 +2,7 @@ package teamspro
 
 import (
 	"reflect"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -39,11 +40,30 @@ func ZoneOf(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := LoadZone(name)
 	if err != nil {
 		return time.UTC
 	}
 	return loc
+}
+
+// zones caches the locations LoadZone found, by name. It stays small: only
+// names of the zone database load.
+var zones sync.Map // name -> *time.Location
+
+// LoadZone is time.LoadLocation remembered per process: LoadLocation reads
+// and parses the zone's file at every call, and views and schedules read
+// their calendar's or room's zone at every request.
+func LoadZone(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, l)
+	return l, nil
 }
 
 // ReadOver runs read, which decodes JSON into v, a pointer to a struct that
