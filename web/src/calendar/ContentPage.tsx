@@ -18,6 +18,7 @@ import { EventDialog, ScopeDialog, bodyOf, formOf, formTimes, newForm, withRepea
 import { calendarPath, colours, isRecurring, viewNames, type CalEvent, type Tab } from './model';
 import { ExternalEventDialog, ExternalPanel } from './ExternalPanel';
 import { SharePanel } from './SharePanel';
+import { dayKey, monthCapacity, planMonth, type MonthPlan, type Placed } from './monthLimit';
 import './strings';
 
 const useStyles = makeStyles({
@@ -35,7 +36,41 @@ interface Editing {
 interface MountInfo {
   el: HTMLElement;
   timeText: string;
-  event: { title: string; start: Date; extendedProps: { ev: CalEvent; holiday?: unknown } };
+  event: { title: string; start: Date; extendedProps: { ev: CalEvent; holiday?: unknown; more?: string } };
+}
+
+/** An event as EventCalendar hands it to eventFilter and eventContent. */
+interface ViewEvent extends Placed {
+  display?: string;
+  extendedProps: { ev?: CalEvent; more?: string };
+}
+
+/** The gap EventCalendar leaves between stacked events (its eventGap). */
+const eventGap = 1;
+
+/**
+ * One "+k more" entry per day of a window, for the month grid (see
+ * monthLimit.ts): the last of its day (23:59:59), never moved, drawn only on a
+ * day whose events do not all fit, and nowhere in the other views.
+ */
+function moreEntries(info: { start: Date; end: Date }) {
+  const out = [];
+  for (let d = new Date(info.start.getFullYear(), info.start.getMonth(), info.start.getDate()); d < info.end; d = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)) {
+    const key = dayKey(d);
+    const next = dayKey(new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1));
+    out.push({
+      id: 'more|' + key,
+      start: key + 'T23:59:59',
+      end: next + 'T00:00:00',
+      allDay: false,
+      editable: false,
+      startEditable: false,
+      durationEditable: false,
+      classNames: ['tp-more'],
+      extendedProps: { more: key },
+    });
+  }
+  return out;
 }
 
 /** Events drawn but not yet labelled (see eventDidMount). */
@@ -64,6 +99,7 @@ export function ContentPage({ session, api }: PageContext) {
   const [extOpen, setExtOpen] = useState(false);
   const [viewing, setViewing] = useState<CalEvent | null>(null);
   const cal = useRef<Calendar | null>(null);
+  const calBox = useRef<HTMLDivElement>(null);
   const filters = useRef({ search: '', tag: '', color: '' });
 
   useEffect(() => {
@@ -125,8 +161,12 @@ export function ContentPage({ session, api }: PageContext) {
       const from = fromFloatingDate(info.start, zone);
       const to = fromFloatingDate(info.end, zone);
       const f = filters.current;
+      // The largest page the API gives (1,000): the view needs the whole
+      // window, and each page reads the window from storage again, so a busy
+      // month (a 5,000-event calendar: some 560 occurrences) is one request
+      // and one read rather than three of each, one after the other.
       const items = await api.listAll<CalEvent>(base + '/occurrences', {
-        query: { from: isoUTC(from), to: isoUTC(to), search: f.search || undefined, tag: f.tag || undefined, color: f.color || undefined },
+        query: { from: isoUTC(from), to: isoUTC(to), top: '1000', search: f.search || undefined, tag: f.tag || undefined, color: f.color || undefined },
       });
       setTags((old) => [...new Set([...old, ...items.flatMap((e) => e.tags ?? [])])].sort());
       return items.map((e) => ({
@@ -298,10 +338,31 @@ export function ContentPage({ session, api }: PageContext) {
     return settings.showWeekends === false ? [0, 6] : [];
   }, [settings]);
 
+  /** Shows one day (YYYY-MM-DD) with all its events: where a month's "+k more" leads. */
+  const openDay = (day: string) => {
+    calApi()?.setOption('date', toFloatingDate(DateTime.fromISO(day)));
+    calApi()?.setOption('view', 'timeGridDay');
+  };
+
+  /**
+   * Names each "+k more" entry of the month by its k and day. Run after every
+   * update of the events, not only when an entry is mounted: an entry stays
+   * (same day) while its k changes.
+   */
+  const labelMore = () => {
+    calBox.current?.querySelectorAll<HTMLElement>('.ec-event.tp-more').forEach((el) => {
+      const day = el.querySelector('[data-day]')?.getAttribute('data-day');
+      if (!day) return;
+      el.dataset.more = day;
+      el.setAttribute('aria-label', t('cal.more.label', { n: String(plan.current?.more.get(day) ?? 0), date: DateTime.fromISO(day).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY) }));
+    });
+  };
+
   /** Makes the events mounted since the last frame keyboard buttons named by what they show. */
   const labelMounted = () => {
     for (const info of mounted.splice(0)) {
       if (isHolidayEvent(info)) continue;
+      if (info.event.extendedProps.more) continue; // labelMore
       const ev = info.event.extendedProps.ev;
       info.el.tabIndex = 0;
       info.el.setAttribute('role', 'button');
@@ -324,6 +385,59 @@ export function ContentPage({ session, api }: PageContext) {
     }
   };
 
+  // The month grid's plan (monthLimit.ts): made when EventCalendar filters
+  // the events of a month (its first call, index 0, sees them all), read by
+  // the filter's other calls and by the "+k more" entries' content.
+  const plan = useRef<MonthPlan | null>(null);
+  const capacity = useRef(0);
+  const rowsOf = (view: { activeStart: Date; activeEnd: Date }) => Math.round((view.activeEnd.getTime() - view.activeStart.getTime()) / (7 * 864e5));
+  const makeFilter = () => (info: { event: ViewEvent; index: number; events: ViewEvent[]; view: { type: string; activeStart: Date; activeEnd: Date } }) => {
+    const { event, index, events, view } = info;
+    const more = event.extendedProps.more;
+    if (view.type !== 'dayGridMonth') return !more;
+    if (index === 0 || !plan.current) {
+      const root = calBox.current?.querySelector<HTMLElement>('.ec');
+      capacity.current = (root && monthCapacity(root, rowsOf(view), eventGap)) || capacity.current || 3;
+      const counted = events.filter((e) => !e.extendedProps.more && e.display !== 'background');
+      const p = planMonth(counted, view.activeStart, view.activeEnd, capacity.current);
+      const shown = new Set(counted.filter((_, i) => p.shown[i]));
+      plan.current = { ...p, shown: events.map((e) => shown.has(e) || (!e.extendedProps.more && e.display === 'background')) };
+    }
+    if (more) return plan.current.more.has(more);
+    return plan.current.shown[index];
+  };
+  // After a month is drawn, or the calendar resized: when a day cell now
+  // holds a different number of entries than the plan assumed (the first plan
+  // of a page measures a grid without events), plan again.
+  const checkCapacity = () => {
+    const c = cal.current as unknown as { getView: () => { type: string; activeStart: Date; activeEnd: Date }; setOption: (k: string, v: unknown) => void } | null;
+    const root = calBox.current?.querySelector<HTMLElement>('.ec');
+    if (!c || !root || !plan.current) return;
+    const view = c.getView();
+    if (view.type !== 'dayGridMonth') return;
+    const now = monthCapacity(root, rowsOf(view), eventGap);
+    if (now && now !== plan.current.capacity) {
+      capacity.current = now;
+      plan.current = null;
+      c.setOption('eventFilter', makeFilter());
+    }
+  };
+  useEffect(() => {
+    const box = calBox.current;
+    if (!box) return;
+    let frame = 0;
+    const ro = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(checkCapacity);
+    });
+    ro.observe(box);
+    return () => {
+      cancelAnimationFrame(frame);
+      ro.disconnect();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [settings]);
+
   const options = useMemo(() => {
     if (!settings) return null;
     const o: Record<string, unknown> = {
@@ -339,12 +453,26 @@ export function ContentPage({ session, api }: PageContext) {
       nowIndicator: true,
       editable: true,
       selectable: true,
+      // The month grid gets only what its cells show and a "+k more" entry
+      // per full day (eventFilter, monthLimit.ts); dayMaxEvents stays as the
+      // library's own guard should a cell still overflow.
       dayMaxEvents: true,
+      eventFilter: makeFilter(),
+      eventContent: (info: { event: ViewEvent }) => {
+        const day = info.event.extendedProps.more;
+        if (!day) return undefined;
+        const text = document.createElement('span');
+        text.dataset.day = day;
+        text.textContent = t('cal.more', { n: String(plan.current?.more.get(day) ?? 0) });
+        return { domNodes: [text] };
+      },
       // The navigation is the page's own Fluent toolbar (named buttons, Teams look).
       headerToolbar: { start: '', center: '', end: '' },
       // Marks the moment the events of a window are drawn (make bench reads it).
       eventAllUpdated: () => {
         document.documentElement.dataset.eventsRendered = String(Math.round(performance.now()));
+        checkCapacity();
+        labelMore();
       },
       datesSet: (info: { view: { title: string; type: string } }) => {
         setTitle(info.view.title);
@@ -352,8 +480,12 @@ export function ContentPage({ session, api }: PageContext) {
       },
       eventTimeFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
       slotLabelFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
-      eventSources: [{ events: loadEvents }, { events: loadHolidays }],
-      eventClick: (info: { event: { extendedProps: { ev?: CalEvent } } }) => info.event.extendedProps.ev && openEvent(info.event.extendedProps.ev),
+      eventSources: [{ events: loadEvents }, { events: loadHolidays }, { events: moreEntries }],
+      eventClick: (info: { event: { extendedProps: { ev?: CalEvent; more?: string } } }) => {
+        const { ev, more } = info.event.extendedProps;
+        if (more) return openDay(more);
+        if (ev) openEvent(ev);
+      },
       dateClick: (info: { date: Date; allDay: boolean }) => {
         const start = fromFloatingDate(info.date, zone);
         openNew(info.allDay ? start : start, info.allDay ? start.plus({ days: 1 }) : start.plus({ hours: 1 }), info.allDay);
@@ -440,7 +572,9 @@ export function ContentPage({ session, api }: PageContext) {
           ))}
         </div>
       </Toolbar>
+      <div ref={calBox}>
       <CalendarView plugins={[DayGrid, TimeGrid, List, Interaction]} options={options} calendarRef={cal} className={s.cal + ' tp-own-toolbar'} label="Calendar" presentationalGrid={t('cal.grid')} />
+      </div>
       {editing && (
         <EventDialog
           open
