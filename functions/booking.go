@@ -201,6 +201,10 @@ func (s *Server) handleReleaseUnchecked(ctx context.Context, inv *Invocation) (I
 // of reservations that a dead instance or a storage failure left unfinished
 // (see docs/booking.md, "Writes that span partitions"). It is idempotent and
 // safe to run concurrently with requests and with itself.
+//
+// Then, until it is done, it takes the busy index's backfill a step further
+// (BackfillBudget items a run): the repair first, so that the operations a
+// dead instance left are finished and the backfill does not wait for them.
 func (s *Server) handleRepairBookings(ctx context.Context, inv *Invocation) (InvocationResult, error) {
 	n, err := s.Booking.Repair(ctx)
 	if err != nil {
@@ -208,5 +212,24 @@ func (s *Server) handleRepairBookings(ctx context.Context, inv *Invocation) (Inv
 	}
 	msg := fmt.Sprintf("repaired %d unfinished reservation changes", n)
 	logger(ctx).Info(msg)
-	return InvocationResult{Logs: []string{msg}, ReturnValue: map[string]int{"repaired": n}}, nil
+	ret := map[string]any{"repaired": n}
+	logs := []string{msg}
+	if s.Backfill != nil {
+		rep, err := s.Backfill.Backfill(ctx, BackfillBudget)
+		if err != nil {
+			return InvocationResult{}, err
+		}
+		if rep.Items > 0 || rep.Tenants > 0 {
+			msg := fmt.Sprintf("busy index backfill: %d items, %d organizations finished, done %v", rep.Items, rep.Tenants, rep.Done)
+			logger(ctx).Info(msg)
+			logs = append(logs, msg)
+		}
+		ret["backfill"] = rep
+	}
+	return InvocationResult{Logs: logs, ReturnValue: ret}, nil
 }
+
+// BackfillBudget bounds the busy index backfill's work in one run of the
+// repair timer: events and reservations handed to the index (each a few
+// storage calls).
+const BackfillBudget = 300

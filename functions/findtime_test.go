@@ -496,3 +496,132 @@ func TestFindTimeBadInput(t *testing.T) {
 	}
 	expect(t, h.do("POST", "/api/findtime", nil, ok(nil)), 401, teamspro.EUNAUTHORIZED)
 }
+
+// TestFindTimeBackfill: an event stored while nothing fed the index (as
+// before the index existed: this harness relays no change) is not seen by
+// find a time, until the repair timer's runs have taken the backfill to its
+// end; then it is, and the timer's answer says the backfill is done.
+func TestFindTimeBackfill(t *testing.T) {
+	t.Parallel()
+	h := newIsolatedHarness(t)
+	h.now = monday
+	h.srv.Backfill = tables.NewBusyBackfill(h.client)
+	tenant := uuid.NewString()
+	alice, bob := h.person(tenant, "Alice", true), h.person(tenant, "Bob", false)
+	cal := h.newTab(alice, "calendar", "ft-bf-"+uuid.NewString()[:8], nil)
+	expect(t, h.do("POST", calEvents(cal), &alice, calEvent("Planning", "2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z", "UTC",
+		map[string]any{"participants": []map[string]any{{"objectId": bob.oid}}})), 201, "")
+	checkBusy(t, "not relayed", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {}})
+
+	timer := strings.Replace(releaseTimer, "release-unchecked", "repair-bookings", 1)
+	for runs := 1; ; runs++ {
+		r := h.post("/repair-bookings", timer)
+		if r.status != 200 {
+			t.Fatalf("run %d: got %d %s", runs, r.status, r.body)
+		}
+		var inv struct {
+			ReturnValue struct {
+				Backfill struct {
+					Done bool `json:"done"`
+				} `json:"backfill"`
+			} `json:"ReturnValue"`
+		}
+		mustUnmarshal(t, r.body, &inv)
+		if inv.ReturnValue.Backfill.Done {
+			break
+		}
+		if runs > 20 {
+			t.Fatalf("the backfill is not done after %d runs: %s", runs, r.body)
+		}
+	}
+	planning := []string{"09:00-10:00 event Planning"}
+	checkBusy(t, "backfilled", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: planning})
+}
+
+// TestFindTimeCountsCopies: the events a calendar copy job writes count as
+// busy like any other, once its step has run (a copy announces nothing, so
+// the job feeds the index itself), and running the step again changes
+// nothing.
+func TestFindTimeCountsCopies(t *testing.T) {
+	t.Parallel()
+	h := newFindHarness(t)
+	tenant := uuid.NewString()
+	alice, bob := h.person(tenant, "Alice", true), h.person(tenant, "Bob", false)
+	src := h.newTab(alice, "calendar", "ft-src-"+uuid.NewString()[:8], nil)
+	target := h.newTab(alice, "calendar", "ft-dst-"+uuid.NewString()[:8], nil)
+	res := h.do("POST", calEvents(src), &alice, calEvent("Planning", "2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z", "UTC",
+		map[string]any{"participants": []map[string]any{{"objectId": bob.oid}}}))
+	expect(t, res, 201, "")
+	id := res.json(t)["id"].(string)
+	planning := "09:00-10:00 event Planning"
+	checkBusy(t, "the original", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning}})
+
+	res = h.do("POST", "/api/calendar/v1/"+src+"/copy", &alice, map[string]any{"targetCalendarId": target})
+	expect(t, res, 202, "")
+	jobID := res.json(t)["id"].(string)
+	step := func() {
+		t.Helper()
+		env, err := notify.NewEnvelope(notify.TypeCalendarCopy, jobID+"-1", tenant, time.Now(), &notify.CalendarCopy{
+			JobID: jobID, Step: 1, Steps: 1, SourceCalendarID: src, TargetCalendarID: target, EventIDs: []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (dispatch.Steps{Copies: h.srv.Calendar}).RunCalendarCopy(context.Background(), env, env2copy(t, env)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	checkBusy(t, "copied", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning, planning}})
+	step()
+	checkBusy(t, "step run again", h.busyOn(t, &alice, "2026-03-03", bob.oid), map[string][]string{bob.oid: {planning, planning}})
+}
+
+// TestFindTimeSkipsRoomsClosedOnHolidays: a room closed on its place's public
+// holidays is never suggested on one (Easter Monday, 6 April 2026, in
+// France), as its booking would be refused; the day after it is, and a room
+// without the rule is suggested either day. With only the closed room, the
+// holiday answers no_room. People stay free on holidays.
+func TestFindTimeSkipsRoomsClosedOnHolidays(t *testing.T) {
+	t.Parallel()
+	h := newFindHarness(t)
+	tenant := uuid.NewString()
+	alice := h.person(tenant, "Alice", true)
+	h.createRoom(alice, "ft-closed", map[string]any{"capacity": 10, "timeZone": "Europe/Paris", "holidays": map[string]any{"country": "FR"},
+		"rules": map[string]any{"closedOnHolidays": true}})
+	h.createRoom(alice, "ft-open", map[string]any{"capacity": 6, "timeZone": "Europe/Paris", "holidays": map[string]any{"country": "FR"}})
+	roomsAt := func(day string, needs map[string]any) ([]string, string) {
+		t.Helper()
+		a := h.find(t, &alice, map[string]any{"participants": []string{}, "durationMinutes": 60, "timeZone": "Europe/Paris",
+			"from": day + "T08:00:00Z", "to": day + "T09:00:00Z", "room": needs, "max": 1})
+		if len(a.Slots) == 0 {
+			why := ""
+			if a.Explanation != nil {
+				why = a.Explanation.Reason
+			}
+			return nil, why
+		}
+		var ids []string
+		for _, r := range a.Slots[0].Rooms {
+			ids = append(ids, r.ID)
+		}
+		return ids, ""
+	}
+	for _, tc := range []struct {
+		name, day string
+		needs     map[string]any
+		want      []string
+		why       string
+	}{
+		{"Easter Monday", "2026-04-06", map[string]any{"capacity": 2}, []string{"ft-open"}, ""},
+		{"the day after", "2026-04-07", map[string]any{"capacity": 2}, []string{"ft-open", "ft-closed"}, ""},
+		{"Easter Monday, only the closed room is large enough", "2026-04-06", map[string]any{"capacity": 8}, nil, "no_room"},
+		{"the day after, only the closed room is large enough", "2026-04-07", map[string]any{"capacity": 8}, []string{"ft-closed"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := roomsAt(tc.day, tc.needs)
+			if !slices.Equal(got, tc.want) || why != tc.why {
+				t.Errorf("got rooms %q (reason %q), want %q (reason %q)", got, why, tc.want, tc.why)
+			}
+		})
+	}
+}

@@ -275,6 +275,7 @@ func withServices(t testing.TB, c *tables.Client, d functions.Deps) functions.De
 	st := storesOf(c)
 	events := tables.NewEventStore(c)
 	cfg := calendar.Config{Events: events, Tabs: st.tabs, Feeds: events, Now: d.Now, Logger: d.Logger,
+		Projections: []calendar.Projection{tables.NewBusyStore(c)},
 		// External calendars come from local servers in tests: loopback only.
 		Externals: tables.NewExternalStore(c),
 		Source: ical.Source{Fetcher: safehttp.New(safehttp.Config{

@@ -55,6 +55,9 @@ type Deps struct {
 	// FindTime finds times for people and rooms (optional: without it the
 	// find-a-time routes answer 503).
 	FindTime *findtime.Service
+	// Backfill brings the find-a-time index in step with what was stored
+	// before it, a bounded step in each run of the repair timer (optional).
+	Backfill findtime.Backfill
 	// Dispatcher is told of every stored change and decides who is mailed
 	// (optional: nil sends no notification and runs no job).
 	Dispatcher *dispatch.Dispatcher

@@ -115,7 +115,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
 		Externals: tables.NewExternalStore(store),
 		Source:    ical.Source{Fetcher: safehttp.New(safehttp.Config{AllowNetworks: cfg.ExternalTestNetworks()})},
-		Notifier:  dispatcher, Now: time.Now, Logger: log,
+		Notifier:  dispatcher, Projections: []calendar.Projection{busy}, Now: time.Now, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -161,6 +161,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		RoomAdmin:    roomAdmin,
 		Org:          orgs,
 		FindTime:     finder,
+		Backfill:     tables.NewBusyBackfill(store),
 		Dispatcher:   dispatcher,
 		Processor:    processor,
 		Marks:        marks,

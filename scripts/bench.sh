@@ -96,6 +96,11 @@ awk '
     printf "handler overhead in process, list 5 rooms: %d B and %d allocations per request beyond the store call (%s B, %s allocations); before: 5,220 B and 62 allocations\n",
       tb - metric("B/op"), ta - metric("allocs/op"), metric("B/op"), metric("allocs/op")
   }
+  /^BenchmarkListEventsOverhead\/through-/ { etb = metric("B/op"); eta = metric("allocs/op") }
+  /^BenchmarkListEventsOverhead\/direct-/ {
+    printf "handler overhead in process, a month of 40 events: %d B and %d allocations per request beyond the store call (%s B, %s allocations); before: 118,181 B and 279 allocations\n",
+      etb - metric("B/op"), eta - metric("allocs/op"), metric("B/op"), metric("allocs/op")
+  }
   /^BenchmarkCalendarMonthView5000Browser-/ {
     printf "Calendar Pro month view of a 5,000-event calendar in headless Chromium, navigation to events drawn: cold %.0f ms, warm median %.0f ms (target <= 1500 ms), ratio to target %.2f (cold) %.2f (warm); %s events drawn\n",
       metric("cold-ms"), metric("warm-median-ms"), metric("cold-ms") / 1500, metric("warm-median-ms") / 1500, metric("events-drawn")

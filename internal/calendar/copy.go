@@ -182,6 +182,14 @@ func (s *Service) RunCopyStep(ctx context.Context, tenantID string, step CopySte
 				}
 			}
 		}
+		// The copy, with its exceptions, counts as busy like any event. A
+		// failure fails the step, whose redelivery copies nothing twice
+		// and projects again.
+		for _, p := range s.projections {
+			if err := p.EventChanged(ctx, tenantID, step.TargetCalendarID, c.ID); err != nil {
+				return err
+			}
+		}
 		copied++
 	}
 	recorded := false

@@ -40,6 +40,16 @@ type Notifier interface {
 	Announce(ctx context.Context, out ...Outgoing)
 }
 
+// Projection is a read model kept in step with the events as stored: the
+// busy index of find a time (tables.BusyStore) is one. The outbox relay tells
+// it of every recorded change; a copy job, whose copies announce nothing (a
+// copy mails nobody), tells it of each event it writes.
+type Projection interface {
+	// EventChanged brings the projection in step with the event as stored
+	// now. Safe to call any number of times.
+	EventChanged(ctx context.Context, tenantID, calendarID, eventID string) error
+}
+
 // Body reads a request's input into v, a pointer. The Service calls it once
 // it has found the calendar and checked the caller's rights.
 type Body = teamspro.Body
@@ -60,6 +70,8 @@ type Service struct {
 
 	externals ExternalStore
 	source    ExternalSource
+
+	projections []Projection
 }
 
 // Config holds a Service's dependencies. Events and Tabs are required.
@@ -78,8 +90,10 @@ type Config struct {
 	Source    ExternalSource
 	// Notifier is told of every stored change (optional: nil tells nobody).
 	Notifier Notifier
-	Now      teamspro.Clock // default time.Now
-	Logger   *slog.Logger   // default slog.Default()
+	// Projections are told of every event a copy job writes (optional).
+	Projections []Projection
+	Now         teamspro.Clock // default time.Now
+	Logger      *slog.Logger   // default slog.Default()
 }
 
 // NewService checks cfg and returns a Service.
@@ -98,7 +112,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.Join(append([]error{errors.New("calendar: missing dependencies")}, missing...)...)
 	}
 	s := &Service{events: cfg.Events, tabs: cfg.Tabs, feeds: cfg.Feeds, jobs: cfg.Jobs, notifier: cfg.Notifier, now: cfg.Now, log: cfg.Logger,
-		externals: cfg.Externals, source: cfg.Source}
+		externals: cfg.Externals, source: cfg.Source, projections: cfg.Projections}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -101,11 +101,8 @@ type EventOutbox interface {
 // busy index of "find a time"): the relay hands it every recorded change's
 // event before it deletes the record, so it sees each change at least once,
 // possibly late, twice or out of order, and must read the event as stored.
-type EventProjection interface {
-	// EventChanged brings the projection in step with the event as stored
-	// now (gone or deleted included).
-	EventChanged(ctx context.Context, tenantID, calendarID, eventID string) error
-}
+// It is the calendar's Projection, which copy jobs feed too.
+type EventProjection = calendar.Projection
 
 // Config holds a Dispatcher's dependencies.
 type Config struct {

@@ -48,6 +48,8 @@ type Proxy struct {
 	mode    Mode
 	passed  int
 	failed  int
+	hook    func()
+	hookAt  int
 }
 
 // New starts a proxy in front of target (scheme://host:port) on a free
@@ -80,6 +82,16 @@ func (p *Proxy) FailAfter(k int, m Mode) {
 	p.allowed, p.mode = k, m
 }
 
+// OnRequest runs fn once, when the k-th next request arrives (0: the next
+// one) and before it goes on: a test's way of making something happen
+// between two storage calls of an operation, such as a concurrent change.
+// The request waits for fn; fn must not use the proxy.
+func (p *Proxy) OnRequest(k int, fn func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hook, p.hookAt = fn, k
+}
+
 // Heal lets every request through again: storage is back.
 func (p *Proxy) Heal() {
 	p.mu.Lock()
@@ -104,6 +116,19 @@ func (p *Proxy) Failed() int {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	var hook func()
+	if p.hook != nil {
+		if p.hookAt == 0 {
+			hook, p.hook = p.hook, nil
+		} else {
+			p.hookAt--
+		}
+	}
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	p.mu.Lock()
 	fail := p.allowed == 0
 	mode := p.mode

@@ -152,3 +152,23 @@ func (p Person) keys() []string {
 func (p Person) same(c teamspro.Principal) bool {
 	return p.ObjectID != "" && teamspro.NormalizeGUID(p.ObjectID) == teamspro.NormalizeGUID(c.ObjectID)
 }
+
+// BackfillReport says how far a backfill run got.
+type BackfillReport struct {
+	// Items is how many events and reservations the run handed to the index.
+	Items int `json:"items"`
+	// Tenants is how many organizations it finished.
+	Tenants int `json:"tenants"`
+	// Done is true once every organization is finished.
+	Done bool `json:"done"`
+}
+
+// Backfill brings the busy index in step with what was stored before the
+// index existed: each organization's events and reservations, once, through
+// the same projection as their changes. tables.BusyBackfill is one.
+type Backfill interface {
+	// Backfill does up to budget items of work and reports how far it got;
+	// run again, it resumes where the last run (or a crashed one) stopped.
+	// Safe to run concurrently with itself and with every change.
+	Backfill(ctx context.Context, budget int) (BackfillReport, error)
+}

@@ -59,7 +59,11 @@ const TableBusy = "busy"
 //     The source row lists what was written; it is widened to old ∪ new
 //     before the person rows are touched and narrowed after, under If-Match,
 //     so that a crash or a concurrent relay never orphans a row: the loser of
-//     a race recomputes and writes again.
+//     a race recomputes and writes again, taking the rows it wrote as its
+//     own to rewrite or delete (the winner may have narrowed the list before
+//     the loser's writes landed). One window is left: a relay that dies
+//     between such late writes and its retry leaves them until the event's
+//     next change.
 //   - Reservations: every change is a saga whose intent row commits with it;
 //     its roll-forward (the request, the instance's retries, or the repair
 //     timer: tables.ReservationStore.finish), and a one-day booking right
@@ -454,8 +458,9 @@ func (b *BusyStore) EventChanged(ctx context.Context, tenantID, calendarID, even
 	if err := checkKey(busySrcPK(tenantID), src); err != nil {
 		return err
 	}
+	wrote := busyRowSet{}
 	for i := range 16 {
-		if err := b.syncEvent(ctx, tenantID, calendarID, eventID, src); !errors.Is(err, errRaced) {
+		if err := b.syncEvent(ctx, tenantID, calendarID, eventID, src, wrote); !errors.Is(err, errRaced) {
 			return err
 		}
 		// Jittered backoff: the winner of the race finishes meanwhile, and
@@ -471,7 +476,12 @@ func (b *BusyStore) EventChanged(ctx context.Context, tenantID, calendarID, even
 
 var errRaced = errors.New("busy index: source row changed meanwhile")
 
-func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID, src string) error {
+// syncEvent is one attempt of EventChanged. wrote holds the rows earlier
+// attempts wrote and could not confirm (they lost the race at the narrowing):
+// another sync may have moved on from them meanwhile, so they are treated as
+// held (rewritten or deleted) and the index is not taken as in step by its
+// digest alone; the rows this attempt writes are added to it.
+func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID, src string, wrote busyRowSet) error {
 	t := b.c.table(TableBusy)
 	var old srcDoc
 	r, err := b.c.getRow(ctx, TableBusy, busySrcPK(tenantID), src, &old)
@@ -500,11 +510,17 @@ func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID
 		}
 	}
 	wantDigest := want.digest()
-	if (etag != "" && old.Hash == wantDigest) || (etag == "" && len(want) == 0) {
+	if len(wrote) == 0 && ((etag != "" && old.Hash == wantDigest) || (etag == "" && len(want) == 0)) {
 		return nil // in step already: a relay of a change another relay did
 	}
 	oldSet := old.set()
 	union := old.set()
+	for pk, rows := range wrote {
+		for rk := range rows {
+			oldSet.put(pk, rk, nil)
+			union.put(pk, rk, nil)
+		}
+	}
 	for pk, rows := range want {
 		for rk := range rows {
 			union.put(pk, rk, nil)
@@ -517,11 +533,19 @@ func (b *BusyStore) syncEvent(ctx context.Context, tenantID, calendarID, eventID
 			return err
 		}
 	}
+	for pk, rows := range want {
+		for rk := range rows {
+			wrote.put(pk, rk, nil)
+		}
+	}
 	if err := b.apply(ctx, oldSet, want); err != nil {
 		return err
 	}
 	// Narrow last, under If-Match: a concurrent sync that widened meanwhile
-	// makes this one start again from the event as it is then.
+	// makes this one start again from the event as it is then, with the rows
+	// it just wrote among those to rewrite or delete: the other sync may
+	// have finished between this one's widening and its writes, and would
+	// otherwise leave them behind as in step.
 	if len(want) == 0 {
 		_, err := t.DeleteEntity(ctx, busySrcPK(tenantID), src, &aztables.DeleteEntityOptions{IfMatch: to(azETag(etag))})
 		switch {

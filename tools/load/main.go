@@ -2,7 +2,8 @@
 // the Table endpoint in TEAMSPRO_TEST_TABLES, sends mixed traffic (see package
 // loadtest) and prints throughput, latencies and the handler's resident memory
 // afterwards; then it compares listing rooms through the handler with the same
-// Table Storage calls made directly, and prints the ratio.
+// Table Storage calls made directly, and prints the ratio, beside a bare
+// net/http server making the same calls (itself, run with -bare).
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/loadtest"
 	"github.com/teamspro/functions/internal/tables"
 )
@@ -36,7 +38,15 @@ func main() {
 	bin := flag.String("bin", "bin/handler", "the handler binary")
 	requests := flag.Int("requests", 10000, "mixed requests")
 	clients := flag.Int("clients", 8, "concurrent clients")
+	bare := flag.Bool("bare", false, "serve the bare baseline (run by the load itself)")
 	flag.Parse()
+	if *bare {
+		if err := serveBare(); err != nil {
+			fmt.Fprintln(os.Stderr, "load -bare:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*bin, *requests, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -129,10 +139,15 @@ func run(bin string, requests, clients int) error {
 	if err != nil {
 		return err
 	}
+	bareURL, barePID, stopBare, err := startBare(cs)
+	if err != nil {
+		return err
+	}
+	defer stopBare()
 	// As many idle connections as clients: the default client keeps two per
 	// host and would measure new TCP connections, not the handler.
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxIdleConns: clients}}
-	get := func(path string) func() error {
+	get := func(base, path string) func() error {
 		return func() error {
 			req, _ := http.NewRequest("GET", base+path, nil)
 			req.Header.Set("Authorization", "Bearer "+admin)
@@ -149,15 +164,100 @@ func run(bin string, requests, clients int) error {
 			return nil
 		}
 	}
-	overhead(clients, cmd.Process.Pid, "list rooms", get("/api/rooms"), func() error {
+	window := "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
+	overhead(clients, cmd.Process.Pid, barePID, "list rooms", get(base, "/api/rooms"), get(bareURL, "/rooms?tenant="+tenant), func() error {
 		_, err := rooms.List(context.Background(), tenant)
 		return err
 	})
-	overhead(clients, cmd.Process.Pid, "list a month of events", get("/api/calendar/v1/"+cal+"/events?from="+from.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339)), func() error {
+	overhead(clients, cmd.Process.Pid, barePID, "list a month of events", get(base, "/api/calendar/v1/"+cal+"/events?"+window), get(bareURL, "/events?tenant="+tenant+"&calendar="+cal+"&"+window), func() error {
 		_, err := events.ListWindow(context.Background(), tenant, cal, from, to)
 		return err
 	})
 	return nil
+}
+
+// startBare runs this program again as the bare baseline (serveBare) and
+// returns its URL and process id.
+func startBare(cs string) (string, int, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	cmd := exec.Command(self, "-bare")
+	cmd.Env = append(os.Environ(), "TableStorage="+cs, "TABLE_PREFIX=load", fmt.Sprintf("FUNCTIONS_CUSTOMHANDLER_PORT=%d", port))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, err
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		if res, err := http.Get(url + "/ready"); err == nil {
+			res.Body.Close()
+			break
+		}
+		if i > 300 {
+			stop()
+			return "", 0, nil, fmt.Errorf("bare baseline not ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return url, cmd.Process.Pid, stop, nil
+}
+
+// serveBare is the floor of the handler-overhead figures: a bare net/http
+// server on loopback making the same store calls as the handler's routes
+// (the month's occurrences expanded too) and encoding the result with
+// encoding/json, without sign-in, routing table, paging or answer
+// mechanism. What the handler costs beyond it is its own code; what this
+// costs beyond the direct calls is serving HTTP in a process of its own.
+// It trusts its caller (the tenant is a query parameter): it listens on
+// loopback for this program only, while it runs.
+func serveBare() error {
+	c, err := tables.New(tables.Options{ConnectionString: os.Getenv("TableStorage"), Prefix: os.Getenv("TABLE_PREFIX")})
+	if err != nil {
+		return err
+	}
+	rooms, events := tables.NewRoomStore(c), tables.NewEventStore(c)
+	answer := func(w http.ResponseWriter, v any, err error) {
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("GET /rooms", func(w http.ResponseWriter, r *http.Request) {
+		list, err := rooms.List(r.Context(), r.URL.Query().Get("tenant"))
+		answer(w, map[string]any{"value": list}, err)
+	})
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, _ := time.Parse(time.RFC3339, q.Get("from"))
+		to, _ := time.Parse(time.RFC3339, q.Get("to"))
+		win, err := events.ListWindow(r.Context(), q.Get("tenant"), q.Get("calendar"), from, to)
+		if err != nil {
+			answer(w, nil, err)
+			return
+		}
+		occ, err := calendar.Expand(win.Events, win.Exceptions, from, to)
+		out := make([]calendar.EventJSON, 0, len(occ))
+		for i := range occ {
+			out = append(out, occ[i].JSON())
+		}
+		answer(w, out, err)
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("FUNCTIONS_CUSTOMHANDLER_PORT"))
+	if err != nil {
+		return err
+	}
+	return http.Serve(l, mux)
 }
 
 // monthOfEvents creates a calendar tab with 40 events over a month, through
@@ -209,10 +309,14 @@ func monthOfEvents(base, admin string) (string, time.Time, time.Time, error) {
 //     the handler, and the ratio of their median latencies;
 //   - the CPU each mode costs per call: the handler process's per request
 //     through it, this process's per direct call, which the machine's load
-//     slows but does not inflate as it does wall time.
-func overhead(clients int, handlerPID int, name string, through, direct func() error) {
+//     slows but does not inflate as it does wall time;
+//   - the same for bare, a bare net/http server making the same store calls
+//     (serveBare), so that the handler's own code shows apart from what
+//     serving HTTP in a process of its own costs.
+func overhead(clients int, handlerPID, barePID int, name string, through, bare, direct func() error) {
 	const rounds, d = 9, time.Second
 	var ratios, throughs, directs, busyThrough, busyDirect, cpuThrough, cpuDirect []float64
+	var bares, cpuBare []float64
 	measure := func(fn func() error, cpu func() float64) (perSec, busy, cpuPerCall float64) {
 		b0, c0 := cpuTimes(), cpu()
 		n := calls(clients, d, fn)
@@ -231,6 +335,8 @@ func overhead(clients int, handlerPID int, name string, through, direct func() e
 		throughs, directs, ratios = append(throughs, t), append(directs, dr), append(ratios, t/dr)
 		busyThrough, busyDirect = append(busyThrough, bt), append(busyDirect, bd)
 		cpuThrough, cpuDirect = append(cpuThrough, ct), append(cpuDirect, cd)
+		b, _, cb := measure(bare, func() float64 { return processCPU(barePID) })
+		bares, cpuBare = append(bares, b), append(cpuBare, cb)
 	}
 	lt, ld := alternating(clients, 2*time.Second, through, direct)
 	fmt.Printf("handler overhead: %s %.0f req/s through the handler, %.0f/s direct aztables (medians of %d rounds in alternating order), ratio %.2f (median; rounds %.2f..%.2f) (target >= 0.85)\n",
@@ -241,6 +347,8 @@ func overhead(clients int, handlerPID int, name string, through, direct func() e
 		median(cpuThrough), median(cpuDirect))
 	fmt.Printf("  machine CPU busy (%d cores shared with Azurite and this load generator): %.0f%% through the handler, %.0f%% direct\n",
 		runtime.NumCPU(), 100*median(busyThrough), 100*median(busyDirect))
+	fmt.Printf("  a bare net/http server making the same store calls (no sign-in, routing table, paging or answer mechanism), after each round: %.0f req/s, CPU %.2f ms per request; the handler's own code %+.2f ms per request beyond it\n",
+		median(bares), median(cpuBare), median(cpuThrough)-median(cpuBare))
 }
 
 // alternating runs n clients for d, each alternating a call of a and a call

@@ -1,0 +1,517 @@
+package tables
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/teamspro/functions/internal/findtime"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// The busy index's backfill. The index is fed by the change streams of
+// events and reservations (see BusyStore), so what was stored before it
+// existed counts only once it next changes. The backfill walks each
+// organization's events and reservations once and hands every one to the
+// same projection the live feeders use: EventChanged for an event (the
+// relay's own call), and reservationRows through BusyStore.apply for a
+// reservation (what the roll-forward writes). Its rows are therefore exactly
+// the live feeders' rows, and Verify checks them like any other.
+//
+// Progress is kept per organization in a marker row of its source partition
+//
+//	partition "<tenant>|src"  row "backfill|v1"
+//
+// (the phase, the last event or reservation done, and the reservations
+// written but not yet confirmed), replaced under If-Match after every chunk,
+// so that a crash or a storage failure loses at most one chunk, which is done
+// again (every step is idempotent), and two timers running at once do not
+// both advance it: the one that loses the race stops for this run. The
+// organizations are taken one after another from the tabs table (whose
+// partition is the tenant id: one query of one row finds the next), and a
+// cross-tenant row records the last one finished and, at the end, that all
+// are:
+//
+//	partition "backfill"      row "v1"
+//
+// so that once done, a run costs one point read. No request path reads
+// any of it.
+//
+// Concurrency with live writes. An event is safe by construction:
+// EventChanged recomputes the rows from the event as stored and guards them
+// with the source row's ETag, however many run at once. A reservation's rows
+// have no such guard (the roll-forward writes them unconditionally, its
+// changes being serialised by the intent), so the backfill must never leave
+// the rows of a version that a live change has already replaced. For a chunk
+// of reservations it:
+//
+//  1. lists the organization's open operations (the intent pointers, written
+//     before an operation's first step and deleted after its last);
+//  2. reads each reservation as stored; one that an open operation names is
+//     left for later (its operation is under way and projects itself, or
+//     aborts and leaves the stored state, which a later run writes);
+//  3. records in the marker which rows it is about to write (so that a
+//     crash never leaves rows nobody knows of), then writes them;
+//  4. lists the open operations again and reads each reservation again.
+//     Unchanged, with no operation met either time, the reservation was
+//     stored before the write and any later change projects itself after
+//     it (a change becomes visible in storage before its roll-forward
+//     writes its rows, and its pointer outlives that write): the written
+//     rows stand. Otherwise the reservation stays in the marker with the
+//     rows written, and the next run rewrites it from the state then
+//     stored, deleting what that state does not keep.
+//
+// The cost is a few reads per reservation and one batch per person and
+// chunk, spread over as many runs as the budget asks: bounded work per run.
+type BusyBackfill struct {
+	c    *Client
+	busy *BusyStore
+	res  *ReservationStore
+	// Chunk is how many reservations are written between two marker
+	// updates (and how many events).
+	Chunk int
+	// Now stamps the markers.
+	Now func() time.Time
+}
+
+var _ findtime.Backfill = (*BusyBackfill)(nil)
+
+// NewBusyBackfill returns the backfill of c's busy index.
+func NewBusyBackfill(c *Client) *BusyBackfill {
+	res := NewReservationStore(c)
+	return &BusyBackfill{c: c, busy: res.busy, res: res, Chunk: 25, Now: time.Now}
+}
+
+const (
+	backfillRow       = "backfill|v1"
+	backfillGlobalPK  = "backfill"
+	backfillGlobalRow = "v1"
+
+	phaseEvents       = "events"
+	phaseReservations = "reservations"
+	phaseDone         = "done"
+)
+
+// backfillDoc is an organization's marker.
+type backfillDoc struct {
+	Phase string `json:"phase"`
+	// EventPK and EventRK are the last event done (its partition and row).
+	EventPK string `json:"eventPK,omitempty"`
+	EventRK string `json:"eventRK,omitempty"`
+	// After is the last reservation id taken from the index.
+	After string `json:"after,omitempty"`
+	// Pending are reservations taken whose rows are not confirmed yet.
+	Pending []pendingRes `json:"pending,omitempty"`
+	// Events and Reservations count what was done.
+	Events       int       `json:"events"`
+	Reservations int       `json:"reservations"`
+	Started      time.Time `json:"started"`
+	Finished     time.Time `json:"finished,omitzero"`
+}
+
+// pendingRes is a reservation of the backfill with the rows the backfill may
+// have written for it ([partition, row]).
+type pendingRes struct {
+	ID    string      `json:"id"`
+	Day   string      `json:"day"`
+	Wrote [][2]string `json:"wrote,omitempty"`
+}
+
+// globalDoc is the cross-tenant progress.
+type globalDoc struct {
+	// Last is the last organization finished, in tenant id order.
+	Last string `json:"last,omitempty"`
+	Done bool   `json:"done,omitempty"`
+}
+
+// Backfill does up to budget items of backfill work (an event, a
+// reservation, or a step from one organization to the next), organization
+// after organization, and reports how far it got. Safe to run concurrently
+// with itself and with every live change.
+func (b *BusyBackfill) Backfill(ctx context.Context, budget int) (findtime.BackfillReport, error) {
+	var rep findtime.BackfillReport
+	var g globalDoc
+	r, err := b.c.getRow(ctx, TableBusy, backfillGlobalPK, backfillGlobalRow, &g)
+	etag := r.ETag
+	switch {
+	case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+		etag = ""
+	case err != nil:
+		return rep, err
+	case g.Done:
+		rep.Done = true
+		return rep, nil
+	}
+	for budget > 0 {
+		tenantID, err := b.nextTenant(ctx, g.Last)
+		if err != nil {
+			return rep, err
+		}
+		budget--
+		if tenantID == "" {
+			g.Done = true
+		} else {
+			tr, err := b.Tenant(ctx, tenantID, budget)
+			rep.Items += tr.Items
+			budget -= tr.Items
+			if err != nil || !tr.Done {
+				return rep, err
+			}
+			rep.Tenants++
+			g.Last = tenantID
+		}
+		if etag, err = b.putGlobal(ctx, g, etag); err != nil {
+			if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+				return rep, nil // another run is ahead: it goes on
+			}
+			return rep, err
+		}
+		if g.Done {
+			rep.Done = true
+			return rep, nil
+		}
+	}
+	return rep, nil
+}
+
+// nextTenant returns the first organization after after that has tabs ("":
+// none). The tabs table's partition is the tenant id, so this is one query
+// answering one row.
+func (b *BusyBackfill) nextTenant(ctx context.Context, after string) (string, error) {
+	f := "PartitionKey gt " + quote(after)
+	var next string
+	err := listEntities(ctx, b.c, TableTabs, &aztables.ListEntitiesOptions{Filter: &f, Select: to("PartitionKey"), Top: to(int32(1))}, "list organizations",
+		func(rows []struct{ PartitionKey string }) (bool, error) {
+			if len(rows) > 0 {
+				next = rows[0].PartitionKey
+			}
+			// A page may come back empty with a continuation (Azure does
+			// so across partition ranges): only a row, or the end, answers.
+			return next == "", nil
+		})
+	if next != "" && !teamspro.IsGUID(next) {
+		// Not a tenant's partition: step past it.
+		return b.nextTenant(ctx, next)
+	}
+	return next, err
+}
+
+func (b *BusyBackfill) putGlobal(ctx context.Context, g globalDoc, etag string) (string, error) {
+	e, err := encodeRow(backfillGlobalPK, backfillGlobalRow, g, 0, nil)
+	if err != nil {
+		return "", err
+	}
+	return b.put(ctx, e, etag, "backfill progress")
+}
+
+// put adds e (etag "") or replaces it if unchanged; ECONFLICT on a race.
+func (b *BusyBackfill) put(ctx context.Context, e []byte, etag, what string) (string, error) {
+	t := b.c.table(TableBusy)
+	if etag == "" {
+		resp, err := t.AddEntity(ctx, e, nil)
+		if err != nil {
+			if statusOf(err) == 409 || hasCode(err, "EntityAlreadyExists") {
+				return "", teamspro.Errorf(teamspro.ECONFLICT, "The %s was written meanwhile.", what)
+			}
+			return "", translate(err, "add "+what)
+		}
+		return string(resp.ETag), nil
+	}
+	resp, err := t.UpdateEntity(ctx, e, &aztables.UpdateEntityOptions{IfMatch: to(azETag(etag)), UpdateMode: aztables.UpdateModeReplace})
+	if err != nil {
+		if statusOf(err) == 412 || statusOf(err) == 404 {
+			return "", teamspro.Errorf(teamspro.ECONFLICT, "The %s was written meanwhile.", what)
+		}
+		return "", translate(err, "replace "+what)
+	}
+	return string(resp.ETag), nil
+}
+
+// marker is an organization's marker as read, with its storage ETag.
+type marker struct {
+	tenantID string
+	doc      backfillDoc
+	etag     string
+}
+
+func (b *BusyBackfill) save(ctx context.Context, m *marker) error {
+	e, err := encodeBig(busySrcPK(m.tenantID), backfillRow, m.doc, map[string]any{"Phase": m.doc.Phase})
+	if err != nil {
+		return err
+	}
+	m.etag, err = b.put(ctx, e, m.etag, "backfill marker")
+	return err
+}
+
+// Tenant does up to budget items of one organization's backfill. Done is
+// true once the organization is complete; false when the budget ran out,
+// when a reservation waits for an operation under way, or when another run
+// took the marker meanwhile.
+func (b *BusyBackfill) Tenant(ctx context.Context, tenantID string, budget int) (findtime.BackfillReport, error) {
+	var rep findtime.BackfillReport
+	if !teamspro.IsGUID(tenantID) {
+		return rep, teamspro.Errorf(teamspro.EINVALID, "Not a tenant id.")
+	}
+	m := &marker{tenantID: tenantID}
+	resp, err := b.c.getEntity(ctx, TableBusy, busySrcPK(tenantID), backfillRow)
+	switch {
+	case err == nil:
+		if err := decodeBig(resp.Value, &m.doc); err != nil {
+			return rep, err
+		}
+		m.etag = string(resp.ETag)
+	case teamspro.ErrorCode(translate(err, "get backfill marker")) == teamspro.ENOTFOUND:
+		m.doc = backfillDoc{Phase: phaseEvents, Started: b.Now().UTC()}
+	default:
+		return rep, translate(err, "get backfill marker")
+	}
+	for budget > 0 && m.doc.Phase != phaseDone {
+		var n int
+		var more bool
+		switch m.doc.Phase {
+		case phaseEvents:
+			n, more, err = b.events(ctx, m, min(budget, b.Chunk))
+		case phaseReservations:
+			n, more, err = b.reservations(ctx, m, min(budget, b.Chunk))
+		default:
+			return rep, teamspro.Errorf(teamspro.EINTERNAL, "Unknown backfill phase %q.", m.doc.Phase)
+		}
+		rep.Items += n
+		budget -= max(n, 1)
+		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+			return rep, nil // another run took the marker: it goes on
+		}
+		if err != nil || !more {
+			return rep, err
+		}
+	}
+	rep.Done = m.doc.Phase == phaseDone
+	return rep, nil
+}
+
+// events hands up to n events after the marker's to EventChanged, then
+// records them done. more is false when the run should stop here.
+func (b *BusyBackfill) events(ctx context.Context, m *marker, n int) (int, bool, error) {
+	type key struct{ PartitionKey, RowKey string }
+	var todo []key
+	list := func(f string) error {
+		return listEntities(ctx, b.c, TableEvents, &aztables.ListEntitiesOptions{Filter: &f, Select: to("PartitionKey,RowKey"), Top: to(int32(n))}, "list events",
+			func(rows []key) (bool, error) {
+				for _, r := range rows {
+					if len(todo) < n {
+						todo = append(todo, r)
+					}
+				}
+				return len(todo) < n, nil
+			})
+	}
+	tenant := m.tenantID
+	events := " and RowKey ge 'e|' and RowKey lt 'e|~'"
+	if m.doc.EventPK != "" {
+		// The rest of the partition of the last event done, then the
+		// partitions after it: two plain range queries.
+		if err := list(eq("PartitionKey", m.doc.EventPK) + " and RowKey gt " + quote(m.doc.EventRK) + " and RowKey lt 'e|~'"); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(todo) < n {
+		from := "PartitionKey ge " + quote(tenant+"|")
+		if m.doc.EventPK != "" {
+			from = "PartitionKey gt " + quote(m.doc.EventPK)
+		}
+		if err := list(from + " and PartitionKey lt " + quote(tenant+"|~") + events); err != nil {
+			return 0, false, err
+		}
+	}
+	for _, k := range todo {
+		calendarID := strings.TrimPrefix(k.PartitionKey, tenant+"|")
+		if err := b.busy.EventChanged(ctx, tenant, calendarID, strings.TrimPrefix(k.RowKey, "e|")); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(todo) > 0 {
+		last := todo[len(todo)-1]
+		m.doc.EventPK, m.doc.EventRK = last.PartitionKey, last.RowKey
+		m.doc.Events += len(todo)
+	}
+	if len(todo) < n {
+		m.doc.Phase = phaseReservations
+	}
+	if err := b.save(ctx, m); err != nil {
+		return len(todo), false, err
+	}
+	return len(todo), true, nil
+}
+
+// reservations takes up to n reservations (those pending first, then the
+// next ones of the index) through the steps described at BusyBackfill. more
+// is false when the run should stop here: a reservation waits for an
+// operation under way.
+func (b *BusyBackfill) reservations(ctx context.Context, m *marker, n int) (int, bool, error) {
+	tenant := m.tenantID
+	items := append([]pendingRes(nil), m.doc.Pending...)
+	if len(items) < n {
+		f := eq("PartitionKey", idxPK(tenant)) + " and RowKey gt " + quote(m.doc.After)
+		err := listEntities(ctx, b.c, TableBookings, &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,Day"), Top: to(int32(n - len(items)))}, "list reservations",
+			func(rows []struct{ RowKey, Day string }) (bool, error) {
+				for _, r := range rows {
+					if len(items) < n {
+						items = append(items, pendingRes{ID: r.RowKey, Day: r.Day})
+						m.doc.After = r.RowKey
+					}
+				}
+				return len(items) < n, nil
+			})
+		if err != nil {
+			return 0, false, err
+		}
+	}
+	if len(items) == 0 {
+		m.doc.Phase, m.doc.Finished = phaseDone, b.Now().UTC()
+		return 0, true, b.save(ctx, m)
+	}
+	// 1-2: what is open, then what is stored.
+	open, err := b.openOperations(ctx, tenant)
+	if err != nil {
+		return 0, false, err
+	}
+	type taken struct {
+		p    pendingRes
+		x    *rec // nil: no such reservation (any more)
+		wait bool
+	}
+	ts := make([]taken, len(items))
+	for i, it := range items {
+		x, err := b.current(ctx, tenant, it.ID, it.Day)
+		if err != nil {
+			return 0, false, err
+		}
+		ts[i] = taken{p: it, x: x, wait: open.names(it.ID, x)}
+	}
+	// 3: the rows about to be written are recorded first.
+	old, want := busyRowSet{}, busyRowSet{}
+	m.doc.Pending = nil
+	for i := range ts {
+		t := &ts[i]
+		if t.wait {
+			m.doc.Pending = append(m.doc.Pending, t.p)
+			continue
+		}
+		rows := busyRowSet{}
+		if t.x != nil {
+			rows = reservationRows(tenant, &t.x.R)
+		}
+		wrote := busyRowSet{}
+		for _, r := range t.p.Wrote {
+			old.put(r[0], r[1], nil)
+			wrote.put(r[0], r[1], nil)
+		}
+		for pk, rs := range rows {
+			for rk, cols := range rs {
+				want.put(pk, rk, cols)
+				wrote.put(pk, rk, nil)
+			}
+		}
+		day := t.p.Day
+		if t.x != nil {
+			day = t.x.R.Day
+		}
+		m.doc.Pending = append(m.doc.Pending, pendingRes{ID: t.p.ID, Day: day, Wrote: docOfSet(wrote).Rows})
+	}
+	if err := b.save(ctx, m); err != nil {
+		return 0, false, err
+	}
+	if err := b.busy.apply(ctx, old, want); err != nil {
+		return 0, false, err
+	}
+	// 4: what is open now, and whether each reservation stayed as read.
+	again, err := b.openOperations(ctx, tenant)
+	if err != nil {
+		return 0, false, err
+	}
+	m.doc.Pending = nil
+	done := 0
+	for i := range ts {
+		t := &ts[i]
+		if t.wait {
+			m.doc.Pending = append(m.doc.Pending, t.p)
+			continue
+		}
+		x, err := b.current(ctx, tenant, t.p.ID, dayOr(t.x, t.p.Day))
+		if err != nil {
+			return 0, false, err
+		}
+		if !again.names(t.p.ID, t.x) && !again.names(t.p.ID, x) && sameVersion(t.x, x) {
+			done++
+			continue
+		}
+		var wrote [][2]string
+		if t.x != nil {
+			wrote = docOfSet(reservationRows(tenant, &t.x.R)).Rows
+		}
+		m.doc.Pending = append(m.doc.Pending, pendingRes{ID: t.p.ID, Day: dayOr(x, dayOr(t.x, t.p.Day)), Wrote: wrote})
+	}
+	m.doc.Reservations += done
+	sort.Slice(m.doc.Pending, func(i, j int) bool { return m.doc.Pending[i].ID < m.doc.Pending[j].ID })
+	if err := b.save(ctx, m); err != nil {
+		return len(items), false, err
+	}
+	// Waiting reservations end this run: their operations finish meanwhile.
+	return len(items), len(m.doc.Pending) == 0, nil
+}
+
+func dayOr(x *rec, day string) string {
+	if x != nil {
+		return x.R.Day
+	}
+	return day
+}
+
+func sameVersion(a, b *rec) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Version == b.Version && a.R.Day == b.R.Day
+}
+
+// current reads a reservation as stored: at day (where the index said it
+// was), else wherever its index says now; nil when it does not exist.
+func (b *BusyBackfill) current(ctx context.Context, tenantID, id, day string) (*rec, error) {
+	x, _, err := b.res.readRes(ctx, tenantID, day, id)
+	if teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+		return x, err
+	}
+	x, _, _, err = b.res.locate(ctx, tenantID, id)
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return nil, nil
+	}
+	return x, err
+}
+
+// openOps are the keys of an organization's open operations.
+type openOps map[string]bool
+
+// names reports whether an open operation may concern the reservation id
+// (x as stored, nil if unknown): changes are keyed by the reservation,
+// series bookings by the series.
+func (o openOps) names(id string, x *rec) bool {
+	return o[id] || (x != nil && x.R.SeriesID != "" && o[x.R.SeriesID])
+}
+
+// openOperations lists the keys of the organization's intent pointers: the
+// operations under way (or left for the repair).
+func (b *BusyBackfill) openOperations(ctx context.Context, tenantID string) (openOps, error) {
+	out := openOps{}
+	f := eq("PartitionKey", pointerPK) + " and " + eq("TenantId", tenantID)
+	err := listEntities(ctx, b.c, TableIntents, &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey")}, "list open operations",
+		func(rows []struct{ RowKey string }) (bool, error) {
+			for _, r := range rows {
+				key, _, _ := strings.Cut(strings.TrimPrefix(r.RowKey, tenantID+"|"), "|")
+				out[key] = true
+			}
+			return true, nil
+		})
+	return out, err
+}
