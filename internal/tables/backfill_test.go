@@ -432,3 +432,30 @@ func TestBusyBackfillAllTenants(t *testing.T) {
 		t.Errorf("after the end: got %+v, %v; want done with nothing to do", rep, err)
 	}
 }
+
+// TestBusyBackfillRunsAtOnce: three runs of one organization's backfill at
+// once (two timer instances and a retry, say) end in the live feeders' rows;
+// the marker's If-Match lets one advance at a time.
+func TestBusyBackfillRunsAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newBackfillFixture(t, newFaultFixture(t), tablestest.Prefix())
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			for runs := 0; runs < 200; runs++ {
+				rep, err := b.fill.Tenant(context.Background(), b.tenant, 2)
+				if err != nil || rep.Done {
+					errs <- err
+					return
+				}
+			}
+			errs <- fmt.Errorf("never done")
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	b.check(t, "three at once", b.want)
+}
