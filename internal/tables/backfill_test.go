@@ -459,3 +459,24 @@ func TestBusyBackfillRunsAtOnce(t *testing.T) {
 	}
 	b.check(t, "three at once", b.want)
 }
+
+// TestBusyBackfillWaitsForAPurge: while an organization's purge is under way
+// (here stopped by storage after recording it), its backfill writes nothing:
+// no row, no marker.
+func TestBusyBackfillWaitsForAPurge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newBackfillFixture(t, newFaultFixture(t), tablestest.Prefix())
+	b.proxy.FailAfter(1, faultproxy.Reset)
+	if _, err := b.client.PurgeTenant(ctx, b.tenant); err == nil {
+		t.Fatal("the purge went through storage failing after its first call")
+	}
+	b.proxy.Heal()
+	rep, err := b.fill.Tenant(ctx, b.tenant, 1000)
+	if err != nil || rep.Done || rep.Items != 0 {
+		t.Errorf("got %+v, %v; want nothing done while the purge is open", rep, err)
+	}
+	eachBusyRow(t, b.prefix, b.tenant, func(m map[string]any) {
+		t.Errorf("row %s/%s written during the purge", m["PartitionKey"], m["RowKey"])
+	})
+}
