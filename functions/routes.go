@@ -2,9 +2,12 @@ package functions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -93,22 +96,158 @@ func (r Route) FunctionRoute() string {
 // IsPage reports whether r serves the tabs' pages rather than the API.
 func (r Route) IsPage() bool { return !strings.HasPrefix(r.Path, "/api/") }
 
+// buildRouter checks the route table and makes the router. Registering a
+// pattern in net/http's mux is not free (parsing, a conflict check against
+// every pattern before it, a runtime.Caller), and a cold start paid for all
+// of them before its first answer. The routes are therefore split by their
+// first segment after /api/ (rooms, calendar, health, ...), and each group's
+// mux is built at the first request that reaches the group: a request can
+// only match patterns of its own group, because they begin with that
+// literal, or the patterns every group holds (the tabs' pages and the
+// 404/405 problem), so each request meets the same patterns, in the same
+// precedence, as in one mux of all routes. Trigger invocations (POST /name)
+// and everything outside /api/ form the group "".
 func (s *Server) buildRouter() (http.Handler, error) {
-	mux := http.NewServeMux()
 	fnPath := map[string]string{}
-	for _, rt := range s.routes {
-		if p, ok := fnPath[rt.Function]; ok && p != rt.Path {
-			return nil, fmt.Errorf("function %s serves two paths: %s and %s", rt.Function, p, rt.Path)
+	rt := &router{groups: map[string]*routeGroup{}}
+	group := func(key string) *routeGroup {
+		g := rt.groups[key]
+		if g == nil {
+			g = &routeGroup{}
+			rt.groups[key] = g
 		}
-		fnPath[rt.Function] = rt.Path
-		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+		return g
 	}
-	for name := range s.triggers {
-		mux.Handle("POST /"+name, s.invocationHandler(name))
+	var everywhere []Route // in every group: the tabs' pages
+	for _, r := range s.routes {
+		if p, ok := fnPath[r.Function]; ok && p != r.Path {
+			return nil, fmt.Errorf("function %s serves two paths: %s and %s", r.Function, p, r.Path)
+		}
+		fnPath[r.Function] = r.Path
+		if r.IsPage() {
+			everywhere = append(everywhere, r)
+			continue
+		}
+		g := group(routeGroupKey(r.Path))
+		g.routes = append(g.routes, r)
 	}
+	group("") // pages, triggers and unknown paths, even without triggers
 	s.unrouted = s.noRoute()
-	mux.Handle("/", s.unrouted)
-	return s.middleware(mux), nil
+	for key, g := range rt.groups {
+		g.build = sync.OnceValues(func() (*http.ServeMux, error) {
+			mux := http.NewServeMux()
+			for _, r := range append(g.routes, everywhere...) {
+				if err := register(mux, r.Method+" "+r.Path, s.wrap(r)); err != nil {
+					return nil, err
+				}
+			}
+			if key == "" {
+				for name := range s.triggers {
+					if err := register(mux, "POST /"+name, s.invocationHandler(name)); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if err := register(mux, "/", s.unrouted); err != nil {
+				return nil, err
+			}
+			return mux, nil
+		})
+	}
+	s.router = rt
+	return s.middleware(rt), nil
+}
+
+// register is mux.Handle returning the panic of a bad or conflicting
+// pattern as an error.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("route %q: %v", pattern, v)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+// router sends each request to the mux of its route group (see buildRouter).
+type router struct {
+	groups map[string]*routeGroup
+}
+
+// routeGroup is the routes of one group and their mux, built once.
+type routeGroup struct {
+	routes []Route
+	build  func() (*http.ServeMux, error)
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	mux, err := rt.group(r).build()
+	if err != nil {
+		writeError(w, r, fmt.Errorf("routes: %w", err))
+		return
+	}
+	mux.ServeHTTP(w, r)
+}
+
+// group is the route group of r; unknown paths belong to "".
+func (rt *router) group(r *http.Request) *routeGroup {
+	if g := rt.groups[requestGroupKey(r.URL.EscapedPath())]; g != nil {
+		return g
+	}
+	return rt.groups[""]
+}
+
+// checkRoutes builds every group's mux, so that a bad or conflicting pattern
+// is found by a test rather than at a group's first request.
+func (rt *router) checkRoutes() error {
+	var errs []error
+	for _, g := range rt.groups {
+		if _, err := g.build(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// cleanPath is the path net/http's mux matches: p with . and .. elements
+// and repeated slashes removed, rooted, its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// routeGroupKey is the group of a route path: its first segment after
+// /api/ ("rooms" for /api/rooms/{roomId}); "" outside /api/.
+func routeGroupKey(path string) string {
+	rest, ok := strings.CutPrefix(path, "/api/")
+	if !ok {
+		return ""
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	return seg
+}
+
+// requestGroupKey is routeGroupKey of a request's escaped path, cleaned and
+// its segment unescaped as net/http's mux does before matching (the mux
+// then redirects a path that is not clean to the clean one).
+func requestGroupKey(escaped string) string {
+	seg := routeGroupKey(cleanPath(escaped))
+	if strings.Contains(seg, "%") {
+		if u, err := url.PathUnescape(seg); err == nil {
+			seg = u
+		}
+	}
+	return seg
 }
 
 // noRoute answers the requests that match no route: 405 when the path is
@@ -139,7 +278,7 @@ func (s *Server) noRoute() http.Handler {
 // middleware adds, around every request: a logger carrying the invocation id,
 // panic recovery and CORS for configured origins. Unknown paths and methods
 // reach noRoute through the mux.
-func (s *Server) middleware(mux *http.ServeMux) http.Handler {
+func (s *Server) middleware(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = r.WithContext(withLogAttrs(r.Context(), s.Logger, "invocation_id", r.Header.Get("X-Azure-Functions-InvocationId"), "method", r.Method, "path", r.URL.Path))

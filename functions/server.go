@@ -99,6 +99,7 @@ type Server struct {
 	trigList []Trigger
 	triggers map[string]Trigger
 	handler  http.Handler
+	router   *router      // the route groups, each built at its first request
 	unrouted http.Handler // the 404/405 problem of requests no route serves
 }
 

@@ -57,10 +57,20 @@ func (s *Service) Schedules(ctx context.Context, tenantID string, roomIDs []stri
 	if err != nil {
 		return nil, err
 	}
+	// A room the remembered directory lacks may be new (made on another
+	// instance within the cache's TTL): it is looked up on its own, which
+	// reads storage for a room not remembered.
 	var unknown []string
 	for _, id := range ids {
-		if !slices.ContainsFunc(rooms, func(r *Room) bool { return r.ID == id }) {
+		if slices.ContainsFunc(rooms, func(r *Room) bool { return r.ID == id }) {
+			continue
+		}
+		_, err := s.Rooms.Get(ctx, tenantID, id)
+		switch {
+		case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
 			unknown = append(unknown, id)
+		case err != nil:
+			return nil, err
 		}
 	}
 	if len(unknown) > 0 {

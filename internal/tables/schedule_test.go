@@ -224,3 +224,32 @@ func TestPendingAwaitsTheirManagers(t *testing.T) {
 func tablesTenant() string { return uuid.NewString() }
 
 func asError(err error, target **teamspro.Error) bool { return errors.As(err, target) }
+
+// TestSchedulesOfARoomMadeElsewhere: an instance that remembers the room
+// directory still reads the schedule of a room made through another
+// instance since (the room looked up on its own), and still refuses an
+// unknown one.
+func TestSchedulesOfARoomMadeElsewhere(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t)
+	ctx := context.Background()
+	cache := booking.NewRoomCache(f.rooms, time.Hour, 0, nil)
+	svc, err := booking.NewService(cache, f.res, func() time.Time { return f.now }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.room(t, "old", nil)
+	from, to := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
+	if _, err := svc.Schedules(ctx, f.tenant, []string{"old"}, from, to); err != nil {
+		t.Fatal(err) // the directory is now remembered, without "new"
+	}
+	f.room(t, "new", nil) // through the store: another instance
+	f.book(t, f.user(), "new Tue", "new", from.Add(9*time.Hour), time.Hour)
+	rs, err := svc.Schedules(ctx, f.tenant, []string{"old", "new"}, from, to)
+	if got, want := titles(rs), []string{"new Tue"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("got %q (%v), want %q", got, err, want)
+	}
+	if _, err := svc.Schedules(ctx, f.tenant, []string{"old", "gone"}, from, to); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+		t.Errorf("an unknown room: got %v, want not_found", err)
+	}
+}
