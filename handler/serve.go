@@ -65,6 +65,49 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	answered := make(chan struct{})
 	var firstAnswer sync.Once
 	started := func() <-chan struct{} { return answered }
+
+	// Listening starts before the services and the server are built, so
+	// that accepting the host's first connection and reading its request
+	// overlap with building them on another core; every request waits until
+	// the server is built (built), so none is answered before it could be.
+	// The Functions host reaches the handler on loopback; nothing else should.
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return err
+	}
+	var srv *functions.Server
+	built := make(chan struct{})
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-built
+		if srv == nil {
+			panic(http.ErrAbortHandler) // the start failed and the process ends
+		}
+		srv.ServeHTTP(w, r)
+		firstAnswer.Do(func() { close(answered) })
+	})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      230 * time.Second, // the Functions host's HTTP limit
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	defer func() {
+		select {
+		case <-built:
+		default: // returning with an error before serving
+			srv = nil
+			close(built)
+			_ = hs.Close()
+		}
+	}()
+
 	store, err := tables.New(tables.Options{
 		ConnectionString: cfg.TableConnectionString, ServiceURI: cfg.TableServiceURI,
 		Credential: cred, Prefix: cfg.TablePrefix,
@@ -149,7 +192,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
-	srv, err := functions.NewServer(functions.Deps{
+	srv, err = functions.NewServer(functions.Deps{
 		Logger:       log,
 		Auth:         auth,
 		Directory:    directory,
@@ -185,27 +228,6 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		}
 	}
 
-	// The Functions host reaches the handler on loopback; nothing else should.
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))
-	if err != nil {
-		return err
-	}
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		srv.ServeHTTP(w, r)
-		firstAnswer.Do(func() { close(answered) })
-	})
-	if wrap != nil {
-		h = wrap(h)
-	}
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      230 * time.Second, // the Functions host's HTTP limit
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-
 	// Tables are created in the background, after the first answer (see
 	// answered): the host considers the handler started at its first HTTP
 	// answer, and liveness needs no storage.
@@ -230,8 +252,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		}
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	close(built)
 	log.Info("serving", "addr", ln.Addr().String(), "dev_signin", cfg.DevSignIn)
 	if ready != nil {
 		ready <- ln.Addr().String()
