@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 )
 
@@ -19,8 +20,10 @@ import (
 // first events and a "+k more" entry whose k is the number of that day's
 // events not drawn; a day whose events fit draws them all and no entry;
 // clicking "+k more" opens that day with every one of its events; a drawn
-// event still opens on a click and moves by dragging it to another day; the
-// month passes axe-core in the light, dark and high-contrast themes.
+// event still opens on a click and moves by dragging it to another day; a
+// taller window draws more of the day and k follows; the entry works from the
+// keyboard; the month passes axe-core in the light, dark and high-contrast
+// themes.
 func TestCalendarMonthMoreInBrowser(t *testing.T) {
 	srv := startTabServer(t)
 	b := newBrowser(t, srv.base, "Europe/Paris")
@@ -67,10 +70,12 @@ func TestCalendarMonthMoreInBrowser(t *testing.T) {
 		return eval[[]string](b, "events of "+day, fmt.Sprintf(`[...document.querySelectorAll('.ec-event[data-start^="%sT"]')].filter(e => getComputedStyle(e).visibility !== "hidden").map(e => e.querySelector(".ec-event-title")?.textContent ?? "").sort()`, day))
 	}
 	moreSel := `.ec-event.tp-more[data-more="` + busy + `"]`
-	// checkMore checks the busy day's "+k more" against the events it has.
-	checkMore := func(total int) {
+	// checkMore checks the busy day's "+k more" against the events it has
+	// and returns how many it draws.
+	checkMore := func(total int) int {
 		b.t.Helper()
-		b.waitFor("the busy day's +k more", `!!document.querySelector('`+moreSel+`[aria-label]')`)
+		// Events are named in the frame after they are drawn, entries after each update.
+		b.waitFor("the busy day's +k more", `!!document.querySelector('`+moreSel+`[aria-label]') && !!document.querySelector('.ec-event[data-start^="`+busy+`T"]')`)
 		shown := drawn(busy)
 		if len(shown) == 0 || len(shown) >= total {
 			t.Fatalf("busy day: got %d events drawn, want some of its %d and a +k more", len(shown), total)
@@ -90,6 +95,7 @@ func TestCalendarMonthMoreInBrowser(t *testing.T) {
 		if n := eval[int](b, "library more links", `document.querySelectorAll(".ec-day-foot a").length + [...document.querySelectorAll(".ec-day-grid .ec-event")].filter(e => getComputedStyle(e).visibility === "hidden").length`); n != 0 {
 			t.Errorf("got %d events hidden by the library's own overflow, want 0", n)
 		}
+		return len(shown)
 	}
 	checkMore(12)
 	if got := drawn(quiet); strings.Join(got, "|") != "Quiet 0|Quiet 1" {
@@ -114,23 +120,42 @@ func TestCalendarMonthMoreInBrowser(t *testing.T) {
 	if got := eval[string](b, "dialog title", `document.querySelector("#ev-title").value`); got != first {
 		t.Errorf("got the dialog of %q, want the first event drawn %q", got, first)
 	}
+	b.settle() // the dialog fades in under the pointer
 	b.clickXPath(`//button[normalize-space()="Cancel"]`)
 	b.noDialog()
 
 	// Dragging the busy day's first event to Thursday moves it there.
 	b.dragTo(fmt.Sprintf(`.ec-event[data-start^="%sT"]`, busy), target)
 	b.waitFor("the event moved", fmt.Sprintf(`[...document.querySelectorAll('.ec-event[data-start^="%sT"]')].some(e => e.textContent.includes(%q))`, target, first))
+	// The view moves the event at once; the change is saved after.
 	var moved struct {
 		Value []struct{ Title, StartDate string }
 	}
 	from, to := time.Date(2027, 6, 17, 0, 0, 0, 0, paris), time.Date(2027, 6, 18, 0, 0, 0, 0, paris)
-	srv.api(t, "GET", "/api/calendar/v1/"+url.PathEscape(tab.CalendarID)+"/occurrences?from="+url.QueryEscape(from.Format(time.RFC3339))+"&to="+url.QueryEscape(to.Format(time.RFC3339)), token, &moved)
-	if len(moved.Value) != 1 || moved.Value[0].Title != first {
-		t.Fatalf("got %+v on %s after the drag, want %q", moved.Value, target, first)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		moved.Value = nil
+		srv.api(t, "GET", "/api/calendar/v1/"+url.PathEscape(tab.CalendarID)+"/occurrences?from="+url.QueryEscape(from.Format(time.RFC3339))+"&to="+url.QueryEscape(to.Format(time.RFC3339)), token, &moved)
+		if len(moved.Value) == 1 && moved.Value[0].Title == first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %+v on %s 20 s after the drag, want %q", moved.Value, target, first)
+		}
 	}
+	// k follows once the page has read the month again.
+	b.waitFor("the busy day read again", fmt.Sprintf(`![...document.querySelectorAll('.ec-event[data-start^="%sT"]')].some(e => e.textContent.includes(%q))`, busy, first))
+	shown := checkMore(11)
+
+	// A taller window: the cells hold more events, and k follows.
+	b.run("taller window", chromedp.EmulateViewport(1280, 1400))
+	b.waitFor("more events drawn", fmt.Sprintf(`document.querySelectorAll('.ec-event[data-start^="%sT"]').length > %d`, busy, shown))
 	checkMore(11)
 
-	// "+k more" opens the day with every one of its events.
+	// "+k more" opens the day by keyboard, and with a click.
+	b.run("open the day by keyboard", focus(moreSel), chromedp.KeyEvent(kb.Enter))
+	b.waitFor("day view", `document.querySelector("#cal-view-timeGridDay")?.getAttribute("aria-pressed") === "true" && !!document.querySelector(".ec-time-grid")`)
+	b.click("#cal-view-dayGridMonth")
+	b.waitFor("month view", `!!document.querySelector('`+moreSel+`')`)
 	b.click(moreSel)
 	b.waitFor("day view", `document.querySelector("#cal-view-timeGridDay")?.getAttribute("aria-pressed") === "true" && !!document.querySelector(".ec-time-grid")`)
 	var want []string

@@ -355,6 +355,11 @@ func (b *BusyBackfill) Tenant(ctx context.Context, tenantID string, budget int) 
 	if !teamspro.IsGUID(tenantID) {
 		return rep, teamspro.Errorf(teamspro.EINVALID, "Not a tenant id.")
 	}
+	// An organization being purged is left alone: the backfill would only
+	// write what the purge is deleting.
+	if open, err := b.openOperations(ctx, tenantID); err != nil || open[purgeKey] {
+		return rep, err
+	}
 	m := &marker{tenantID: tenantID}
 	resp, err := b.c.getEntity(ctx, TableBusy, busySrcPK(tenantID), backfillRow)
 	switch {
@@ -596,10 +601,15 @@ type openOps map[string]bool
 
 // names reports whether an open operation may concern the reservation id
 // (x as stored, nil if unknown): changes are keyed by the reservation,
-// series bookings by the series.
+// series bookings by the series, and a purge of the organization concerns
+// every one.
 func (o openOps) names(id string, x *rec) bool {
-	return o[id] || (x != nil && x.R.SeriesID != "" && o[x.R.SeriesID])
+	return o[purgeKey] || o[id] || (x != nil && x.R.SeriesID != "" && o[x.R.SeriesID])
 }
+
+// purgeKey is the key of an organization's purge among its open operations
+// (see Client.PurgeTenant).
+const purgeKey = "purge"
 
 // openOperations lists the keys of the organization's intent pointers: the
 // operations under way (or left for the repair).

@@ -432,3 +432,51 @@ func TestBusyBackfillAllTenants(t *testing.T) {
 		t.Errorf("after the end: got %+v, %v; want done with nothing to do", rep, err)
 	}
 }
+
+// TestBusyBackfillRunsAtOnce: three runs of one organization's backfill at
+// once (two timer instances and a retry, say) end in the live feeders' rows;
+// the marker's If-Match lets one advance at a time.
+func TestBusyBackfillRunsAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newBackfillFixture(t, newFaultFixture(t), tablestest.Prefix())
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			for runs := 0; runs < 200; runs++ {
+				rep, err := b.fill.Tenant(context.Background(), b.tenant, 2)
+				if err != nil || rep.Done {
+					errs <- err
+					return
+				}
+			}
+			errs <- fmt.Errorf("never done")
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	b.check(t, "three at once", b.want)
+}
+
+// TestBusyBackfillWaitsForAPurge: while an organization's purge is under way
+// (here stopped by storage after recording it), its backfill writes nothing:
+// no row, no marker.
+func TestBusyBackfillWaitsForAPurge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newBackfillFixture(t, newFaultFixture(t), tablestest.Prefix())
+	b.proxy.FailAfter(1, faultproxy.Reset)
+	if _, err := b.client.PurgeTenant(ctx, b.tenant); err == nil {
+		t.Fatal("the purge went through storage failing after its first call")
+	}
+	b.proxy.Heal()
+	rep, err := b.fill.Tenant(ctx, b.tenant, 1000)
+	if err != nil || rep.Done || rep.Items != 0 {
+		t.Errorf("got %+v, %v; want nothing done while the purge is open", rep, err)
+	}
+	eachBusyRow(t, b.prefix, b.tenant, func(m map[string]any) {
+		t.Errorf("row %s/%s written during the purge", m["PartitionKey"], m["RowKey"])
+	})
+}

@@ -97,7 +97,7 @@ func (c *Client) PurgeTenant(ctx context.Context, tenantID string) (map[string]i
 	}
 	c.Register(TableIntents)
 	now := time.Now().UTC()
-	e, err := encodeBig(pointerPK, pointerRow(tenantID, "purge", "purge"), pointer{Op: "purge", Kind: kindPurge, Tenant: tenantID, Key: "purge", At: now},
+	e, err := encodeBig(pointerPK, pointerRow(tenantID, purgeKey, "purge"), pointer{Op: "purge", Kind: kindPurge, Tenant: tenantID, Key: purgeKey, At: now},
 		map[string]any{"At": stamp(now), "TenantId": tenantID})
 	if err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func (c *Client) PurgeTenant(ctx context.Context, tenantID string) (map[string]i
 	if err != nil {
 		return counts, err
 	}
-	_, err = c.table(TableIntents).DeleteEntity(ctx, pointerPK, pointerRow(tenantID, "purge", "purge"), nil)
+	_, err = c.table(TableIntents).DeleteEntity(ctx, pointerPK, pointerRow(tenantID, purgeKey, "purge"), nil)
 	if err = translate(err, "forget purge"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
 		err = nil
 	}

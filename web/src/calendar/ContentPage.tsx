@@ -345,16 +345,20 @@ export function ContentPage({ session, api }: PageContext) {
   };
 
   /**
-   * Names each "+k more" entry of the month by its k and day. Run after every
-   * update of the events, not only when an entry is mounted: an entry stays
-   * (same day) while its k changes.
+   * Writes each "+k more" entry of the month's k and names the entry by it
+   * and its day. Run after every update of the events, not only when an entry
+   * is drawn: the library keeps an entry (same day, same event) and its
+   * content while a new plan changes its k.
    */
   const labelMore = () => {
     calBox.current?.querySelectorAll<HTMLElement>('.ec-event.tp-more').forEach((el) => {
-      const day = el.querySelector('[data-day]')?.getAttribute('data-day');
-      if (!day) return;
+      const text = el.querySelector<HTMLElement>('[data-day]');
+      const day = text?.dataset.day;
+      if (!text || !day) return;
+      const n = String(plan.current?.more.get(day) ?? 0);
+      if (text.textContent !== t('cal.more', { n })) text.textContent = t('cal.more', { n });
       el.dataset.more = day;
-      el.setAttribute('aria-label', t('cal.more.label', { n: String(plan.current?.more.get(day) ?? 0), date: DateTime.fromISO(day).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY) }));
+      el.setAttribute('aria-label', t('cal.more.label', { n, date: DateTime.fromISO(day).setLocale(locale()).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY) }));
     });
   };
 

@@ -88,25 +88,33 @@ export function planMonth(events: Placed[], from: Date, to: Date, capacity: numb
 }
 
 /**
- * How many entries a day cell of the month grid shows, measured on the grid
- * drawn in root: the height of a week row, less the day's number above the
- * events and the foot below them, divided by an event's height and the gap
- * between events. rows is the number of weeks of the month to draw. Returns
- * 0 when root holds no grid to measure (the caller keeps its last figure).
+ * How many entries a day cell of the month grid shows, by the library's own
+ * rule (an event fits while its bottom stays above the cell's foot): the
+ * height of a cell, less the day's number above the events and the empty foot
+ * below them, divided by an event's height and the gap between events. The
+ * cell is measured on the grid drawn in root when it has the rows (weeks) to
+ * draw, else estimated from the view's height. The foot counts as empty (its
+ * padding), so that a "+n more" link of the library's never changes the
+ * figure. Returns 0 when root holds no view to measure.
  */
 export function monthCapacity(root: HTMLElement, rows: number, gap: number): number {
   const main = root.querySelector<HTMLElement>('.ec-main');
-  const header = root.querySelector<HTMLElement>('.ec-main > .ec-header');
   if (!main || rows < 1) return 0;
-  const rowHeight = (main.getBoundingClientRect().height - (header?.getBoundingClientRect().height ?? 0)) / rows;
-  const day = root.querySelector<HTMLElement>('.ec-day-grid .ec-day');
-  const head = day?.querySelector<HTMLElement>('.ec-day-head')?.getBoundingClientRect().height ?? 0;
-  const foot = day?.querySelector<HTMLElement>('.ec-day-foot')?.getBoundingClientRect().height ?? 0;
+  const day = root.querySelector<HTMLElement>('.ec-day-grid .ec-body .ec-day');
+  let cell: number;
+  if (day && Number(main.style.getPropertyValue('--ec-grid-rows')) === rows) {
+    cell = day.getBoundingClientRect().height;
+  } else {
+    const header = main.querySelector<HTMLElement>(':scope > .ec-header');
+    cell = (main.getBoundingClientRect().height - (header?.getBoundingClientRect().height ?? 0)) / rows;
+  }
+  const size = parseFloat(getComputedStyle(root).fontSize) || 14;
+  const head = day?.querySelector<HTMLElement>('.ec-day-head')?.getBoundingClientRect().height || size * 1.5 + 12;
+  const footEl = day?.querySelector<HTMLElement>('.ec-day-foot');
+  const footStyle = footEl && getComputedStyle(footEl);
+  const foot = footStyle ? parseFloat(footStyle.paddingTop) + parseFloat(footStyle.paddingBottom) : 6;
+  // Without an event drawn yet: the library's line (.85em at 1.5) and padding.
   const drawn = root.querySelector<HTMLElement>('.ec-day-grid .ec-events .ec-event');
-  // Without an event drawn yet: EventCalendar's line (.85em at 1.5) and padding.
-  const size = parseFloat(getComputedStyle(root.querySelector('.ec') ?? root).fontSize) || 14;
   const eventHeight = drawn?.getBoundingClientRect().height || size * 0.85 * 1.5 + 4;
-  const dayHead = head || size * 1.5 + 12;
-  const dayFoot = foot || 6;
-  return Math.max(1, Math.floor((rowHeight - dayHead - dayFoot - 1 + gap) / (eventHeight + gap)));
+  return Math.max(1, Math.floor((cell - head - foot + gap - 0.5) / (eventHeight + gap)));
 }
