@@ -160,14 +160,6 @@ func stepIndex(phase string) int {
 	return slices.IndexFunc(backfillSteps(), func(st backfillStep) bool { return st.phase == phase })
 }
 
-// passed reports whether the marker doc is past the step named phase.
-func (d backfillDoc) passed(phase string) bool {
-	if d.Phase == phaseDone {
-		return stepIndex(cmp.Or(d.Through, legacyThrough)) >= stepIndex(phase)
-	}
-	return stepIndex(d.Phase) > stepIndex(phase)
-}
-
 // advance moves m to the step after its current one, or marks it done.
 func (b *BusyBackfill) advance(m *marker) {
 	m.doc.Phase = stepAfter(m.doc.Phase)
