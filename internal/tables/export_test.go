@@ -13,3 +13,14 @@ func (b *BusyBackfill) MarkBackfilledBeforeStatus(ctx context.Context, tenantID 
 	}
 	return b.save(ctx, m)
 }
+
+// MarkAllBackfilledBeforeStatus makes the cross-tenant progress row what the
+// busy index's backfill left at its end before the status step existed.
+func (b *BusyBackfill) MarkAllBackfilledBeforeStatus(ctx context.Context) error {
+	r, err := b.c.getRow(ctx, TableBusy, backfillGlobalPK, backfillGlobalRow, nil)
+	if err != nil {
+		return err
+	}
+	_, err = b.putGlobal(ctx, globalDoc{Done: true}, r.ETag)
+	return err
+}

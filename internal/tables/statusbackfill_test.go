@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/calendar"
 	"github.com/teamspro/functions/internal/faultproxy"
+	"github.com/teamspro/functions/internal/tab"
 	"github.com/teamspro/functions/internal/tables"
 	"github.com/teamspro/functions/internal/tables/tablestest"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -32,12 +34,16 @@ type statusFixture struct {
 	member     teamspro.Principal
 	day        time.Time
 	booked     int
+	// table names a table of the fixture's storage (the shared prefix
+	// unless the fixture has tables of its own).
+	table func(name string) string
 }
 
 func newStatusFixture(t *testing.T, f *faultFixture) *statusFixture {
 	t.Helper()
 	s := &statusFixture{faultFixture: f, fill: tables.NewBusyBackfill(f.healthy.client), faultyFill: tables.NewBusyBackfill(f.client),
-		manager: f.user(), member: f.user(), day: f.now.Truncate(24*time.Hour).AddDate(0, 0, 1)}
+		manager: f.user(), member: f.user(), day: f.now.Truncate(24*time.Hour).AddDate(0, 0, 1),
+		table: func(name string) string { return tablestest.Prefix() + name }}
 	s.fill.Chunk, s.faultyFill.Chunk = 3, 3 // several chunks, so a fault can fall between two
 	for _, id := range []string{"appr", "series"} {
 		f.healthy.room(t, id, func(in *booking.RoomInput) {
@@ -83,16 +89,17 @@ func (s *statusFixture) book(t *testing.T, room string, mut func(*booking.EventI
 // index is the bookings table, straight.
 func (s *statusFixture) index(t testing.TB) *aztables.Client {
 	t.Helper()
-	return rawTable(t, tables.TableBookings)
+	return s.raw(t, tables.TableBookings)
 }
 
-func rawTable(t testing.TB, name string) *aztables.Client {
+// raw is a table of the fixture's storage, straight.
+func (s *statusFixture) raw(t testing.TB, name string) *aztables.Client {
 	t.Helper()
 	svc, err := aztables.NewServiceClientFromConnectionString(tablestest.ConnectionString(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc.NewClient(tablestest.Prefix() + name)
+	return svc.NewClient(s.table(name))
 }
 
 // indexRows reads the tenant's index rows straight from storage: id -> the
@@ -283,7 +290,7 @@ func TestStatusBackfillFindsOldPending(t *testing.T) {
 			}
 			s.unstamp(t)
 			if !tc.upgraded {
-				if _, err := rawTable(t, tables.TableBusy).DeleteEntity(ctx, s.tenant+"|src", "backfill|v1", nil); err != nil {
+				if _, err := s.raw(t, tables.TableBusy).DeleteEntity(ctx, s.tenant+"|src", "backfill|v1", nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -461,5 +468,52 @@ func TestStatusBackfillKeepsToItsTenant(t *testing.T) {
 	}
 	if got, want := other.pending(t, tables.NewReservationStore(other.healthy.client)), other.wantPending(t); !slices.Equal(got, want) {
 		t.Errorf("the other organization's Pending: got %v, want %v", got, want)
+	}
+}
+
+// TestStatusBackfillAfterTheBusyOne: where the timer's backfill had gone
+// through every organization before the status step existed, its next runs
+// go through them again for that step alone, within their budget, and then
+// cost nothing.
+func TestStatusBackfillAfterTheBusyOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	prefix := tablestest.Prefix() + strings.ReplaceAll(uuid.NewString(), "-", "")[:6]
+	f := newFaultFixtureOn(t, prefix)
+	s := newStatusFixture(t, f)
+	s.table = func(name string) string { return prefix + name }
+	tabs := tables.NewTabStore(f.healthy.client)
+	if err := tabs.Create(ctx, &tab.Tab{TenantID: s.tenant, ID: "tab-" + s.tenant[:8], Kind: tab.KindCalendar, CalendarID: uuid.NewString(), CreatedAt: f.now, UpdatedAt: f.now}); err != nil {
+		t.Fatal(err)
+	}
+	run := tables.NewBusyBackfill(f.healthy.client)
+	all := func(what string) {
+		t.Helper()
+		for runs := 1; ; runs++ {
+			rep, err := run.Backfill(ctx, 5)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if rep.Items > 5 {
+				t.Errorf("%s: run %d did %d items, budget 5", what, runs, rep.Items)
+			}
+			if rep.Done {
+				return
+			}
+			if runs > 100 {
+				t.Fatalf("%s: never done", what)
+			}
+		}
+	}
+	all("first walk")
+	s.unstamp(t)
+	if err := run.MarkAllBackfilledBeforeStatus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all("walk for the new step")
+	s.check(t, "after the walk")
+	rep, err := run.Backfill(ctx, 5)
+	if err != nil || !rep.Done || rep.Items != 0 {
+		t.Errorf("after the end: got %+v, %v; want done with nothing to do", rep, err)
 	}
 }
