@@ -1,17 +1,30 @@
 package tables
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/findtime"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
-// The busy index's backfill. The index is fed by the change streams of
+// The backfill of what was stored before a feature that reads it. Each
+// feature that needs old rows brought in step is a step of one mechanism
+// (backfillSteps), done organization after organization with the same
+// markers, progress row and budget:
+//
+//   - events and reservations: the busy index (below);
+//   - status: the Status column of the reservation index rows, which
+//     ReservationStore.Pending queries (see statuses).
+//
+// The busy index's steps. The index is fed by the change streams of
 // events and reservations (see BusyStore), so what was stored before it
 // existed counts only once it next changes. The backfill walks each
 // organization's events and reservations once and hands every one to the
@@ -24,7 +37,7 @@ import (
 //
 //	partition "<tenant>|src"  row "backfill|v1"
 //
-// (the phase, the last event or reservation done, and the reservations
+// (the step under way, the last item each step did, and the reservations
 // written but not yet confirmed), replaced under If-Match after every chunk,
 // so that a crash or a storage failure loses at most one chunk, which is done
 // again (every step is idempotent), and two timers running at once do not
@@ -36,8 +49,10 @@ import (
 //
 //	partition "backfill"      row "v1"
 //
-// so that once done, a run costs one point read. No request path reads
-// any of it.
+// so that once done, a run costs one point read. Both record the last step
+// they went through (Through), so that a step added later is done alone by
+// the organizations through the earlier ones. No request path reads any of
+// it.
 //
 // Concurrency with live writes. An event is safe by construction:
 // EventChanged recomputes the rows from the event as stored and guards them
@@ -91,8 +106,67 @@ const (
 
 	phaseEvents       = "events"
 	phaseReservations = "reservations"
+	phaseStatus       = "status"
 	phaseDone         = "done"
 )
+
+// backfillStep is one step of an organization's backfill: run does up to n
+// items of it from the marker on, records its progress in the marker (the
+// caller saves it), and calls advance when the step has nothing left. more
+// is false when the run should stop here.
+type backfillStep struct {
+	phase string
+	run   func(b *BusyBackfill, ctx context.Context, m *marker, n int) (done int, more bool, err error)
+}
+
+// backfillSteps are the steps in the order an organization goes through
+// them. A step added later is appended: the markers and the progress row
+// record the last step they finished (Through), so an organization (and the
+// walk over them) that finished the earlier steps goes on with the new one
+// alone, and nothing is done twice.
+// (A function, not a variable: the steps refer back to it through advance.)
+func backfillSteps() []backfillStep {
+	return []backfillStep{
+		{phaseEvents, (*BusyBackfill).events},
+		{phaseReservations, (*BusyBackfill).reservations},
+		{phaseStatus, (*BusyBackfill).statuses},
+	}
+}
+
+// lastStep is the phase of the last step.
+func lastStep() string { return backfillSteps()[len(backfillSteps())-1].phase }
+
+// legacyThrough is the last step of markers and progress rows written
+// before they recorded one: the busy index's two steps.
+const legacyThrough = phaseReservations
+
+// stepAfter returns the phase that follows the step named phase (phaseDone
+// after the last).
+func stepAfter(phase string) string {
+	for i, st := range backfillSteps() {
+		if st.phase == phase && i+1 < len(backfillSteps()) {
+			return backfillSteps()[i+1].phase
+		}
+	}
+	return phaseDone
+}
+
+// stepIndex is the position of the step named phase (len(backfillSteps())
+// for phaseDone, -1 for none).
+func stepIndex(phase string) int {
+	if phase == phaseDone {
+		return len(backfillSteps())
+	}
+	return slices.IndexFunc(backfillSteps(), func(st backfillStep) bool { return st.phase == phase })
+}
+
+// advance moves m to the step after its current one, or marks it done.
+func (b *BusyBackfill) advance(m *marker) {
+	m.doc.Phase = stepAfter(m.doc.Phase)
+	if m.doc.Phase == phaseDone {
+		m.doc.Through, m.doc.Finished = lastStep(), b.Now().UTC()
+	}
+}
 
 // backfillDoc is an organization's marker.
 type backfillDoc struct {
@@ -104,6 +178,13 @@ type backfillDoc struct {
 	After string `json:"after,omitempty"`
 	// Pending are reservations taken whose rows are not confirmed yet.
 	Pending []pendingRes `json:"pending,omitempty"`
+	// StatusAfter is the last index row the status step went through.
+	StatusAfter string `json:"statusAfter,omitempty"`
+	// Through is, once Phase is done, the last step done then ("":
+	// legacyThrough).
+	Through string `json:"through,omitempty"`
+	// Stamped counts the index rows the status step gave a Status.
+	Stamped int `json:"stamped,omitempty"`
 	// Events and Reservations count what was done.
 	Events       int       `json:"events"`
 	Reservations int       `json:"reservations"`
@@ -124,7 +205,13 @@ type globalDoc struct {
 	// Last is the last organization finished, in tenant id order.
 	Last string `json:"last,omitempty"`
 	Done bool   `json:"done,omitempty"`
+	// Through is the last step of the walk recorded here ("":
+	// legacyThrough); a walk for fewer steps than there are starts over.
+	Through string `json:"through,omitempty"`
 }
+
+// covers reports whether the walk recorded in g is the one of every step.
+func (g globalDoc) covers() bool { return g.Through == lastStep() }
 
 // Backfill does up to budget items of backfill work (an event, a
 // reservation, or a step from one organization to the next), organization
@@ -140,9 +227,15 @@ func (b *BusyBackfill) Backfill(ctx context.Context, budget int) (findtime.Backf
 		etag = ""
 	case err != nil:
 		return rep, err
-	case g.Done:
+	case g.Done && g.covers():
 		rep.Done = true
 		return rep, nil
+	}
+	if !g.covers() {
+		// A walk of earlier steps only (or none yet): start over with
+		// every step; organizations that did the earlier ones go on
+		// from their markers.
+		g = globalDoc{Through: lastStep()}
 	}
 	for budget > 0 {
 		tenantID, err := b.nextTenant(ctx, g.Last)
@@ -267,22 +360,22 @@ func (b *BusyBackfill) Tenant(ctx context.Context, tenantID string, budget int) 
 			return rep, err
 		}
 		m.etag = string(resp.ETag)
+		if m.doc.Phase == phaseDone && m.doc.Through != lastStep() {
+			// Done before a later step existed: that step next.
+			m.doc.Phase = cmp.Or(m.doc.Through, legacyThrough)
+			b.advance(m)
+		}
 	case teamspro.ErrorCode(translate(err, "get backfill marker")) == teamspro.ENOTFOUND:
 		m.doc = backfillDoc{Phase: phaseEvents, Started: b.Now().UTC()}
 	default:
 		return rep, translate(err, "get backfill marker")
 	}
 	for budget > 0 && m.doc.Phase != phaseDone {
-		var n int
-		var more bool
-		switch m.doc.Phase {
-		case phaseEvents:
-			n, more, err = b.events(ctx, m, min(budget, b.Chunk))
-		case phaseReservations:
-			n, more, err = b.reservations(ctx, m, min(budget, b.Chunk))
-		default:
+		i := stepIndex(m.doc.Phase)
+		if i < 0 {
 			return rep, teamspro.Errorf(teamspro.EINTERNAL, "Unknown backfill phase %q.", m.doc.Phase)
 		}
+		n, more, err := backfillSteps()[i].run(b, ctx, m, min(budget, b.Chunk))
 		rep.Items += n
 		budget -= max(n, 1)
 		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
@@ -342,7 +435,7 @@ func (b *BusyBackfill) events(ctx context.Context, m *marker, n int) (int, bool,
 		m.doc.Events += len(todo)
 	}
 	if len(todo) < n {
-		m.doc.Phase = phaseReservations
+		b.advance(m)
 	}
 	if err := b.save(ctx, m); err != nil {
 		return len(todo), false, err
@@ -374,7 +467,7 @@ func (b *BusyBackfill) reservations(ctx context.Context, m *marker, n int) (int,
 		}
 	}
 	if len(items) == 0 {
-		m.doc.Phase, m.doc.Finished = phaseDone, b.Now().UTC()
+		b.advance(m)
 		return 0, true, b.save(ctx, m)
 	}
 	// 1-2: what is open, then what is stored.
@@ -524,4 +617,113 @@ func (b *BusyBackfill) openOperations(ctx context.Context, tenantID string) (ope
 			return true, nil
 		})
 	return out, err
+}
+
+// statuses is the status step: the index rows written before they carried
+// the reservation's Status column (see indexEntity) get it, so that
+// ReservationStore.Pending, one query on that column, finds them. It goes
+// through up to n rows of the organization's index after the marker's, and
+// gives each row without a Status the one of the document stored in that
+// row (a row's columns are a copy of its own document, which Pending
+// answers), by a merge of that one column under If-Match of the row as
+// listed:
+//
+//   - a live change replaces the whole row, Status included, and changes its
+//     ETag: the merge fails and the row is read again (a writer that
+//     predates the column leaves it without one, to be stamped again);
+//   - a deleted reservation's row is gone: a merge never creates a row, so
+//     it stays gone;
+//   - a merge whose answer was lost is met again by the next run, which
+//     finds the row stamped.
+//
+// It never reads a stale document into a newer row, so it needs none of the
+// reservations step's precautions.
+func (b *BusyBackfill) statuses(ctx context.Context, m *marker, n int) (int, bool, error) {
+	type indexRow struct {
+		RowKey string
+		Status *string
+		Doc    string
+		ETag   string `json:"odata.etag"`
+	}
+	var rows []indexRow
+	f := eq("PartitionKey", idxPK(m.tenantID)) + " and RowKey gt " + quote(m.doc.StatusAfter)
+	err := listEntities(ctx, b.c, TableBookings, &aztables.ListEntitiesOptions{Filter: &f, Select: to("RowKey,Status,Doc"), Top: to(int32(n))}, "list reservation index",
+		func(page []indexRow) (bool, error) {
+			rows = append(rows, page[:min(len(page), n-len(rows))]...)
+			return len(rows) < n, nil
+		})
+	if err != nil {
+		return 0, false, err
+	}
+	for _, r := range rows {
+		if r.Status != nil {
+			continue
+		}
+		stamped, err := b.stamp(ctx, m.tenantID, r.RowKey, r.Doc, r.ETag)
+		if err != nil {
+			return 0, false, err
+		}
+		if stamped {
+			m.doc.Stamped++
+		}
+	}
+	if len(rows) > 0 {
+		m.doc.StatusAfter = rows[len(rows)-1].RowKey
+	}
+	if len(rows) < n {
+		b.advance(m)
+	}
+	if err := b.save(ctx, m); err != nil {
+		return len(rows), false, err
+	}
+	return len(rows), true, nil
+}
+
+// stamp gives the index row id, read with doc at etag, the Status of doc,
+// reading the row again after each lost race. It reports whether it wrote;
+// a row deleted meanwhile, or stamped by a live change, is left alone.
+func (b *BusyBackfill) stamp(ctx context.Context, tenantID, id, doc, etag string) (bool, error) {
+	t := b.c.table(TableBookings)
+	for attempt := 0; ; attempt++ {
+		if etag != "" {
+			var r booking.Reservation
+			if err := json.Unmarshal([]byte(doc), &r); err != nil {
+				return false, teamspro.Wrap(teamspro.EINTERNAL, err, "decode reservation index %s", id)
+			}
+			e, err := encodeRow(idxPK(tenantID), id, nil, 0, map[string]any{"Status": r.Status})
+			if err != nil {
+				return false, err
+			}
+			_, err = t.UpdateEntity(ctx, e, &aztables.UpdateEntityOptions{IfMatch: to(azETag(etag)), UpdateMode: aztables.UpdateModeMerge})
+			switch {
+			case err == nil:
+				return true, nil
+			case statusOf(err) == 404:
+				return false, nil
+			case statusOf(err) != 412:
+				return false, translate(err, "stamp reservation index")
+			}
+			if attempt >= 8 {
+				return false, busy()
+			}
+		}
+		resp, err := t.GetEntity(ctx, idxPK(tenantID), id, nil)
+		if err != nil {
+			if err = translate(err, "get reservation index"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+				return false, nil
+			}
+			return false, err
+		}
+		var cur struct {
+			Status *string
+			Doc    string
+		}
+		if err := decodeInto(resp.Value, &cur); err != nil {
+			return false, err
+		}
+		if cur.Status != nil {
+			return false, nil
+		}
+		doc, etag = cur.Doc, string(resp.ETag)
+	}
 }

@@ -61,6 +61,10 @@ type ReservationStore struct {
 	bg sync.WaitGroup
 	// busy is the per-person busy index, kept in step by the roll-forward.
 	busy *BusyStore
+	// stamped remembers the rooms ("<tenant>|<room>") and organizations
+	// ("<tenant>") whose index rows Pending may query by Status (see
+	// Pending).
+	stamped sync.Map
 }
 
 var _ booking.ReservationStore = (*ReservationStore)(nil)

@@ -131,14 +131,37 @@ func (s *ReservationStore) Schedule(ctx context.Context, tenantID string, roomID
 // Pending returns the pending reservations of the given rooms (every room
 // when roomIDs is nil) that end after now: one query of the tenant's index
 // partition on its Status and End columns, so that neither the confirmed
-// reservations nor the days ahead are read. Index rows carry Status since
-// the approvals read; a row written before holds no Status column and is
-// not found until its reservation next changes.
+// reservations nor the days ahead are read.
+//
+// Index rows carry Status since the approvals read. The rows written before
+// have none, and a query on Status does not find them: the pending
+// reservations stored before an upgrade would not reach their managers. The
+// backfill's status step (BusyBackfill.statuses) gives them their Status,
+// but the timer takes a while to go through every organization. So Pending
+// trusts the Status column of rooms only once it has seen that none of
+// their rows that could answer lacks it: until then it queries the holding
+// reservations that have not ended (Held, on every index row since the
+// first), about what the approvals screen read before it had this query,
+// and the documents decide. A read that meets no row without a Status
+// marks its rooms (or the whole organization, for a read of every room) as
+// stamped for the life of the process: rows without a Status are no longer
+// written, one that ends stays ended, and one that changes is rewritten
+// with its Status, so none that matters comes back. This costs no storage
+// call of its own (a marker read would cost one per request until
+// remembered), is right from the first request after an upgrade whether or
+// not the timer has been through the organization, and falls to the narrow
+// query as soon as the backfill (or the rows' own changes) made it exact.
 func (s *ReservationStore) Pending(ctx context.Context, tenantID string, roomIDs []string, now time.Time) ([]*booking.Reservation, error) {
 	if err := checkKey(append([]string{tenantID}, roomIDs...)...); err != nil {
 		return nil, err
 	}
-	f := eq("PartitionKey", idxPK(tenantID)) + " and " + eq("Status", booking.StatusPending) + " and End gt " + quote(stamp(now))
+	narrow := s.statusStamped(tenantID, roomIDs)
+	f := eq("PartitionKey", idxPK(tenantID)) + " and End gt " + quote(stamp(now))
+	if narrow {
+		f += " and " + eq("Status", booking.StatusPending)
+	} else {
+		f += " and Held eq true"
+	}
 	want := map[string]bool{}
 	for _, id := range roomIDs {
 		want[id] = true
@@ -146,15 +169,66 @@ func (s *ReservationStore) Pending(ctx context.Context, tenantID string, roomIDs
 	if rooms := roomsFilter(roomIDs); rooms != "" {
 		f += " and " + rooms
 	}
+	type pendingRow struct {
+		docRow
+		Status *string `json:"Status"`
+	}
 	out := []*booking.Reservation{}
-	err := s.listReservations(ctx, f, "list pending reservations", func(r *booking.Reservation, _ int64) {
-		// The document decides: a row's columns and document are written
-		// together, but the document is what every other read answers.
-		if r.Status != booking.StatusPending || !r.End.After(now) || (roomIDs != nil && !want[r.RoomID]) {
-			return
+	unstamped := false
+	opts := &aztables.ListEntitiesOptions{Filter: &f, Select: to(docSelect + ",Status")}
+	err := listEntities(ctx, s.c, TableBookings, opts, "list pending reservations", func(rows []pendingRow) (bool, error) {
+		for i := range rows {
+			if rows[i].Status == nil {
+				unstamped = true
+			}
+			r := new(booking.Reservation)
+			if err := decodeDoc("", &rows[i].docRow, r); err != nil {
+				return false, err
+			}
+			// The document decides: a row's columns and document are
+			// written together, but the document is what every other read
+			// answers.
+			if r.Status != booking.StatusPending || !r.End.After(now) || (roomIDs != nil && !want[r.RoomID]) {
+				continue
+			}
+			r.ETag = ETagOf(int64(rows[i].Version))
+			r.TenantID, r.Day = tenantID, booking.DayOf(r.Start)
+			out = append(out, r)
 		}
-		r.TenantID, r.Day = tenantID, booking.DayOf(r.Start)
-		out = append(out, r)
+		return true, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if !narrow && !unstamped {
+		s.markStamped(tenantID, roomIDs)
+	}
+	return out, nil
+}
+
+// statusStamped reports whether Pending has seen every row of the rooms
+// (of the organization, for nil) that it could answer carry a Status.
+func (s *ReservationStore) statusStamped(tenantID string, roomIDs []string) bool {
+	if _, ok := s.stamped.Load(tenantID); ok {
+		return true
+	}
+	if roomIDs == nil {
+		return false
+	}
+	for _, id := range roomIDs {
+		if _, ok := s.stamped.Load(tenantID + "|" + id); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *ReservationStore) markStamped(tenantID string, roomIDs []string) {
+	if roomIDs == nil {
+		s.stamped.Store(tenantID, true)
+		return
+	}
+	for _, id := range roomIDs {
+		s.stamped.Store(tenantID+"|"+id, true)
+	}
 }
