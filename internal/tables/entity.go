@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/teamspro"
 )
 
@@ -129,3 +131,68 @@ func decodeInto(value []byte, v any) error {
 }
 
 func azETag(s string) azcore.ETag { return azcore.ETag(s) }
+
+// A write whose answer was an error may have been applied after all: storage
+// answers 409 (exists) or 412 (changed) to a retry of a request whose first
+// try was applied but whose answer was lost (a timeout, a dropped
+// connection). Such a write stamps its row with a token of its own (WriteID,
+// see stamped); when the answer is 409 or 412 and the row holds that token,
+// the write is the one that was applied. For a batch, the row is its first
+// action's, and a batch applies all or nothing.
+
+// stamped returns entity (a JSON object) with a new WriteID column, and the id.
+func stamped(entity []byte) ([]byte, string) {
+	id := uuid.NewString()
+	if len(entity) < 2 || entity[len(entity)-1] != '}' {
+		return entity, ""
+	}
+	out := make([]byte, 0, len(entity)+len(id)+14)
+	out = append(out, entity[:len(entity)-1]...)
+	out = append(out, `,"WriteID":"`...)
+	out = append(out, id...)
+	return append(out, `"}`...), id
+}
+
+// written reports whether the row of entity holds writeID after err.
+func (c *Client) written(ctx context.Context, table string, err error, entity []byte, writeID string) bool {
+	if code := teamspro.ErrorCode(err); writeID == "" || (code != teamspro.ECONFLICT && code != teamspro.EPRECONDITION) {
+		return false
+	}
+	var key struct{ PartitionKey, RowKey string }
+	if json.Unmarshal(entity, &key) != nil {
+		return false
+	}
+	res, gerr := c.table(table).GetEntity(ctx, key.PartitionKey, key.RowKey, &aztables.GetEntityOptions{
+		Format: to(aztables.MetadataFormatNone),
+	})
+	if gerr != nil {
+		return false
+	}
+	var got struct{ WriteID string }
+	return json.Unmarshal(res.Value, &got) == nil && got.WriteID == writeID
+}
+
+// submitOwn submits a batch whose first action writes an item's row (a new
+// item, or its next version), telling a retry's 409 or 412 that repeats an
+// applied try apart from a real conflict.
+func (c *Client) submitOwn(ctx context.Context, table string, actions []aztables.TransactionAction) error {
+	actions = slices.Clone(actions)
+	var id string
+	actions[0].Entity, id = stamped(actions[0].Entity)
+	err := c.submit(ctx, table, actions)
+	if err != nil && c.written(ctx, table, err, actions[0].Entity, id) {
+		return nil
+	}
+	return err
+}
+
+// addOwn adds an item's row, telling a retry's 409 that repeats an applied
+// try apart from a real conflict.
+func (c *Client) addOwn(ctx context.Context, table string, entity []byte, op string) error {
+	entity, id := stamped(entity)
+	_, err := c.table(table).AddEntity(ctx, entity, nil)
+	if err = translate(err, op); err != nil && c.written(ctx, table, err, entity, id) {
+		return nil
+	}
+	return err
+}

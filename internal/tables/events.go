@@ -257,7 +257,7 @@ func (s *EventStore) Create(ctx context.Context, tenantID string, e calendar.Eve
 	if acts, err = withOutgoing(acts, tenantID, e.CalendarID, out); err != nil {
 		return calendar.Event{}, err
 	}
-	if err := s.c.submit(ctx, TableEvents, acts); err != nil {
+	if err := s.c.submitOwn(ctx, TableEvents, acts); err != nil {
 		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 			return calendar.Event{}, teamspro.Errorf(teamspro.ECONFLICT, "An event with id %q already exists.", e.ID)
 		}
@@ -327,7 +327,7 @@ func (s *EventStore) Update(ctx context.Context, tenantID string, e calendar.Eve
 // gone already (a concurrent edit): such a batch fails whole with 404, so it
 // is retried without them once the main row is known to be unchanged.
 func (s *EventStore) submitTolerant(ctx context.Context, acts []aztables.TransactionAction) error {
-	err := s.c.submit(ctx, TableEvents, acts)
+	err := s.c.submitOwn(ctx, TableEvents, acts)
 	if teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
 		return err
 	}

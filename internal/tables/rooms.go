@@ -90,9 +90,8 @@ func (s *RoomStore) Create(ctx context.Context, r *booking.Room) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.c.table(TableRooms).AddEntity(ctx, e, nil)
-	if err != nil {
-		if err = translate(err, "add room"); teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+	if err = s.c.addOwn(ctx, TableRooms, e, "add room"); err != nil {
+		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 			return teamspro.Errorf(teamspro.ECONFLICT, "A room with id %q already exists.", r.ID)
 		}
 		return err
@@ -120,7 +119,7 @@ func (s *RoomStore) Update(ctx context.Context, r *booking.Room, ifMatch string)
 	if err != nil {
 		return err
 	}
-	if err := s.c.submit(ctx, TableRooms, []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, rw.ETag)}); err != nil {
+	if err := s.c.submitOwn(ctx, TableRooms, []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, rw.ETag)}); err != nil {
 		if teamspro.ErrorCode(err) == teamspro.EPRECONDITION {
 			return teamspro.Errorf(teamspro.EPRECONDITION, "The room was changed meanwhile; read it again.")
 		}
