@@ -32,18 +32,9 @@ type busyFixture struct {
 func newBusyFixture(t *testing.T) *busyFixture {
 	t.Helper()
 	c := tablestest.New(t)
-	cs := tablestest.ConnectionString(t)
-	m := endpointRE.FindStringSubmatch(cs)
-	if m == nil {
-		t.Fatalf("no TableEndpoint in %s", tablestest.EnvVar)
-	}
-	p, err := faultproxy.New(m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, through := storageProxy(t)
 	o := tablestest.Options(t)
-	o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
+	o.ConnectionString = through
 	o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: 20 * time.Second}
 	fc, err := tables.New(o)
 	if err != nil {

@@ -59,6 +59,22 @@ func newFaultFixtureOn(t testing.TB, prefix string) *faultFixture {
 			o.Prefix = prefix
 		}
 	}
+	p, through := storageProxy(t)
+	f := newBookingFixture(t, onPrefix, func(o *tables.Options) {
+		o.ConnectionString = through
+		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: 20 * time.Second}
+	})
+	f.res.Background, f.res.BackgroundWait = 5*time.Second, 50*time.Millisecond
+	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := newBookingFixture(t, onPrefix)
+	h.tenant = f.tenant
+	return &faultFixture{bookingFixture: f, proxy: p, healthy: h}
+}
+
+// storageProxy starts a fault proxy in front of the test storage, and
+// returns it with a connection string whose requests go through it.
+func storageProxy(t testing.TB) (*faultproxy.Proxy, string) {
+	t.Helper()
 	cs := tablestest.ConnectionString(t)
 	m := endpointRE.FindStringSubmatch(cs)
 	if m == nil {
@@ -69,15 +85,7 @@ func newFaultFixtureOn(t testing.TB, prefix string) *faultFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	f := newBookingFixture(t, onPrefix, func(o *tables.Options) {
-		o.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
-		o.Retry = &policy.RetryOptions{MaxRetries: -1, TryTimeout: 20 * time.Second}
-	})
-	f.res.Background, f.res.BackgroundWait = 5*time.Second, 50*time.Millisecond
-	f.svc.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := newBookingFixture(t, onPrefix)
-	h.tenant = f.tenant
-	return &faultFixture{bookingFixture: f, proxy: p, healthy: h}
+	return p, strings.Replace(cs, m[1], p.URL(), 1)
 }
 
 // settle is what the product does once storage answers again: the

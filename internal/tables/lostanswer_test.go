@@ -2,7 +2,6 @@ package tables_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,19 +20,10 @@ import (
 // say so, not report a conflict to the caller who made it.
 func TestAppliedWriteWhoseAnswerWasLost(t *testing.T) {
 	t.Parallel()
-	cs := tablestest.ConnectionString(t)
-	m := endpointRE.FindStringSubmatch(cs)
-	if m == nil {
-		t.Fatalf("no TableEndpoint in %s", tablestest.EnvVar)
-	}
-	p, err := faultproxy.New(m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, through := storageProxy(t)
 	p.Hold = 10 * time.Second // the try times out first
 	opts := tablestest.Options(t, tables.TableEvents)
-	opts.ConnectionString = strings.Replace(cs, m[1], p.URL(), 1)
+	opts.ConnectionString = through
 	opts.Retry = &policy.RetryOptions{MaxRetries: 2, TryTimeout: 3 * time.Second, RetryDelay: 10 * time.Millisecond}
 	c, err := tables.New(opts)
 	if err != nil {
