@@ -3,6 +3,10 @@
 # stop it on exit.
 # shellcheck shell=bash
 
+# npm_marker DIR is the file npm_ci_pinned writes once DIR's install is
+# complete (newer than an install's output, so builds can compare with it).
+npm_marker() { printf '%s/node_modules/.installed-from' "$1"; }
+
 # npm_ci_pinned DIR runs npm ci in DIR unless its node_modules was installed,
 # completely, from the lockfile DIR holds now: a marker written after the
 # install names the lockfile's digest. An interrupted npm ci leaves binaries
@@ -12,7 +16,7 @@
 npm_ci_pinned() {
   local dir="$1" want marker
   want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
-  marker="$dir/node_modules/.installed-from"
+  marker="$(npm_marker "$dir")"
   [ "$(cat "$marker" 2>/dev/null)" = "$want" ] && return 0
   (
     flock 9

@@ -9,7 +9,7 @@ cd "$root/web"
 
 . "$root/scripts/lib.sh"
 npm_ci_pinned "$root/web"
-stamp=node_modules/.installed-from
+stamp="$(npm_marker "$root/web")"
 
 if [ -f dist/index.html ] && [ -z "$(find index.html privacy terms calendar-pro booking-room-pro src vite.config.ts package-lock.json "$stamp" -newer dist/index.html -print -quit)" ]; then
   exit 0
