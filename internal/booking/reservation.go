@@ -249,6 +249,10 @@ type RoomStore interface {
 	Get(ctx context.Context, tenantID, roomID string) (*Room, error)
 	// List returns every room of the tenant, in id order, in one query.
 	List(ctx context.Context, tenantID string) ([]*Room, error)
+	// DirectoryVersion returns a value that changes, atomically with the
+	// rooms, at every change of the tenant's rooms; "" when none is recorded
+	// (which no remembered directory may be taken to match).
+	DirectoryVersion(ctx context.Context, tenantID string) (string, error)
 	// Create stores a new room; ECONFLICT if the id is taken.
 	Create(ctx context.Context, r *Room) error
 	// Update replaces a room if ifMatch matches ("" or "*": any); EPRECONDITION, ENOTFOUND.

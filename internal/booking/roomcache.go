@@ -20,17 +20,28 @@ import (
 //
 // The tenant's whole directory (List) is remembered the same way, for the
 // free-room search: availability is advisory, the booking batch decides.
+// The room list answered to users (Fresh().List) carries the rooms' ETags, so
+// it may not be stale: it reads the directory version (one point read) and
+// serves the remembered directory only if it was read under that version
+// (see Current).
 type RoomCache struct {
 	RoomStore
 	rooms *ttlcache.Cache[*Room]   // tenant, room id -> room
-	dirs  *ttlcache.Cache[[]*Room] // tenant, "" -> every room of the tenant
+	dirs  *ttlcache.Cache[roomDir] // tenant, "" -> every room of the tenant
+}
+
+// roomDir is a tenant's rooms and the directory version read just before
+// them ("" when none was read, or none is recorded).
+type roomDir struct {
+	version string
+	rooms   []*Room
 }
 
 // NewRoomCache wraps s, remembering at most size rooms; with ttl <= 0
 // every Get reads storage.
 func NewRoomCache(s RoomStore, ttl time.Duration, size int, now func() time.Time) *RoomCache {
 	return &RoomCache{RoomStore: s, rooms: ttlcache.New[*Room](max(ttl, 0), size, now),
-		dirs: ttlcache.New[[]*Room](max(ttl, 0), size, now)}
+		dirs: ttlcache.New[roomDir](max(ttl, 0), size, now)}
 }
 
 // Get returns the remembered room while it is fresh, else reads it. A
@@ -49,21 +60,51 @@ func (c *RoomCache) List(ctx context.Context, tenantID string) ([]*Room, error) 
 	if err != nil {
 		return nil, err
 	}
+	return clones(rooms), nil
+}
+
+func clones(rooms []*Room) []*Room {
 	out := make([]*Room, len(rooms))
 	for i, r := range rooms {
 		out[i] = r.Clone()
 	}
-	return out, nil
+	return out
+}
+
+// Current returns the tenant's rooms as storage holds them now, as a List
+// read would, but lists them only when the directory version changed since
+// this instance remembered them: a point read instead of a query whose cost
+// grows with the rooms. The version is read before the list, so a write
+// racing the list at worst leaves a directory remembered under a version
+// that is already gone, which the next call reads again. A missing version
+// never matches: the organization purge deletes it first, and rooms written
+// before versions existed have none. The TTL still bounds what an instance
+// of an older release, which writes rooms without a version, leaves unseen.
+// Callers get copies.
+func (c *RoomCache) Current(ctx context.Context, tenantID string) ([]*Room, error) {
+	v, err := c.RoomStore.DirectoryVersion(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := c.dirs.LoadIf(tenantID, "", func(d roomDir) bool { return v != "" && d.version == v }, func() (roomDir, error) {
+		rooms, err := c.RoomStore.List(ctx, tenantID)
+		return roomDir{version: v, rooms: rooms}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return clones(d.rooms), nil
 }
 
 // directory returns the remembered rooms themselves, not copies: for readers
 // in this package that change nothing and copy what they hand out
 // (Service.Available copies only the free rooms it returns).
 func (c *RoomCache) directory(ctx context.Context, tenantID string) ([]*Room, error) {
-	rooms, _, err := c.dirs.Load(tenantID, "", func() ([]*Room, error) {
-		return c.RoomStore.List(ctx, tenantID)
+	d, _, err := c.dirs.Load(tenantID, "", func() (roomDir, error) {
+		rooms, err := c.RoomStore.List(ctx, tenantID)
+		return roomDir{rooms: rooms}, err
 	})
-	return rooms, err
+	return d.rooms, err
 }
 
 // ForgetTenant drops every remembered room of the tenant; every write below
@@ -97,8 +138,8 @@ func (c *RoomCache) Import(ctx context.Context, tenantID string, rooms []*Room) 
 	return c.RoomStore.Import(ctx, tenantID, rooms)
 }
 
-// Fresh returns the same store with a Get and a List that always read
-// storage; its writes still go through the cache and forget.
+// Fresh returns the same store with a Get that always reads storage and a
+// List that is Current; its writes still go through the cache and forget.
 func (c *RoomCache) Fresh() RoomStore { return freshRooms{c} }
 
 type freshRooms struct{ *RoomCache }
@@ -108,5 +149,5 @@ func (f freshRooms) Get(ctx context.Context, tenantID, roomID string) (*Room, er
 }
 
 func (f freshRooms) List(ctx context.Context, tenantID string) ([]*Room, error) {
-	return f.RoomCache.RoomStore.List(ctx, tenantID)
+	return f.RoomCache.Current(ctx, tenantID)
 }

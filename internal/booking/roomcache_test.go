@@ -27,7 +27,11 @@ func (m *memRooms) Get(_ context.Context, tenantID, roomID string) (*Room, error
 	return r.Clone(), nil
 }
 func (m *memRooms) List(context.Context, string) ([]*Room, error) { return nil, nil }
-func (m *memRooms) Create(ctx context.Context, r *Room) error     { return m.Update(ctx, r, "") }
+
+// DirectoryVersion records none: the version's rules are tested over the
+// real store (tables).
+func (m *memRooms) DirectoryVersion(context.Context, string) (string, error) { return "", nil }
+func (m *memRooms) Create(ctx context.Context, r *Room) error                { return m.Update(ctx, r, "") }
 func (m *memRooms) Update(_ context.Context, r *Room, _ string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

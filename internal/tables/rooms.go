@@ -2,8 +2,10 @@ package tables
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/booking"
 	"github.com/teamspro/functions/internal/teamspro"
 )
@@ -22,6 +24,52 @@ func NewRoomStore(c *Client) *RoomStore {
 }
 
 func roomRow(id string) string { return "room|" + id }
+
+// The directory version. Every write of a tenant's rooms (create, update,
+// delete, each batch of an import and of its undo) puts a new random value
+// in one more row of the partition, in the same batch as the rooms, so the
+// two commit together: a version read from storage is never older than the
+// rooms it stands for. An instance that remembers the directory reads only
+// this row (a point read) to know whether what it remembers is still the
+// directory, instead of listing the partition.
+//
+// Its row key sorts before every "room|" row, so the purge (which deletes a
+// partition in key order) deletes it in its first batch: while a purge runs,
+// the version is missing, which never matches a remembered directory.
+const dirRow = "directory"
+
+// dirVersionColumn holds the version.
+const dirVersionColumn = "Change"
+
+// newDirVersion is the batch action that gives the tenant's directory a new
+// version.
+func newDirVersion(tenantID string) aztables.TransactionAction {
+	b, _ := json.Marshal(map[string]string{"PartitionKey": tenantID, "RowKey": dirRow, dirVersionColumn: uuid.NewString()})
+	return action(aztables.TransactionTypeInsertReplace, b, "")
+}
+
+// DirectoryVersion returns the tenant's directory version, which changes with
+// every change of its rooms; "" when none is recorded (no room was written
+// since versions exist, or the organization was purged).
+func (s *RoomStore) DirectoryVersion(ctx context.Context, tenantID string) (string, error) {
+	if err := checkKey(tenantID); err != nil {
+		return "", err
+	}
+	resp, err := s.c.getEntity(ctx, TableRooms, tenantID, dirRow)
+	if err != nil {
+		if err = translate(err, "get room directory version"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			return "", nil
+		}
+		return "", err
+	}
+	var v struct {
+		Change string `json:"Change"`
+	}
+	if err := decodeInto(resp.Value, &v); err != nil {
+		return "", err
+	}
+	return v.Change, nil
+}
 
 // Get returns a room.
 func (s *RoomStore) Get(ctx context.Context, tenantID, roomID string) (*booking.Room, error) {
@@ -90,7 +138,8 @@ func (s *RoomStore) Create(ctx context.Context, r *booking.Room) error {
 	if err != nil {
 		return err
 	}
-	if err = s.c.addOwn(ctx, TableRooms, e, "add room"); err != nil {
+	acts := []aztables.TransactionAction{action(aztables.TransactionTypeAdd, e, ""), newDirVersion(r.TenantID)}
+	if err = s.c.submitOwn(ctx, TableRooms, acts); err != nil {
 		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 			return teamspro.Errorf(teamspro.ECONFLICT, "A room with id %q already exists.", r.ID)
 		}
@@ -119,7 +168,8 @@ func (s *RoomStore) Update(ctx context.Context, r *booking.Room, ifMatch string)
 	if err != nil {
 		return err
 	}
-	if err := s.c.submitOwn(ctx, TableRooms, []aztables.TransactionAction{action(aztables.TransactionTypeUpdateReplace, e, rw.ETag)}); err != nil {
+	if err := s.c.submitOwn(ctx, TableRooms, []aztables.TransactionAction{
+		action(aztables.TransactionTypeUpdateReplace, e, rw.ETag), newDirVersion(r.TenantID)}); err != nil {
 		if teamspro.ErrorCode(err) == teamspro.EPRECONDITION {
 			return teamspro.Errorf(teamspro.EPRECONDITION, "The room was changed meanwhile; read it again.")
 		}
@@ -145,14 +195,20 @@ func (s *RoomStore) Delete(ctx context.Context, tenantID, roomID, ifMatch string
 		return err
 	}
 	e, _ := encodeRow(tenantID, roomRow(roomID), nil, 0, nil)
-	return s.c.submit(ctx, TableRooms, []aztables.TransactionAction{action(aztables.TransactionTypeDelete, e, rw.ETag)})
+	return s.c.submit(ctx, TableRooms, []aztables.TransactionAction{
+		action(aztables.TransactionTypeDelete, e, rw.ETag), newDirVersion(tenantID)})
 }
 
 // batchMax is Table Storage's limit of actions in one transaction.
 const batchMax = 100
 
+// roomBatchMax is how many rooms one batch writes: the directory version
+// takes the last place.
+const roomBatchMax = batchMax - 1
+
 // Import creates or replaces rooms, all or none. A tenant's rooms are one
-// partition, so up to 100 rooms are one atomic batch. Beyond that the batches
+// partition, so up to 99 rooms (and the directory version) are one atomic
+// batch. Beyond that the batches
 // are written in order, each guarded (new rooms by Add, existing ones by the
 // storage ETag read at the start); if one fails, the batches already written
 // are undone (added rooms deleted, replaced ones put back), so the import as a
@@ -195,10 +251,11 @@ func (s *RoomStore) Import(ctx context.Context, tenantID string, rooms []*bookin
 		r.ETag = ETagOf(1)
 		created++
 	}
-	for i := 0; i < len(actions); i += batchMax {
-		j := min(i+batchMax, len(actions))
-		if err := s.c.submit(ctx, TableRooms, actions[i:j]); err != nil {
-			s.undoImport(ctx, undos[:i])
+	for i := 0; i < len(actions); i += roomBatchMax {
+		j := min(i+roomBatchMax, len(actions))
+		batch := append(actions[i:j:j], newDirVersion(tenantID))
+		if err := s.c.submit(ctx, TableRooms, batch); err != nil {
+			s.undoImport(ctx, tenantID, undos[:i])
 			if c := teamspro.ErrorCode(err); c == teamspro.ECONFLICT || c == teamspro.EPRECONDITION {
 				return 0, 0, teamspro.Errorf(teamspro.ECONFLICT, "Rooms changed while importing; nothing was imported. Try again.")
 			}
@@ -216,11 +273,11 @@ type importUndo struct {
 
 // undoImport puts back the rooms of a failed import, batch by batch, on a
 // context of its own so that a cancelled request still cleans up.
-func (s *RoomStore) undoImport(ctx context.Context, undos []importUndo) {
+func (s *RoomStore) undoImport(ctx context.Context, tenantID string, undos []importUndo) {
 	ctx = context.WithoutCancel(ctx)
-	for i := 0; i < len(undos); i += batchMax {
-		var acts []aztables.TransactionAction
-		for _, u := range undos[i:min(i+batchMax, len(undos))] {
+	for i := 0; i < len(undos); i += roomBatchMax {
+		acts := []aztables.TransactionAction{newDirVersion(tenantID)}
+		for _, u := range undos[i:min(i+roomBatchMax, len(undos))] {
 			ifMatch := ""
 			if u.kind == aztables.TransactionTypeDelete {
 				ifMatch = "*"

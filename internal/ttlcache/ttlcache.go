@@ -45,12 +45,20 @@ func New[V any](ttl time.Duration, max int, now func() time.Time) *Cache[V] {
 // otherwise it calls load and remembers what load returns, unless load fails
 // or a Forget happened while it ran. hit says whether load was spared.
 func (c *Cache[V]) Load(tenant, key string, load func() (V, error)) (v V, hit bool, err error) {
+	return c.LoadIf(tenant, key, nil, load)
+}
+
+// LoadIf is Load where a fresh remembered value also has to satisfy valid
+// (when not nil) to be returned; one that does not is replaced by what load
+// returns. The room directory checks this way that the value it remembers
+// was read under the version storage holds now.
+func (c *Cache[V]) LoadIf(tenant, key string, valid func(V) bool, load func() (V, error)) (v V, hit bool, err error) {
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.tenants[tenant][key]
 	gen := c.gen
 	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
+	if ok && now.Before(e.expires) && (valid == nil || valid(e.v)) {
 		return e.v, true, nil
 	}
 	if v, err = load(); err != nil {

@@ -92,3 +92,30 @@ func TestBounded(t *testing.T) {
 		t.Errorf("got %d after ForgetAll, want 0", got)
 	}
 }
+
+// TestLoadIf: a fresh value that fails the check is loaded again and
+// replaced; one that passes it is returned; expiry still applies.
+func TestLoadIf(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	c := New[string](10*time.Second, 0, clk.now)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		want    string // the value the check accepts, and the load's
+		wantHit bool
+	}{
+		{"first load", 0, "v1", false},
+		{"same version", time.Second, "v1", true},
+		{"another version", 0, "v2", false},
+		{"the new version remembered", 0, "v2", true},
+		{"expired at the TTL", 10 * time.Second, "v2", false},
+	}
+	for _, s := range steps {
+		clk.t = clk.t.Add(s.advance)
+		got, hit, err := c.LoadIf("a", "k", func(v string) bool { return v == s.want }, func() (string, error) { return s.want, nil })
+		if err != nil || got != s.want || hit != s.wantHit {
+			t.Errorf("%s: got %q hit %v (%v), want %q hit %v", s.name, got, hit, err, s.want, s.wantHit)
+		}
+	}
+}
