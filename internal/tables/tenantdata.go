@@ -51,6 +51,9 @@ func (c *Client) ExportTenant(ctx context.Context, tenantID string, emit func(ta
 		if table == TableAPIKeys && m["PartitionKey"] == hashPartition {
 			return nil // secrets' hashes are not the organization's data to take away
 		}
+		if table == TableRooms && m["RowKey"] == dirRow {
+			return nil // the room directory's version only tells caches it changed
+		}
 		return emit(table, m)
 	})
 }
