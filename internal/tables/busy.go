@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -217,6 +218,15 @@ func (s busyRowSet) put(pk, rk string, cols map[string]any) {
 	s[pk][rk] = cols
 }
 
+// merge adds the rows of o.
+func (s busyRowSet) merge(o busyRowSet) {
+	for pk, rows := range o {
+		for rk, cols := range rows {
+			s.put(pk, rk, cols)
+		}
+	}
+}
+
 // utcDays returns the UTC dates that [start, end) touches.
 func utcDays(start, end time.Time) []string {
 	if !end.After(start) {
@@ -276,11 +286,7 @@ func reservationRows(tenantID string, r *booking.Reservation) busyRowSet {
 func (b *BusyStore) reservationChanged(ctx context.Context, tenantID string, prev *booking.Reservation, next []*booking.Reservation) error {
 	want := busyRowSet{}
 	for _, r := range next {
-		for pk, rows := range reservationRows(tenantID, r) {
-			for rk, cols := range rows {
-				want.put(pk, rk, cols)
-			}
-		}
+		want.merge(reservationRows(tenantID, r))
 	}
 	return b.apply(ctx, reservationRows(tenantID, prev), want)
 }
@@ -593,31 +599,59 @@ func (b *BusyStore) putSource(ctx context.Context, tenantID, src string, d srcDo
 // project brings the busy index in step with a committed intent, in its
 // roll-forward (before the intent is deleted, so a crash leaves the intent
 // for the repair to run this again): a booking's reservations, or a
-// change's before and after. A failure is retried in the background
-// (retryBusy) rather than holding the change back.
+// change's before and after.
 func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *rec) {
-	if s.busy == nil {
-		return
-	}
-	if err := s.projectOnce(ctx, in, prev, next); err != nil {
-		s.retryBusy(ctx, func(ctx context.Context) error { return s.projectOnce(ctx, in, prev, next) })
+	switch in.Kind {
+	case kindBook:
+		var placed []*rec
+		for i := range in.Next {
+			if !in.skipped(in.Next[i].R.ID) {
+				placed = append(placed, &in.Next[i])
+			}
+		}
+		s.projectRecs(ctx, in.Tenant, nil, placed, true)
+	case kindChange:
+		s.projectRecs(ctx, in.Tenant, &prev.R, []*rec{next}, true)
 	}
 }
 
-func (s *ReservationStore) projectOnce(ctx context.Context, in *intent, prev, next *rec) error {
-	switch in.Kind {
-	case kindBook:
-		var rs []*booking.Reservation
-		for i := range in.Next {
-			if !in.skipped(in.Next[i].R.ID) {
-				rs = append(rs, &in.Next[i].R)
-			}
-		}
-		return s.busy.reservationChanged(ctx, in.Tenant, nil, rs)
-	case kindChange:
-		return s.busy.reservationChanged(ctx, in.Tenant, &prev.R, []*booking.Reservation{&next.R})
+// projectRecs writes the busy rows of a committed change of reservations
+// from the change's own copies (prev: the one changed, before; nil for a
+// booking; next: the reservations as the change left them). The index is
+// advisory, so its write never changes how a change settles (its outbox
+// record, its pointer): a failed write is retried in the background
+// (retryBusy).
+//
+// The copies are current only while no later change of the reservations has
+// committed, and a roll-forward can run late: the instance's background
+// completion after the request gave up, a takeover by another request, the
+// repair. A cancellation whose rows were written first would have its
+// booking's busy time brought back. So, with check, once the rows are
+// written the reservations are read again: if one has moved on, the rows are
+// rewritten from what is stored (retryBusy), whichever write landed last. A
+// one-day booking's own write, right after its batch and before its answer,
+// needs no check (nobody knows the reservation yet); a retry of it does.
+func (s *ReservationStore) projectRecs(ctx context.Context, tenantID string, prev *booking.Reservation, next []*rec, check bool) {
+	rs := make([]*booking.Reservation, len(next))
+	for i := range next {
+		rs[i] = &next[i].R
 	}
-	return nil
+	if s.busy.reservationChanged(ctx, tenantID, prev, rs) == nil && (!check || s.current(ctx, tenantID, next)) {
+		return
+	}
+	s.retryBusy(ctx, tenantID, prev, rs)
+}
+
+// current reports whether every reservation of recs is stored as the
+// version recs holds (false when one cannot be read).
+func (s *ReservationStore) current(ctx context.Context, tenantID string, recs []*rec) bool {
+	for _, x := range recs {
+		cur, _, err := s.readRes(ctx, tenantID, x.R.Day, x.R.ID)
+		if err != nil || cur.Version != x.Version {
+			return false
+		}
+	}
+	return true
 }
 
 // verifyReservations compares the reservation rows of the tenant's busy
@@ -662,14 +696,65 @@ func (b *BusyStore) verifyReservations(ctx context.Context, tenantID string, hol
 	return problems, err
 }
 
-// retryBusy keeps trying write, a committed change's busy rows, in the
-// background for up to s.Background, when the request's attempt failed. The
-// index is advisory, so its write never changes how a change settles (its
-// outbox record, its pointer). A process dying meanwhile leaves the
-// reservation's rows stale until its next change; the booking itself is
-// whole either way.
-func (s *ReservationStore) retryBusy(ctx context.Context, write func(context.Context) error) {
-	s.inBackground(ctx, write)
+// retryBusy brings the busy rows of reservations in step with storage in the
+// background, for up to s.Background, when a change's write of them failed
+// or may have been overtaken (see projectRecs; prev is the reservation before
+// the change, nil for a booking; next the reservations as the change left
+// them).
+//
+// A retry never writes the change's copies: each attempt reads the
+// reservations as stored now, writes their rows, deletes every other row it
+// knows of (the change's before and after, what earlier attempts wrote), and
+// then reads them again. If one changed meanwhile, that change's own write
+// may have landed before this one: the attempt counts as failed and the next
+// one writes the rows of what is stored then. A process dying meanwhile
+// leaves the reservations' rows stale until their next change; the bookings
+// themselves are whole either way.
+func (s *ReservationStore) retryBusy(ctx context.Context, tenantID string, prev *booking.Reservation, next []*booking.Reservation) {
+	known := reservationRows(tenantID, prev)
+	ids := make([]string, len(next))
+	for i, r := range next {
+		known.merge(reservationRows(tenantID, r))
+		ids[i] = r.ID
+	}
+	s.inBackground(ctx, func(ctx context.Context) error {
+		want, seen, err := s.storedBusyRows(ctx, tenantID, ids)
+		if err != nil {
+			return err
+		}
+		err = s.busy.apply(ctx, known, want)
+		known.merge(want) // written, perhaps in part
+		if err != nil {
+			return err
+		}
+		_, now, err := s.storedBusyRows(ctx, tenantID, ids)
+		if err != nil {
+			return err
+		}
+		if !maps.Equal(seen, now) {
+			return errRaced
+		}
+		return nil
+	})
+}
+
+// storedBusyRows returns the busy rows that the reservations as stored now
+// call for, and their versions (0 for one that does not exist).
+func (s *ReservationStore) storedBusyRows(ctx context.Context, tenantID string, ids []string) (busyRowSet, map[string]int64, error) {
+	rows, versions := busyRowSet{}, make(map[string]int64, len(ids))
+	for _, id := range ids {
+		x, _, _, err := s.locate(ctx, tenantID, id)
+		if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+			versions[id] = 0
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		versions[id] = x.Version
+		rows.merge(reservationRows(tenantID, &x.R))
+	}
+	return rows, versions, nil
 }
 
 // inBackground keeps calling try, with a growing wait between calls, until it

@@ -684,9 +684,7 @@ func (s *ReservationStore) resume(ctx context.Context, plan *pointer) error {
 			if err == nil {
 				// Placed (and committed, since no intent is left): what a
 				// one-day booking does after its batch, the busy index.
-				if err := s.busy.reservationChanged(ctx, plan.Tenant, nil, []*booking.Reservation{&x.R}); err != nil {
-					return err
-				}
+				s.projectRecs(ctx, plan.Tenant, nil, []*rec{x}, true)
 				continue
 			}
 			if teamspro.ErrorCode(err) != teamspro.ENOTFOUND {

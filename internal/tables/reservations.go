@@ -576,14 +576,9 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 		}
 		switch {
 		case err == nil:
-			// Committed: the busy index follows. It is advisory, so its
-			// write never changes how the change settles (the outbox's
-			// record and pointer): when it fails, the instance keeps trying
-			// in the background, as for a change left by a failure.
-			write := func(ctx context.Context) error { return s.busy.reservationChanged(ctx, tenantID, nil, rs) }
-			if write(ctx) != nil {
-				s.retryBusy(ctx, write)
-			}
+			// Committed: the busy index follows (advisory: it never
+			// changes how the change settles).
+			s.projectRecs(ctx, tenantID, nil, []*rec{x}, false)
 			if in.out == nil {
 				s.dropPointer(ctx, in) // else the record's announcement does
 			}

@@ -1,0 +1,108 @@
+package tables_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/teamspro/functions/internal/booking"
+	"github.com/teamspro/functions/internal/calendar"
+	"github.com/teamspro/functions/internal/faultproxy"
+	"github.com/teamspro/functions/internal/teamspro"
+)
+
+// TestLateBusyRetryFollowsLaterChange fails storage after each request of a
+// booking or a move in turn and, while storage is still failing (so the
+// instance's background retry of the busy rows has not got through), cancels
+// the reservations through another instance. Once storage answers, the
+// retry must leave the rows of the reservations as stored then (cancelled:
+// none), not those of the change it was retrying: a late retry that wrote
+// its change's copies would bring back the busy time of a cancelled
+// booking, and nothing would ever remove it.
+func TestLateBusyRetryFollowsLaterChange(t *testing.T) {
+	t.Parallel()
+	day := func(f *faultFixture) time.Time { return f.now.Truncate(24*time.Hour).AddDate(0, 0, 1) }
+	ops := []struct {
+		name string
+		// run makes the change through the failing storage and returns
+		// the reservations it touched.
+		run func(ctx context.Context, t *testing.T, f *faultFixture, p teamspro.Principal) ([]*booking.Reservation, error)
+	}{
+		{"book one", func(ctx context.Context, t *testing.T, f *faultFixture, p teamspro.Principal) ([]*booking.Reservation, error) {
+			c, err := f.svc.Create(ctx, p, "cal", input("r1", day(f).Add(10*time.Hour), time.Hour))
+			if err != nil {
+				return nil, err
+			}
+			return c.All, nil
+		}},
+		{"book a series", func(ctx context.Context, t *testing.T, f *faultFixture, p teamspro.Principal) ([]*booking.Reservation, error) {
+			in := input("r1", day(f).Add(9*time.Hour), time.Hour)
+			two := 2
+			in.RRule = &calendar.RecurrenceRule{Freq: "DAILY", Count: &two}
+			c, err := f.svc.Create(ctx, p, "cal", in)
+			if err != nil {
+				return nil, err
+			}
+			return c.All, nil
+		}},
+		{"move to another day", func(ctx context.Context, t *testing.T, f *faultFixture, p teamspro.Principal) ([]*booking.Reservation, error) {
+			c, err := f.healthy.svc.Create(context.Background(), p, "cal", input("r1", day(f).Add(9*time.Hour), time.Hour))
+			if err != nil {
+				t.Fatalf("setup booking: %v", err)
+			}
+			r, err := f.svc.Update(ctx, p, c.First.ID, "", input("r1", day(f).Add(33*time.Hour), time.Hour))
+			if err != nil {
+				return nil, err
+			}
+			return []*booking.Reservation{r}, nil
+		}},
+	}
+	for _, op := range ops {
+		t.Run(op.name, func(t *testing.T) {
+			t.Parallel()
+			setup := func() (*faultFixture, teamspro.Principal) {
+				f := newFaultFixture(t)
+				f.healthy.room(t, "r1", nil)
+				return f, f.user()
+			}
+			// The healthy run counts the change's storage requests (a
+			// move's setup booking goes around the proxy).
+			f, p := setup()
+			f.proxy.Passed()
+			if _, err := op.run(context.Background(), t, f, p); err != nil {
+				t.Fatalf("healthy run: %v", err)
+			}
+			n := f.proxy.Passed()
+			retried := 0
+			for k := range n {
+				f, p := setup()
+				f.proxy.FailAfter(k, faultproxy.Unavailable)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				rs, err := op.run(ctx, t, f, p)
+				cancel()
+				if err == nil {
+					// Committed, though storage failed after k requests: the
+					// rest (the busy rows among them) is being retried.
+					retried++
+					for _, r := range rs {
+						if _, err := f.healthy.svc.Cancel(context.Background(), p, r.ID, ""); err != nil {
+							t.Fatalf("fail after %d: cancel %s: %v", k, r.ID, err)
+						}
+					}
+				}
+				f.settle(t)
+				problems, verr := f.healthy.res.Verify(context.Background(), f.tenant)
+				if verr != nil {
+					t.Fatalf("fail after %d: verify: %v", k, verr)
+				}
+				for _, pr := range problems {
+					t.Errorf("fail after %d, op said %v: %s", k, errSummary(err), pr)
+				}
+			}
+			if retried == 0 {
+				t.Fatalf("no fault point of the %d requests left a committed change with its busy rows to retry", n)
+			}
+			t.Logf("%s: %d storage requests, %d fault points committed with a retry pending", op.name, n, retried)
+		})
+	}
+}
