@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -299,41 +300,64 @@ func claimString(tok jwt.Token, name string) (string, bool) {
 // and refreshed by jwk.Cache. An unknown kid forces one refresh at most every
 // minRefresh, so a token with a random kid cannot make us hammer Entra ID.
 type RemoteKeys struct {
-	url        string
-	cache      *jwk.Cache
+	url string
+	// cache builds the jwk.Cache at its first use (Warm or the first token):
+	// its fetch workers and refresh queue are goroutines and code the cold
+	// start does not need. Its build depends only on the URL and options
+	// checked by NewRemoteKeys, so a failure would fail every time and is
+	// kept rather than retried.
+	cache      func() (*jwk.Cache, error)
 	minRefresh time.Duration
 
 	mu          sync.Mutex
 	lastRefresh time.Time
 }
 
-// NewRemoteKeys registers url with a cache living as long as ctx. It does not
-// fetch, so the cold start does not wait on Entra ID: Warm fetches in the
-// background, or else the first token does.
-func NewRemoteKeys(ctx context.Context, url string, opts ...jwk.RegisterOption) (*RemoteKeys, error) {
-	c := jwk.NewCache(ctx)
-	opts = append([]jwk.RegisterOption{jwk.WithMinRefreshInterval(15 * time.Minute)}, opts...)
-	if err := c.Register(url, opts...); err != nil {
-		return nil, fmt.Errorf("entra: register %s: %w", url, err)
+// NewRemoteKeys checks url and prepares a cache living as long as ctx. It
+// neither builds the cache nor fetches, so the cold start does not wait on
+// Entra ID: Warm fetches in the background, or else the first token does.
+// Returns an error when url is not an absolute http(s) URL.
+func NewRemoteKeys(ctx context.Context, rawURL string, opts ...jwk.RegisterOption) (*RemoteKeys, error) {
+	if u, err := url.Parse(rawURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("entra: the key set URL %q is not an absolute http(s) URL", rawURL)
 	}
-	return &RemoteKeys{url: url, cache: c, minRefresh: time.Minute}, nil
+	opts = append([]jwk.RegisterOption{jwk.WithMinRefreshInterval(15 * time.Minute)}, opts...)
+	build := func() (*jwk.Cache, error) {
+		c := jwk.NewCache(ctx)
+		if err := c.Register(rawURL, opts...); err != nil {
+			return nil, teamspro.Wrap(teamspro.EINTERNAL, err, "The sign-in key set %s cannot be registered.", rawURL)
+		}
+		return c, nil
+	}
+	return &RemoteKeys{url: rawURL, cache: sync.OnceValues(build), minRefresh: time.Minute}, nil
 }
 
 // Warm fetches the key set if it has not been fetched yet. The handler calls
 // it in the background at start, so that the first signed-in request after a
 // cold start does not wait for Entra ID.
 func (r *RemoteKeys) Warm(ctx context.Context) error {
-	if _, err := r.cache.Get(ctx, r.url); err != nil {
-		return teamspro.Wrap(teamspro.EUNAVAILABLE, err, "The sign-in keys cannot be fetched; try again.")
+	_, err := r.set(ctx)
+	return err
+}
+
+// set returns the cached key set, building the cache and fetching as needed.
+func (r *RemoteKeys) set(ctx context.Context) (jwk.Set, error) {
+	c, err := r.cache()
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	set, err := c.Get(ctx, r.url)
+	if err != nil {
+		return nil, teamspro.Wrap(teamspro.EUNAVAILABLE, err, "The sign-in keys cannot be fetched; try again.")
+	}
+	return set, nil
 }
 
 // Key returns the key with that kid.
 func (r *RemoteKeys) Key(ctx context.Context, kid string) (jwk.Key, error) {
-	set, err := r.cache.Get(ctx, r.url)
+	set, err := r.set(ctx)
 	if err != nil {
-		return nil, teamspro.Wrap(teamspro.EUNAVAILABLE, err, "The sign-in keys cannot be fetched; try again.")
+		return nil, err
 	}
 	if k, ok := set.LookupKeyID(kid); ok {
 		return k, nil
@@ -345,7 +369,8 @@ func (r *RemoteKeys) Key(ctx context.Context, kid string) (jwk.Key, error) {
 	}
 	r.mu.Unlock()
 	if refresh {
-		if set, err = r.cache.Refresh(ctx, r.url); err == nil {
+		c, _ := r.cache() // built by r.set above
+		if set, err = c.Refresh(ctx, r.url); err == nil {
 			if k, ok := set.LookupKeyID(kid); ok {
 				return k, nil
 			}

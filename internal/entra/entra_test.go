@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -366,6 +367,67 @@ func TestWarmFetchesBeforeTheFirstToken(t *testing.T) {
 	}
 	if got := idp.Fetches.Load(); got != 1 {
 		t.Errorf("got %d fetches after the first token, want still 1", got)
+	}
+}
+
+// TestRemoteKeysFirstUse: the key cache is built at its first use, once,
+// however many first requests race for it, and fetches the set once.
+func TestRemoteKeysFirstUse(t *testing.T) {
+	t.Parallel()
+	idp := entratest.New(t)
+	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := entra.NewValidator(entra.Config{
+		ClientID: idp.ClientID, AppIDURI: "api://tab.contoso.example/" + idp.ClientID, TenantID: idp.TenantID,
+		Scope: "access_as_user", ClockSkew: 2 * time.Minute,
+	}, keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	tokens := make([]string, n)
+	for i := range tokens {
+		c := idp.Claims()
+		c["oid"] = uuid.NewString()
+		tokens[i] = idp.Token(t, c)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for _, tok := range tokens {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := v.Validate(context.Background(), tok)
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			errs <- keys.Warm(context.Background())
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("got %v, want nil", err)
+		}
+	}
+	if got := idp.Fetches.Load(); got != 1 {
+		t.Errorf("got %d key fetches, want 1", got)
+	}
+}
+
+func TestRemoteKeysURL(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"", "keys", "ftp://login.example/keys", "https:///keys", "http://%zz/keys"} {
+		t.Run(u, func(t *testing.T) {
+			t.Parallel()
+			if _, err := entra.NewRemoteKeys(t.Context(), u); err == nil {
+				t.Errorf("NewRemoteKeys(%q): got nil error, want the URL refused", u)
+			}
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -37,10 +38,20 @@ type sender interface {
 // Publisher is a notify.Publisher sending to one Service Bus queue. It holds one AMQP
 // connection and one sender link for the life of the process; both are safe for
 // concurrent use and reconnect by themselves.
+//
+// The client and its sender are built at the first send rather than at start
+// (see link): the handler's cold start, which the Functions host waits for,
+// needs neither, and building them touches a good part of the AMQP stack for
+// the first time.
 type Publisher struct {
-	client *azservicebus.Client // nil in tests
+	queue string
+	// open builds the client (nil when it was built at construction, or in
+	// tests) and the sender. Nil once closed.
+	open func() (*azservicebus.Client, sender, error)
+
+	mu     sync.Mutex // guards what follows; held while open runs
+	client *azservicebus.Client
 	sender sender
-	queue  string
 }
 
 var _ notify.Publisher = (*Publisher)(nil)
@@ -48,43 +59,80 @@ var _ notify.Publisher = (*Publisher)(nil)
 // New connects to the namespace (say "teamspro.servicebus.windows.net") with an Entra
 // credential, the deployment's managed identity, which needs the Azure Service Bus
 // Data Sender role on the queue. opts may be nil. Returns EINTERNAL when an argument
-// is missing or the client cannot be built; no network call happens here.
+// is missing. Nothing is built or connected here: the client and the sender are built
+// at the first send, and a failure to build them fails that send (EINTERNAL, with the
+// cause) and is tried again at the next.
 func New(namespace string, cred azcore.TokenCredential, queue string, opts *azservicebus.ClientOptions) (*Publisher, error) {
 	if namespace == "" || cred == nil {
 		return nil, teamspro.Errorf(teamspro.EINTERNAL, "servicebus.New: a namespace and a credential are required")
 	}
-	client, err := azservicebus.NewClient(namespace, cred, opts)
-	if err != nil {
-		return nil, teamspro.Wrap(teamspro.EINTERNAL, err, "The Service Bus client cannot be built.")
+	if queue == "" {
+		return nil, teamspro.Errorf(teamspro.EINTERNAL, "servicebus: a queue name is required")
 	}
-	return newPublisher(client, queue)
+	return &Publisher{queue: queue, open: func() (*azservicebus.Client, sender, error) {
+		client, err := azservicebus.NewClient(namespace, cred, opts)
+		if err != nil {
+			return nil, nil, teamspro.Wrap(teamspro.EINTERNAL, err, "The Service Bus client cannot be built.")
+		}
+		s, err := newSender(client, queue)
+		if err != nil {
+			client.Close(context.Background())
+			return nil, nil, err
+		}
+		return client, s, nil
+	}}, nil
 }
 
 // NewFromConnectionString connects with a connection string (local runs, or a
-// deployment without managed identity). Returns EINTERNAL when the connection string
-// is malformed or the queue is missing.
+// deployment without managed identity). The client is built here, so that a
+// malformed connection string fails the start; the sender is built at the first
+// send, as with New. Returns EINTERNAL when the connection string is malformed or
+// the queue is missing.
 func NewFromConnectionString(connectionString, queue string, opts *azservicebus.ClientOptions) (*Publisher, error) {
 	if connectionString == "" {
 		return nil, teamspro.Errorf(teamspro.EINTERNAL, "servicebus.NewFromConnectionString: a connection string is required")
+	}
+	if queue == "" {
+		return nil, teamspro.Errorf(teamspro.EINTERNAL, "servicebus: a queue name is required")
 	}
 	client, err := azservicebus.NewClientFromConnectionString(connectionString, opts)
 	if err != nil {
 		return nil, teamspro.Wrap(teamspro.EINTERNAL, err, "The Service Bus connection string is invalid.")
 	}
-	return newPublisher(client, queue)
+	return &Publisher{queue: queue, client: client, open: func() (*azservicebus.Client, sender, error) {
+		s, err := newSender(client, queue)
+		return client, s, err
+	}}, nil
 }
 
-func newPublisher(client *azservicebus.Client, queue string) (*Publisher, error) {
-	if queue == "" {
-		client.Close(context.Background())
-		return nil, teamspro.Errorf(teamspro.EINTERNAL, "servicebus: a queue name is required")
-	}
+func newSender(client *azservicebus.Client, queue string) (sender, error) {
 	s, err := client.NewSender(queue, nil)
 	if err != nil {
-		client.Close(context.Background())
 		return nil, teamspro.Wrap(teamspro.EINTERNAL, err, "The Service Bus sender for queue %q cannot be built.", queue)
 	}
-	return &Publisher{client: client, sender: s, queue: queue}, nil
+	return s, nil
+}
+
+// link returns the sender, building it (and the client) at the first call.
+// Concurrent first sends wait for one build; a failed build is returned to
+// its caller and tried again by the next, so a passing fault does not
+// disable notifications until the process restarts (a refused send is kept
+// in the outbox by the dispatcher and sent again).
+func (p *Publisher) link() (sender, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sender != nil {
+		return p.sender, nil
+	}
+	if p.open == nil {
+		return nil, teamspro.Errorf(teamspro.EUNAVAILABLE, "The Service Bus publisher is closed.")
+	}
+	client, s, err := p.open()
+	if err != nil {
+		return nil, err
+	}
+	p.client, p.sender = client, s
+	return s, nil
 }
 
 // Publish implements notify.Publisher: one message, MessageID = the envelope id (so
@@ -94,7 +142,11 @@ func (p *Publisher) Publish(ctx context.Context, msg notify.Envelope) error {
 	if err != nil {
 		return err
 	}
-	if err := p.sender.SendMessage(ctx, m, nil); err != nil {
+	s, err := p.link()
+	if err != nil {
+		return err
+	}
+	if err := s.SendMessage(ctx, m, nil); err != nil {
 		return mapError(err, "publish %s", msg)
 	}
 	return nil
@@ -107,7 +159,11 @@ func (p *Publisher) Schedule(ctx context.Context, msg notify.Envelope, at time.T
 	if err != nil {
 		return 0, err
 	}
-	seqs, err := p.sender.ScheduleMessages(ctx, []*azservicebus.Message{m}, at.UTC(), nil)
+	s, err := p.link()
+	if err != nil {
+		return 0, err
+	}
+	seqs, err := s.ScheduleMessages(ctx, []*azservicebus.Message{m}, at.UTC(), nil)
 	if err != nil {
 		return 0, mapError(err, "schedule %s", msg)
 	}
@@ -125,24 +181,35 @@ func (p *Publisher) CancelScheduled(ctx context.Context, seqs ...int64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	err := p.sender.CancelScheduledMessages(ctx, seqs, nil)
+	s, err := p.link()
+	if err != nil {
+		return err
+	}
+	err = s.CancelScheduledMessages(ctx, seqs, nil)
 	if err == nil || (isNotFound(err) && len(seqs) == 1) {
 		return nil
 	}
 	if !isNotFound(err) {
 		return mapError(err, "cancel scheduled messages")
 	}
-	for _, s := range seqs {
-		if err := p.sender.CancelScheduledMessages(ctx, []int64{s}, nil); err != nil && !isNotFound(err) {
-			return mapError(err, "cancel scheduled message %d", s)
+	for _, seq := range seqs {
+		if err := s.CancelScheduledMessages(ctx, []int64{seq}, nil); err != nil && !isNotFound(err) {
+			return mapError(err, "cancel scheduled message %d", seq)
 		}
 	}
 	return nil
 }
 
-// Close closes the sender and the connection.
+// Close closes the sender and the connection, if they were built; a send after
+// Close fails with EUNAVAILABLE.
 func (p *Publisher) Close(ctx context.Context) error {
-	err := p.sender.Close(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.open = nil
+	var err error
+	if p.sender != nil {
+		err = p.sender.Close(ctx)
+	}
 	if p.client != nil {
 		err = errors.Join(err, p.client.Close(ctx))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,6 +239,108 @@ func TestConstructors(t *testing.T) {
 	if err := p.Close(ctx); err != nil {
 		t.Errorf("Close: %v", err)
 	}
+}
+
+// TestLazyLink: the client and sender are built at the first send, once,
+// however many sends race for it; a failed build fails its send with the
+// cause and is tried again by the next; after Close nothing is rebuilt.
+func TestLazyLink(t *testing.T) {
+	t.Parallel()
+	t.Run("built once under concurrent first sends", func(t *testing.T) {
+		t.Parallel()
+		fs := &fakeSender{}
+		var opens atomic.Int32
+		p := &Publisher{queue: "notifications", open: func() (*azservicebus.Client, sender, error) {
+			opens.Add(1)
+			return nil, fs, nil
+		}}
+		const n = 32
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- p.Publish(context.Background(), testEnvelope(t, fmt.Sprintf("m%d", i)))
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("Publish: got %v, want nil", err)
+			}
+		}
+		if got := opens.Load(); got != 1 {
+			t.Errorf("got %d builds, want 1", got)
+		}
+		if got := len(fs.sent); got != n {
+			t.Errorf("got %d messages sent, want %d", got, n)
+		}
+	})
+	t.Run("a failed build fails the send and is retried", func(t *testing.T) {
+		t.Parallel()
+		fs := &fakeSender{}
+		cause := errors.New("no route to the namespace")
+		var opens atomic.Int32
+		p := &Publisher{queue: "notifications", open: func() (*azservicebus.Client, sender, error) {
+			if opens.Add(1) == 1 {
+				return nil, nil, teamspro.Wrap(teamspro.EINTERNAL, cause, "The Service Bus client cannot be built.")
+			}
+			return nil, fs, nil
+		}}
+		err := p.Publish(context.Background(), testEnvelope(t, "m1"))
+		if teamspro.ErrorCode(err) != teamspro.EINTERNAL || !errors.Is(err, cause) {
+			t.Fatalf("first Publish: got %v, want EINTERNAL wrapping the cause", err)
+		}
+		if _, err := p.Schedule(context.Background(), testEnvelope(t, "m2"), occurred); err != nil {
+			t.Fatalf("second send: got %v, want nil", err)
+		}
+		if err := p.CancelScheduled(context.Background(), 101); err != nil {
+			t.Fatalf("third send: got %v, want nil", err)
+		}
+		if got := opens.Load(); got != 2 {
+			t.Errorf("got %d builds, want 2", got)
+		}
+		if len(fs.sent) != 1 || len(fs.cancels) != 1 {
+			t.Errorf("got %d sent, %d cancels; want 1, 1", len(fs.sent), len(fs.cancels))
+		}
+	})
+	t.Run("closed before the first send", func(t *testing.T) {
+		t.Parallel()
+		p, err := New("teamspro.servicebus.windows.net", fakeCredential{}, "notifications", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.client != nil || p.sender != nil {
+			t.Fatalf("got client %v sender %v after New, want nothing built", p.client, p.sender)
+		}
+		if err := p.Close(context.Background()); err != nil {
+			t.Errorf("Close: got %v, want nil", err)
+		}
+		if err := p.Publish(context.Background(), testEnvelope(t, "m1")); teamspro.ErrorCode(err) != teamspro.EUNAVAILABLE {
+			t.Errorf("Publish after Close: got %v, want EUNAVAILABLE", err)
+		}
+	})
+	t.Run("the real build connects nothing", func(t *testing.T) {
+		t.Parallel()
+		p, err := New("teamspro.servicebus.windows.net", fakeCredential{}, "notifications", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := p.link()
+		if err != nil || s == nil || p.client == nil {
+			t.Fatalf("link: got sender %v, client %v, err %v; want both built", s, p.client, err)
+		}
+		if again, _ := p.link(); again != s {
+			t.Errorf("second link: got another sender, want the first")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
 }
 
 // TestLive publishes, receives, schedules and cancels on a real queue. The queue
