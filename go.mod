@@ -26,6 +26,7 @@ require (
 	github.com/teambition/rrule-go v1.8.2
 	github.com/tree-sitter-grammars/tree-sitter-bicep v1.1.0
 	github.com/tree-sitter/go-tree-sitter v0.25.0
+	golang.org/x/sync v0.22.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
@@ -52,7 +53,6 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/net v0.58.0 // indirect
-	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )

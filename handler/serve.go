@@ -62,9 +62,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	// missing table creates the tables (tables.tableWatch) and the readiness
 	// probe ensures them (Client.Ping); a token met before the keys are
 	// fetched fetches them.
+	//
+	// That work runs on one goroutine, one piece after another (warmups):
+	// run side by side, the pieces of a deployment (a managed identity
+	// credential and its token, the key set's cache and fetch) took both
+	// cores while the first answer was still on its way to the host.
 	answered := make(chan struct{})
 	var firstAnswer sync.Once
 	started := func() <-chan struct{} { return answered }
+	var warmups []func(context.Context)
 
 	// Listening starts before the services and the server are built, so
 	// that accepting the host's first connection and reading its request
@@ -116,7 +122,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		return err
 	}
 
-	auth, dev, err := newAuthenticator(ctx, cfg, log, started())
+	auth, dev, err := newAuthenticator(ctx, cfg, log, func(w func(context.Context)) { warmups = append(warmups, w) })
 	if err != nil {
 		return err
 	}
@@ -230,15 +236,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 
 	// Tables are created in the background, after the first answer (see
 	// answered): the host considers the handler started at its first HTTP
-	// answer, and liveness needs no storage.
-	go func() {
-		if !afterStart(ctx, started()) {
-			return
-		}
+	// answer, and liveness needs no storage. They come after the sign-in
+	// keys, which every signed-in request needs.
+	warmups = append(warmups, func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		if err := store.EnsureTables(ctx); err != nil && ctx.Err() != context.Canceled {
 			log.Warn("tables not ensured; requests will answer 503 until storage is reachable", "err", err)
+		}
+	})
+	go func() {
+		if !afterStart(ctx, started()) {
+			return
+		}
+		for _, w := range warmups {
+			w(ctx)
 		}
 	}()
 
@@ -297,8 +309,9 @@ const startWait = 2 * time.Second
 
 // newAuthenticator accepts Entra ID tokens when the app registration is
 // configured, and dev tokens when dev sign-in is on. Entra ID's keys are
-// fetched in the background once started is closed (the first answer is out).
-func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger, started <-chan struct{}) (*entra.Validator, *entra.DevIssuer, error) {
+// fetched by a warmup handed to warmup, which serve runs once the first
+// answer is out.
+func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger, warmup func(func(context.Context))) (*entra.Validator, *entra.DevIssuer, error) {
 	ec := entra.Config{
 		ClientID: cfg.EntraClientID, AppIDURI: cfg.EntraAppIDURI, TenantID: cfg.EntraTenantID,
 		AllowedTenants: cfg.EntraAllowedTenants, Scope: cfg.EntraScope, AdminRole: cfg.AdminAppRole,
@@ -311,16 +324,13 @@ func newAuthenticator(ctx context.Context, cfg *config.Config, log *slog.Logger,
 			return nil, nil, err
 		}
 		keys = rk
-		go func() {
-			if !afterStart(ctx, started) {
-				return
-			}
+		warmup(func(ctx context.Context) {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			if err := rk.Warm(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("sign-in keys not fetched at start; the first sign-in will try again", "err", err)
 			}
-		}()
+		})
 	}
 	var dev *entra.DevIssuer
 	if cfg.DevSignIn {

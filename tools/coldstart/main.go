@@ -3,6 +3,11 @@
 // started. It runs each binary -n times and prints the medians and their ratio.
 //
 //	coldstart -n 20 -env FILE bin/handler bin/barehttp
+//
+// With -same-env the baseline gets the env file's settings too, so that two
+// builds of the handler can be compared in turns (before and after a change):
+//
+//	coldstart -n 150 -env FILE -same-env bin/handler-after bin/handler-before
 package main
 
 import (
@@ -22,12 +27,13 @@ import (
 func main() {
 	n := flag.Int("n", 20, "runs per binary")
 	envFile := flag.String("env", "", "KEY=VALUE lines added to the environment of the measured binary")
+	sameEnv := flag.Bool("same-env", false, "add the -env lines to the baseline's environment too (two builds of the handler compared)")
 	flag.Parse()
 	if flag.NArg() != 2 {
 		fmt.Fprintln(os.Stderr, "usage: coldstart [-n 20] [-env file] <binary> <baseline>")
 		os.Exit(2)
 	}
-	env := os.Environ()
+	env, baseEnv := os.Environ(), os.Environ()
 	if *envFile != "" {
 		f, err := os.Open(*envFile)
 		if err != nil {
@@ -42,6 +48,9 @@ func main() {
 		}
 		f.Close()
 	}
+	if *sameEnv {
+		baseEnv = env
+	}
 	// The two binaries run in turns, so that both see the same machine: on
 	// a shared machine, a run of all of one then all of the other measures
 	// the load drift as much as the binaries.
@@ -52,7 +61,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		tb, cb, fb, err := once(flag.Arg(1), os.Environ())
+		tb, cb, fb, err := once(flag.Arg(1), baseEnv)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -61,8 +70,12 @@ func main() {
 		cpuA, cpuB = append(cpuA, ms(ca)), append(cpuB, ms(cb))
 		pfA, pfB = append(pfA, float64(fa)), append(pfB, float64(fb))
 	}
-	fmt.Printf("cold start (exec to first 200, median of %d, in turns): %s %.1f ms, %s %.1f ms, ratio %.2f (median of the %d pairs' ratios %.2f) (target <= 1.5)\n",
-		*n, flag.Arg(0), median(a), flag.Arg(1), median(b), median(a)/median(b), *n, median(ratios))
+	target := "(target <= 1.5)"
+	if *sameEnv {
+		target = "(two builds, same settings)"
+	}
+	fmt.Printf("cold start (exec to first 200, median of %d, in turns): %s %.1f ms, %s %.1f ms, ratio %.2f (median of the %d pairs' ratios %.2f) %s\n",
+		*n, flag.Arg(0), median(a), flag.Arg(1), median(b), median(a)/median(b), *n, median(ratios), target)
 	fmt.Printf("  CPU used to the first 200 (user + system, median): %s %.1f ms, %s %.1f ms, ratio %.2f\n",
 		flag.Arg(0), median(cpuA), flag.Arg(1), median(cpuB), median(cpuA)/median(cpuB))
 	fmt.Printf("  minor page faults to the first 200 (median): %s %.0f, %s %.0f\n",
