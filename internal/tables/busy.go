@@ -66,19 +66,24 @@ const TableBusy = "busy"
 //     the loser's writes landed). One window is left: a relay that dies
 //     between such late writes and its retry leaves them until the event's
 //     next change.
-//   - Reservations: every change is a saga whose intent row commits with it;
-//     its roll-forward (the request, the instance's retries, or the repair
-//     timer: tables.ReservationStore.finish), and a one-day booking right
-//     after its batch, call reservationChanged with the reservation before
-//     and after. A reservation's changes are serialised by the intent, so
-//     the rows of the "before" that the "after" does not keep are deleted and
-//     the others replaced. The index being advisory, its write never changes
-//     how a change settles (the reservation outbox's record and pointer): a
-//     failed write is retried by the instance in the background for a while
-//     (retryBusy), and the repair rewrites the rows of the bookings whose
-//     pointer it finds; a process dying in that window leaves the
-//     reservation's rows stale until its next change. The fault matrix
-//     checks the index with every other invariant (ReservationStore.Verify).
+//   - Reservations: a change's rows are written from the change's copies
+//     of the reservation before and after: the rows of the "before" that
+//     the "after" does not keep are deleted, the others replaced. A booking
+//     under an intent (a series, several days) writes them before its
+//     reservations are placed, so no later change of one can come first
+//     (an undo removes them; skipped occurrences lose theirs when it rolls
+//     forward); a one-day booking right after its batch, before anyone
+//     knows it; a change in its roll-forward (the request, a takeover, the
+//     instance's retries, the repair timer: ReservationStore.finish), which
+//     may run after a later change of the same reservation, so it then
+//     reads the reservation again and, if it moved on, rewrites the rows
+//     from what is stored (projectRecs). The index being advisory, its
+//     write never changes how a change settles (the reservation outbox's
+//     record and pointer): a failed write is retried by the instance in the
+//     background for a while, always from what is stored (retryBusy); a
+//     process dying in that window leaves the reservation's rows stale
+//     until its next change. The fault matrix checks the index with every
+//     other invariant (ReservationStore.Verify).
 //
 // Written alongside the change instead, in the request, the index would add
 // a partition write per participant to every event change's answer and
@@ -600,20 +605,43 @@ func (b *BusyStore) putSource(ctx context.Context, tenantID, src string, d srcDo
 // project brings the busy index in step with a committed intent, in its
 // roll-forward (before the intent is deleted, so a crash leaves the intent
 // for the repair to run this again): a booking's reservations, or a
-// change's before and after.
+// change's before and after. A booking whose rows were written before its
+// placing (busyEarly) only drops those of the occurrences it skipped; a
+// roll-forward that cannot know (the repair, a takeover, the instance's
+// background completion: the intent read back from storage) writes them
+// with the check.
 func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *rec) {
 	switch in.Kind {
 	case kindBook:
-		var placed []*rec
+		var placed, skipped []*rec
 		for i := range in.Next {
-			if !in.skipped(in.Next[i].R.ID) {
+			if in.skipped(in.Next[i].R.ID) {
+				skipped = append(skipped, &in.Next[i])
+			} else {
 				placed = append(placed, &in.Next[i])
 			}
 		}
-		s.projectRecs(ctx, in.Tenant, nil, placed, true)
+		if !in.busyEarly {
+			s.projectRecs(ctx, in.Tenant, nil, placed, true)
+		}
+		if len(skipped) > 0 {
+			// Never stored, so nothing can bring their rows back.
+			rs := recReservations(skipped)
+			if known, _ := busyOf(in.Tenant, nil, rs); s.busy.apply(ctx, known, busyRowSet{}) != nil {
+				s.retryBusy(ctx, in.Tenant, nil, rs)
+			}
+		}
 	case kindChange:
 		s.projectRecs(ctx, in.Tenant, &prev.R, []*rec{next}, true)
 	}
+}
+
+func recReservations(recs []*rec) []*booking.Reservation {
+	rs := make([]*booking.Reservation, len(recs))
+	for i := range recs {
+		rs[i] = &recs[i].R
+	}
+	return rs
 }
 
 // projectRecs writes the busy rows of a committed change of reservations
@@ -632,15 +660,13 @@ func (s *ReservationStore) project(ctx context.Context, in *intent, prev, next *
 // time): if one has moved on, the rows are rewritten from what is stored
 // (retryBusy), whichever write landed last. A one-day booking's own write,
 // right after its batch and before its answer, goes unchecked: nobody has
-// its id yet, and only a listing in the milliseconds between
-// the batch and this write could have shown it to somebody who then changed
-// it. That window is left open so that the most frequent write pays no extra
-// read; a retry of that write is checked.
+// its id yet, and only a listing in the milliseconds between the batch and
+// this write could have shown it to somebody who then changed it. That
+// window is left open so that the most frequent write pays no extra read; a
+// retry of that write is checked. A booking under an intent needs no check
+// either: it wrote its rows before placing (see Book).
 func (s *ReservationStore) projectRecs(ctx context.Context, tenantID string, prev *booking.Reservation, next []*rec, check bool) {
-	rs := make([]*booking.Reservation, len(next))
-	for i := range next {
-		rs[i] = &next[i].R
-	}
+	rs := recReservations(next)
 	if s.busy.reservationChanged(ctx, tenantID, prev, rs) == nil && (!check || s.current(ctx, tenantID, next)) {
 		return
 	}
@@ -723,31 +749,43 @@ func (b *BusyStore) verifyReservations(ctx context.Context, tenantID string, hol
 // leaves the reservations' rows stale until their next change; the bookings
 // themselves are whole either way.
 func (s *ReservationStore) retryBusy(ctx context.Context, tenantID string, prev *booking.Reservation, next []*booking.Reservation) {
+	known, ids := busyOf(tenantID, prev, next)
+	s.inBackground(ctx, func(ctx context.Context) error { return s.settleBusy(ctx, tenantID, known, ids) })
+}
+
+// busyOf returns the rows of prev and next, and the ids of next.
+func busyOf(tenantID string, prev *booking.Reservation, next []*booking.Reservation) (busyRowSet, []string) {
 	known := reservationRows(tenantID, prev)
 	ids := make([]string, len(next))
 	for i, r := range next {
 		known.merge(reservationRows(tenantID, r))
 		ids[i] = r.ID
 	}
-	s.inBackground(ctx, func(ctx context.Context) error {
-		want, seen, err := s.storedBusyRows(ctx, tenantID, ids)
-		if err != nil {
-			return err
-		}
-		err = s.busy.apply(ctx, known, want)
-		known.merge(want) // written, perhaps in part
-		if err != nil {
-			return err
-		}
-		_, now, err := s.storedBusyRows(ctx, tenantID, ids)
-		if err != nil {
-			return err
-		}
-		if !maps.Equal(seen, now) {
-			return errRaced
-		}
-		return nil
-	})
+	return known, ids
+}
+
+// settleBusy is one attempt of retryBusy: it writes the busy rows of the
+// reservations ids as stored now, deletes the others of known, and reads
+// the reservations again; errRaced if one changed meanwhile. What it wrote
+// joins known, for the next attempt to delete if need be.
+func (s *ReservationStore) settleBusy(ctx context.Context, tenantID string, known busyRowSet, ids []string) error {
+	want, seen, err := s.storedBusyRows(ctx, tenantID, ids)
+	if err != nil {
+		return err
+	}
+	err = s.busy.apply(ctx, known, want)
+	known.merge(want) // written, perhaps in part
+	if err != nil {
+		return err
+	}
+	_, now, err := s.storedBusyRows(ctx, tenantID, ids)
+	if err != nil {
+		return err
+	}
+	if !maps.Equal(seen, now) {
+		return errRaced
+	}
+	return nil
 }
 
 // storedBusyRows returns the busy rows that the reservations as stored now

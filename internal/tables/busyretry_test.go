@@ -106,3 +106,59 @@ func TestLateBusyRetryFollowsLaterChange(t *testing.T) {
 		})
 	}
 }
+
+// TestChangeDuringSeriesBooking cancels, through another instance, every
+// occurrence of a series that can be found while the series is being
+// booked, between each two of its storage requests in turn. Whenever the
+// booking's busy rows are written, the index must end with the rows of the
+// reservations as stored: none for a cancelled occurrence.
+func TestChangeDuringSeriesBooking(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	setup := func() (*faultFixture, teamspro.Principal, *booking.EventInput) {
+		f := newFaultFixture(t)
+		f.healthy.room(t, "r1", nil)
+		in := input("r1", f.now.Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9*time.Hour), time.Hour)
+		three := 3
+		in.RRule = &calendar.RecurrenceRule{Freq: "DAILY", Count: &three}
+		return f, f.user(), in
+	}
+	f, p, in := setup()
+	f.proxy.Passed()
+	if _, err := f.svc.Create(ctx, p, "cal", in); err != nil {
+		t.Fatalf("healthy run: %v", err)
+	}
+	n := f.proxy.Passed()
+	midway := 0
+	for k := range n {
+		f, p, in := setup()
+		cancelled := 0
+		f.proxy.OnRequest(k, func() {
+			found, err := f.healthy.svc.Reservations.ByCalendar(ctx, f.tenant, "cal", in.StartDate.AddDate(0, 0, -1), in.StartDate.AddDate(0, 0, 5))
+			if err != nil {
+				return
+			}
+			for _, r := range found {
+				if _, err := f.healthy.svc.Cancel(ctx, p, r.ID, ""); err == nil {
+					cancelled++
+				}
+			}
+		})
+		_, err := f.svc.Create(ctx, p, "cal", in)
+		f.settle(t)
+		if cancelled > 0 {
+			midway++
+		}
+		problems, verr := f.healthy.res.Verify(ctx, f.tenant)
+		if verr != nil {
+			t.Fatalf("cancel before request %d: verify: %v", k, verr)
+		}
+		for _, pr := range problems {
+			t.Errorf("cancel before request %d (%d cancelled), booking said %v: %s", k, cancelled, errSummary(err), pr)
+		}
+	}
+	if midway == 0 {
+		t.Fatalf("no occurrence could be cancelled during the booking's %d requests", n)
+	}
+	t.Logf("%d storage requests; occurrences cancelled before %d of them", n, midway)
+}

@@ -112,6 +112,11 @@ type intent struct {
 	// out is the record its commit wrote.
 	record booking.Recorder
 	out    *booking.Outgoing
+	// oneBatch marks a one-day booking, which has no intent row: its busy
+	// rows are written only once its batch committed. busyEarly says that
+	// a booking's busy rows were written before its reservations were
+	// placed (see Book).
+	oneBatch, busyEarly bool
 }
 
 func (in *intent) skipped(id string) bool {
@@ -571,6 +576,18 @@ func (s *ReservationStore) abort(ctx context.Context, in *intent) error {
 				return err
 			}
 			if err := s.undue(ctx, &n.R); err != nil {
+				return err
+			}
+		}
+		if !in.oneBatch {
+			// The busy rows written before the placing go, unless a
+			// reservation was changed meanwhile and stays (see unplace).
+			all := make([]*rec, len(in.Next))
+			for i := range in.Next {
+				all[i] = &in.Next[i]
+			}
+			known, ids := busyOf(in.Tenant, nil, recReservations(all))
+			if err := s.settleBusy(ctx, in.Tenant, known, ids); err != nil {
 				return err
 			}
 		}

@@ -552,6 +552,7 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 		return refused, written(in, settled), nil
 	}
 	if len(recs) == 1 && len(recs[0].Days) == 1 {
+		in.oneBatch = true
 		x := &recs[0]
 		var edit slotEdit
 		edit.addSlot(x.R.RoomID, x.slot())
@@ -597,6 +598,11 @@ func (s *ReservationStore) Book(ctx context.Context, rs []*booking.Reservation, 
 	if err := s.addIntent(ctx, in, nil); err != nil {
 		return nil, nil, s.leave(ctx, in, err)
 	}
+	// The busy rows go before the reservations exist: then no later change
+	// of one can have written its rows before these (see projectRecs), and
+	// the roll-forward needs no check. The intent row, written first, lets
+	// an undo find them.
+	in.busyEarly = s.busy.reservationChanged(ctx, tenantID, nil, rs) == nil
 	refused, err := s.run(ctx, in)
 	if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 		return refused, nil, err
