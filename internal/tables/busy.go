@@ -673,6 +673,48 @@ func (s *ReservationStore) projectRecs(ctx context.Context, tenantID string, pre
 	s.retryBusy(ctx, tenantID, prev, rs)
 }
 
+// dropEarlyBusy deletes, when a booking is undone, the busy rows it wrote
+// before placing (see Book). A reservation changed while it was being placed
+// stays (unplace leaves it to that change, and the undo its index row), and
+// that change may have written its rows before these were deleted: so the
+// reservations are looked up once the rows are gone (16 at a time; one
+// index read each for those undone), and any still stored gets its rows
+// back from what is stored.
+func (s *ReservationStore) dropEarlyBusy(ctx context.Context, in *intent) error {
+	all := make([]*rec, len(in.Next))
+	for i := range in.Next {
+		all[i] = &in.Next[i]
+	}
+	known, _ := busyOf(in.Tenant, nil, recReservations(all))
+	if err := s.busy.apply(ctx, known, busyRowSet{}); err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	var kept []*booking.Reservation
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for _, x := range all {
+		g.Go(func() error {
+			_, _, _, err := s.locate(gctx, in.Tenant, x.R.ID) // moved, perhaps: through its index
+			switch {
+			case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
+				return nil
+			case err != nil:
+				return err
+			}
+			mu.Lock()
+			kept = append(kept, &x.R)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil || len(kept) == 0 {
+		return err
+	}
+	known, ids := busyOf(in.Tenant, nil, kept)
+	return s.settleBusy(ctx, in.Tenant, known, ids)
+}
+
 // current reports whether every reservation of recs is stored as the
 // version recs holds (false when one cannot be read). A series' reservations
 // are read 16 at a time: the check adds a point read per reservation, not a

@@ -2,6 +2,7 @@ package tables_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -107,58 +108,85 @@ func TestLateBusyRetryFollowsLaterChange(t *testing.T) {
 	}
 }
 
-// TestChangeDuringSeriesBooking cancels, through another instance, every
+// TestChangeDuringSeriesBooking changes, through another instance, every
 // occurrence of a series that can be found while the series is being
-// booked, between each two of its storage requests in turn. Whenever the
-// booking's busy rows are written, the index must end with the rows of the
-// reservations as stored: none for a cancelled occurrence.
+// booked, between each two of its storage requests in turn: it cancels them,
+// or moves them an hour later; the series is then booked, or refused (its
+// last day is taken) and undone, which leaves an occurrence changed
+// meanwhile to its change. Whenever the booking's busy rows are written and
+// whatever the undo deletes, the index must end with the rows of the
+// reservations as stored: none for a cancelled occurrence, the new hour for
+// a moved one that stays.
 func TestChangeDuringSeriesBooking(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	setup := func() (*faultFixture, teamspro.Principal, *booking.EventInput) {
-		f := newFaultFixture(t)
-		f.healthy.room(t, "r1", nil)
-		in := input("r1", f.now.Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9*time.Hour), time.Hour)
-		three := 3
-		in.RRule = &calendar.RecurrenceRule{Freq: "DAILY", Count: &three}
-		return f, f.user(), in
+	changes := map[string]func(f *faultFixture, p teamspro.Principal, r *booking.Reservation) error{
+		"cancel": func(f *faultFixture, p teamspro.Principal, r *booking.Reservation) error {
+			_, err := f.healthy.svc.Cancel(ctx, p, r.ID, "")
+			return err
+		},
+		"move": func(f *faultFixture, p teamspro.Principal, r *booking.Reservation) error {
+			_, err := f.healthy.svc.Update(ctx, p, r.ID, "", input("r1", r.Start.Add(time.Hour), time.Hour))
+			return err
+		},
 	}
-	f, p, in := setup()
-	f.proxy.Passed()
-	if _, err := f.svc.Create(ctx, p, "cal", in); err != nil {
-		t.Fatalf("healthy run: %v", err)
-	}
-	n := f.proxy.Passed()
-	midway := 0
-	for k := range n {
-		f, p, in := setup()
-		cancelled := 0
-		f.proxy.OnRequest(k, func() {
-			found, err := f.healthy.svc.Reservations.ByCalendar(ctx, f.tenant, "cal", in.StartDate.AddDate(0, 0, -1), in.StartDate.AddDate(0, 0, 5))
-			if err != nil {
-				return
-			}
-			for _, r := range found {
-				if _, err := f.healthy.svc.Cancel(ctx, p, r.ID, ""); err == nil {
-					cancelled++
+	for name, change := range changes {
+		for _, refused := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, refused %v", name, refused), func(t *testing.T) {
+				t.Parallel()
+				setup := func() (*faultFixture, teamspro.Principal, *booking.EventInput) {
+					f := newFaultFixture(t)
+					f.healthy.room(t, "r1", nil)
+					start := f.now.Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
+					if refused {
+						if _, err := f.healthy.svc.Create(ctx, f.user(), "other", input("r1", start.AddDate(0, 0, 2), time.Hour)); err != nil {
+							t.Fatalf("setup booking: %v", err)
+						}
+					}
+					in := input("r1", start, time.Hour)
+					three := 3
+					in.RRule = &calendar.RecurrenceRule{Freq: "DAILY", Count: &three}
+					return f, f.user(), in
 				}
-			}
-		})
-		_, err := f.svc.Create(ctx, p, "cal", in)
-		f.settle(t)
-		if cancelled > 0 {
-			midway++
-		}
-		problems, verr := f.healthy.res.Verify(ctx, f.tenant)
-		if verr != nil {
-			t.Fatalf("cancel before request %d: verify: %v", k, verr)
-		}
-		for _, pr := range problems {
-			t.Errorf("cancel before request %d (%d cancelled), booking said %v: %s", k, cancelled, errSummary(err), pr)
+				f, p, in := setup()
+				f.proxy.Passed()
+				if _, err := f.svc.Create(ctx, p, "cal", in); (err != nil) != refused {
+					t.Fatalf("run without a change: %v, want refused %v", err, refused)
+				}
+				n := f.proxy.Passed()
+				midway := 0
+				for k := range n {
+					f, p, in := setup()
+					changed := 0
+					f.proxy.OnRequest(k, func() {
+						found, err := f.healthy.svc.Reservations.ByCalendar(ctx, f.tenant, "cal", in.StartDate.AddDate(0, 0, -1), in.StartDate.AddDate(0, 0, 5))
+						if err != nil {
+							return
+						}
+						for _, r := range found {
+							if change(f, p, r) == nil {
+								changed++
+							}
+						}
+					})
+					_, err := f.svc.Create(ctx, p, "cal", in)
+					f.settle(t)
+					if changed > 0 {
+						midway++
+					}
+					problems, verr := f.healthy.res.Verify(ctx, f.tenant)
+					if verr != nil {
+						t.Fatalf("change before request %d: verify: %v", k, verr)
+					}
+					for _, pr := range problems {
+						t.Errorf("change before request %d (%d changed), booking said %v: %s", k, changed, errSummary(err), pr)
+					}
+				}
+				if midway == 0 {
+					t.Fatalf("no occurrence could be changed during the booking's %d requests", n)
+				}
+				t.Logf("%d storage requests; occurrences changed before %d of them", n, midway)
+			})
 		}
 	}
-	if midway == 0 {
-		t.Fatalf("no occurrence could be cancelled during the booking's %d requests", n)
-	}
-	t.Logf("%d storage requests; occurrences cancelled before %d of them", n, midway)
 }

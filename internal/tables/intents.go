@@ -580,14 +580,7 @@ func (s *ReservationStore) abort(ctx context.Context, in *intent) error {
 			}
 		}
 		if !in.oneBatch {
-			// The busy rows written before the placing go, unless a
-			// reservation was changed meanwhile and stays (see unplace).
-			all := make([]*rec, len(in.Next))
-			for i := range in.Next {
-				all[i] = &in.Next[i]
-			}
-			known, ids := busyOf(in.Tenant, nil, recReservations(all))
-			if err := s.settleBusy(ctx, in.Tenant, known, ids); err != nil {
+			if err := s.dropEarlyBusy(ctx, in); err != nil {
 				return err
 			}
 		}
