@@ -21,6 +21,13 @@ import (
 
 func newValidator(t testing.TB, idp *entratest.IDP, mutate func(*entra.Config)) *entra.Validator {
 	t.Helper()
+	v, _ := newValidatorWithKeys(t, idp, mutate)
+	return v
+}
+
+// newValidatorWithKeys is newValidator, with the key cache it reads.
+func newValidatorWithKeys(t testing.TB, idp *entratest.IDP, mutate func(*entra.Config)) (*entra.Validator, *entra.RemoteKeys) {
+	t.Helper()
 	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +43,7 @@ func newValidator(t testing.TB, idp *entratest.IDP, mutate func(*entra.Config)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v
+	return v, keys
 }
 
 func b64(v any) string {
@@ -342,10 +349,7 @@ func TestCachedTokenStillExpires(t *testing.T) {
 func TestWarmFetchesBeforeTheFirstToken(t *testing.T) {
 	t.Parallel()
 	idp := entratest.New(t)
-	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, keys := newValidatorWithKeys(t, idp, nil)
 	if got := idp.Fetches.Load(); got != 0 {
 		t.Fatalf("got %d fetches before Warm, want 0 (the cold start must not wait)", got)
 	}
@@ -354,13 +358,6 @@ func TestWarmFetchesBeforeTheFirstToken(t *testing.T) {
 	}
 	if got := idp.Fetches.Load(); got != 1 {
 		t.Errorf("got %d fetches after Warm, want 1", got)
-	}
-	v, err := entra.NewValidator(entra.Config{
-		ClientID: idp.ClientID, AppIDURI: "api://tab.contoso.example/" + idp.ClientID, TenantID: idp.TenantID,
-		Scope: "access_as_user", ClockSkew: 2 * time.Minute,
-	}, keys, nil)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if _, err := v.Validate(context.Background(), idp.Token(t, idp.Claims())); err != nil {
 		t.Fatalf("validate: %v", err)
@@ -375,17 +372,7 @@ func TestWarmFetchesBeforeTheFirstToken(t *testing.T) {
 func TestRemoteKeysFirstUse(t *testing.T) {
 	t.Parallel()
 	idp := entratest.New(t)
-	keys, err := entra.NewRemoteKeys(t.Context(), idp.JWKSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := entra.NewValidator(entra.Config{
-		ClientID: idp.ClientID, AppIDURI: "api://tab.contoso.example/" + idp.ClientID, TenantID: idp.TenantID,
-		Scope: "access_as_user", ClockSkew: 2 * time.Minute,
-	}, keys, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, keys := newValidatorWithKeys(t, idp, nil)
 	const n = 16
 	tokens := make([]string, n)
 	for i := range tokens {
