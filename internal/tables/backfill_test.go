@@ -178,16 +178,28 @@ func (b *backfillFixture) wipe(t testing.TB) {
 // at a time, as the timer does.
 func (b *backfillFixture) finish(t testing.TB) int {
 	t.Helper()
-	for runs := 1; runs < 200; runs++ {
-		rep, err := b.fill.Tenant(context.Background(), b.tenant, 4)
+	return backfillUntilDone(t, b.fill, b.tenant, 4, 199, "")
+}
+
+// backfillUntilDone runs fill over tenant, chunk steps at a time, until it
+// says it is done, and returns how many runs that took; a run failing, or
+// maxRuns runs without it, fails the test (what, when not empty, says
+// when).
+func backfillUntilDone(t testing.TB, fill *tables.BusyBackfill, tenant string, chunk, maxRuns int, what string) int {
+	t.Helper()
+	if what != "" {
+		what += ": "
+	}
+	for runs := 1; runs <= maxRuns; runs++ {
+		rep, err := fill.Tenant(context.Background(), tenant, chunk)
 		if err != nil {
-			t.Fatalf("backfill run %d: %v", runs, err)
+			t.Fatalf("%sbackfill run %d: %v", what, runs, err)
 		}
 		if rep.Done {
 			return runs
 		}
 	}
-	t.Fatal("the backfill never finished")
+	t.Fatalf("%sthe backfill never finished", what)
 	return 0
 }
 
@@ -341,18 +353,7 @@ func TestBusyBackfillMeetsLiveChanges(t *testing.T) {
 	for k := 0; ; k++ {
 		before := moves.Load()
 		b.proxy.OnRequest(k, change)
-		for runs := 0; ; runs++ {
-			rep, err := b.faultyFill.Tenant(ctx, b.tenant, 1000)
-			if err != nil {
-				t.Fatalf("change at call %d: backfill: %v", k, err)
-			}
-			if rep.Done {
-				break
-			}
-			if runs > 50 {
-				t.Fatalf("change at call %d: the backfill never finished", k)
-			}
-		}
+		backfillUntilDone(t, b.faultyFill, b.tenant, 1000, 52, fmt.Sprintf("change at call %d", k))
 		b.proxy.OnRequest(0, nil)
 		b.verify(t, fmt.Sprintf("change at call %d", k))
 		got := b.rows(t)

@@ -167,6 +167,18 @@ func input(room string, start time.Time, d time.Duration) *booking.EventInput {
 	return &booking.EventInput{Title: "Meeting", StartDate: start, EndDate: start.Add(d), TimeZone: "UTC", ResourceID: room}
 }
 
+// cachedService is a booking service over f's stores whose rooms go
+// through a room cache (an hour's TTL), as a warm instance's do.
+func (f *bookingFixture) cachedService(t testing.TB) (*booking.Service, *booking.RoomCache) {
+	t.Helper()
+	cache := booking.NewRoomCache(f.rooms, time.Hour, 0, nil)
+	svc, err := booking.NewService(cache, f.res, func() time.Time { return f.now }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, cache
+}
+
 func (f *bookingFixture) user() teamspro.Principal {
 	return teamspro.Principal{TenantID: f.tenant, ObjectID: uuid.NewString()}
 }

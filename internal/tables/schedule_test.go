@@ -233,11 +233,7 @@ func TestSchedulesOfARoomMadeElsewhere(t *testing.T) {
 	t.Parallel()
 	f := newBookingFixture(t)
 	ctx := context.Background()
-	cache := booking.NewRoomCache(f.rooms, time.Hour, 0, nil)
-	svc, err := booking.NewService(cache, f.res, func() time.Time { return f.now }, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := f.cachedService(t)
 	f.room(t, "old", nil)
 	from, to := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
 	if _, err := svc.Schedules(ctx, f.tenant, []string{"old"}, from, to); err != nil {

@@ -73,11 +73,7 @@ func TestAvailabilityFromTheRoomCache(t *testing.T) {
 	t.Parallel()
 	f := newBookingFixture(t)
 	ctx := context.Background()
-	cache := booking.NewRoomCache(f.rooms, time.Hour, 0, nil)
-	svc, err := booking.NewService(cache, f.res, func() time.Time { return f.now }, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, cache := f.cachedService(t)
 	a := f.room(t, "a", nil)
 	f.room(t, "b", nil)
 	start := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)

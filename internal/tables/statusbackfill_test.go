@@ -246,16 +246,7 @@ func (s *statusFixture) check(t testing.TB, what string) {
 // run, as the timer does.
 func (s *statusFixture) finish(t testing.TB) {
 	t.Helper()
-	for runs := 1; runs < 200; runs++ {
-		rep, err := s.fill.Tenant(context.Background(), s.tenant, 4)
-		if err != nil {
-			t.Fatalf("backfill run %d: %v", runs, err)
-		}
-		if rep.Done {
-			return
-		}
-	}
-	t.Fatal("the backfill never finished")
+	backfillUntilDone(t, s.fill, s.tenant, 4, 199, "")
 }
 
 // etags are the storage ETags of the tenant's index rows.
@@ -408,18 +399,7 @@ func TestStatusBackfillMeetsLiveChanges(t *testing.T) {
 				t.Errorf("live delete: %v", err)
 			}
 		})
-		for runs := 0; ; runs++ {
-			rep, err := s.faultyFill.Tenant(ctx, s.tenant, 1000)
-			if err != nil {
-				t.Fatalf("change at call %d: backfill: %v", k, err)
-			}
-			if rep.Done {
-				break
-			}
-			if runs > 50 {
-				t.Fatalf("change at call %d: the backfill never finished", k)
-			}
-		}
+		backfillUntilDone(t, s.faultyFill, s.tenant, 1000, 52, fmt.Sprintf("change at call %d", k))
 		s.proxy.OnRequest(0, nil)
 		what := fmt.Sprintf("change at call %d", k)
 		if changes.Load() == before {
