@@ -691,24 +691,20 @@ func (s *ReservationStore) dropEarlyBusy(ctx context.Context, in *intent) error 
 	}
 	var mu sync.Mutex
 	var kept []*booking.Reservation
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(16)
-	for _, x := range all {
-		g.Go(func() error {
-			_, _, _, err := s.locate(gctx, in.Tenant, x.R.ID) // moved, perhaps: through its index
-			switch {
-			case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
-				return nil
-			case err != nil:
-				return err
-			}
-			mu.Lock()
-			kept = append(kept, &x.R)
-			mu.Unlock()
+	err := eachConcurrently(ctx, all, func(ctx context.Context, x *rec) error {
+		_, _, _, err := s.locate(ctx, in.Tenant, x.R.ID) // moved, perhaps: through its index
+		switch {
+		case teamspro.ErrorCode(err) == teamspro.ENOTFOUND:
 			return nil
-		})
-	}
-	if err := g.Wait(); err != nil || len(kept) == 0 {
+		case err != nil:
+			return err
+		}
+		mu.Lock()
+		kept = append(kept, &x.R)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || len(kept) == 0 {
 		return err
 	}
 	known, ids := busyOf(in.Tenant, nil, kept)
@@ -716,22 +712,27 @@ func (s *ReservationStore) dropEarlyBusy(ctx context.Context, in *intent) error 
 }
 
 // current reports whether every reservation of recs is stored as the
-// version recs holds (false when one cannot be read). A series' reservations
-// are read 16 at a time: the check adds a point read per reservation, not a
-// round trip each to the answer.
+// version recs holds (false when one cannot be read).
 func (s *ReservationStore) current(ctx context.Context, tenantID string, recs []*rec) bool {
+	return eachConcurrently(ctx, recs, func(ctx context.Context, x *rec) error {
+		cur, _, err := s.readRes(ctx, tenantID, x.R.Day, x.R.ID)
+		if err == nil && cur.Version != x.Version {
+			err = errRaced
+		}
+		return err
+	}) == nil
+}
+
+// eachConcurrently calls fn for every rec, 16 at a time (a series' reads
+// cost a few round trips to the answer, not one each), and returns the
+// first error; the others' context is then cancelled.
+func eachConcurrently(ctx context.Context, recs []*rec, fn func(context.Context, *rec) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for _, x := range recs {
-		g.Go(func() error {
-			cur, _, err := s.readRes(gctx, tenantID, x.R.Day, x.R.ID)
-			if err == nil && cur.Version != x.Version {
-				err = errRaced
-			}
-			return err
-		})
+		g.Go(func() error { return fn(gctx, x) })
 	}
-	return g.Wait() == nil
+	return g.Wait()
 }
 
 // verifyReservations compares the reservation rows of the tenant's busy
