@@ -221,6 +221,21 @@ func (b *browser) screenshot(name string) {
 }
 
 // devSignIn opens path and signs in on the dev sign-in screen.
+// newCalendarTab signs in as a member of tenant and saves a Calendar Pro tab
+// in Europe/Paris from its config page (in view, when not empty), then waits
+// for the content page's calendar.
+func (b *browser) newCalendarTab(tenant, user, name, view string) {
+	b.t.Helper()
+	b.devSignIn("/calendar-pro/config", tenant, user, name, false)
+	b.run("config page", waitVisible("#cfg-save"))
+	b.setInput("#cfg-zone", "Europe/Paris")
+	if view != "" {
+		b.setInput("#cfg-view", view)
+	}
+	b.click("#cfg-save")
+	b.waitFor("content page", `location.pathname === "/calendar-pro/content" && !!document.querySelector(".ec")`)
+}
+
 func (b *browser) devSignIn(path, tenant, user, name string, admin bool) {
 	b.t.Helper()
 	b.run("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("#devsignin-submit")))

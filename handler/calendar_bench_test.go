@@ -23,11 +23,7 @@ import (
 func BenchmarkCalendarMonthView5000Browser(b *testing.B) {
 	srv := startTabServer(b)
 	br := newBrowser(b, srv.base, "Europe/Paris")
-	br.devSignIn("/calendar-pro/config", uuid.NewString(), uuid.NewString(), "Bench", false)
-	br.run("config page", waitVisible("#cfg-save"))
-	br.setInput("#cfg-zone", "Europe/Paris")
-	br.click("#cfg-save")
-	br.waitFor("content page", `location.pathname === "/calendar-pro/content"`)
+	br.newCalendarTab(uuid.NewString(), uuid.NewString(), "Bench", "")
 	tabID := eval[string](br, "tab id", `new URLSearchParams(location.search).get("tab")`)
 	token := eval[string](br, "token", `JSON.parse(sessionStorage.getItem("teamspro.devsignin")).token`)
 	var tab struct{ CalendarID string }

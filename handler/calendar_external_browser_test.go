@@ -41,11 +41,7 @@ func TestCalendarExternalInBrowser(t *testing.T) {
 
 	srv := startTabServer(t, "EXTERNAL_CALENDAR_TEST_NETWORKS=127.0.0.1/32")
 	b := newBrowser(t, srv.base, "Europe/Paris")
-	b.devSignIn("/calendar-pro/config", uuid.NewString(), uuid.NewString(), "Olga Owner", false)
-	b.run("config page", waitVisible("#cfg-save"))
-	b.setInput("#cfg-zone", "Europe/Paris")
-	b.click("#cfg-save")
-	b.waitFor("content page", `location.pathname === "/calendar-pro/content" && !!document.querySelector(".ec")`)
+	b.newCalendarTab(uuid.NewString(), uuid.NewString(), "Olga Owner", "")
 	tabID := eval[string](b, "tab id", `new URLSearchParams(location.search).get("tab")`)
 	b.open("/calendar-pro/content?tab="+url.QueryEscape(tabID)+"&view=week&date="+day.Format("2006-01-02"), ".ec-time-grid, .ec-timeline, .ec")
 

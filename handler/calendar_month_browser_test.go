@@ -27,12 +27,7 @@ import (
 func TestCalendarMonthMoreInBrowser(t *testing.T) {
 	srv := startTabServer(t)
 	b := newBrowser(t, srv.base, "Europe/Paris")
-	b.devSignIn("/calendar-pro/config", uuid.NewString(), uuid.NewString(), "Mona Month", false)
-	b.run("config page", waitVisible("#cfg-save"))
-	b.setInput("#cfg-zone", "Europe/Paris")
-	b.setInput("#cfg-view", "month")
-	b.click("#cfg-save")
-	b.waitFor("content page", `location.pathname === "/calendar-pro/content" && !!document.querySelector(".ec")`)
+	b.newCalendarTab(uuid.NewString(), uuid.NewString(), "Mona Month", "month")
 	tabID := eval[string](b, "tab id", `new URLSearchParams(location.search).get("tab")`)
 	token := eval[string](b, "token", `JSON.parse(sessionStorage.getItem("teamspro.devsignin")).token`)
 	var tab struct{ CalendarID string }

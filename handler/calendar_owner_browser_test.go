@@ -24,11 +24,7 @@ func TestCalendarFiltersOwnerPanelLocaleInBrowser(t *testing.T) {
 	b := newBrowser(t, srv.base, "Europe/Paris")
 	tenant, userID := uuid.NewString(), uuid.NewString()
 
-	b.devSignIn("/calendar-pro/config", tenant, userID, "Olga Owner", false)
-	b.run("config page", waitVisible("#cfg-save"))
-	b.setInput("#cfg-zone", "Europe/Paris")
-	b.click("#cfg-save")
-	b.waitFor("content page", `location.pathname === "/calendar-pro/content" && !!document.querySelector(".ec")`)
+	b.newCalendarTab(tenant, userID, "Olga Owner", "")
 	tabID := eval[string](b, "tab id", `new URLSearchParams(location.search).get("tab")`)
 	token := eval[string](b, "token", `JSON.parse(sessionStorage.getItem("teamspro.devsignin")).token`)
 	type tabDoc struct {
