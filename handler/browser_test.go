@@ -58,7 +58,9 @@ func startTabServer(t testing.TB, extra ...string) *tabServer {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	wrap := openapitest.Middleware(t) // the tabs' requests too are held to the document
-	go func() { done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, ready, wrap) }()
+	go func() {
+		done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, serveHooks{ready: ready, wrap: wrap})
+	}()
 	select {
 	case addr := <-ready:
 		t.Cleanup(func() {

@@ -32,7 +32,9 @@ func bootHandler(t *testing.T, env map[string]string) (base string, stop func() 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	wrap := openapitest.Middleware(t)
-	go func() { done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, nil, wrap) }()
+	go func() {
+		done <- serve(ctx, func(k string) string { return env[k] }, io.Discard, serveHooks{wrap: wrap})
+	}()
 	base = "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -77,7 +79,7 @@ func devToken(t *testing.T, keyFile string, admin bool) (token, tenant, user str
 			return keyFile
 		}
 		return ""
-	}, &out, io.Discard); err != nil {
+	}, &out, io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(out.String()), tenant, user
@@ -306,7 +308,7 @@ func devTokenFor(t *testing.T, keyFile, tenant string) string {
 			return keyFile
 		}
 		return ""
-	}, &out, io.Discard); err != nil {
+	}, &out, io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(out.String())

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,7 +50,8 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestRunEndToEnd boots the whole binary through run() on a free port with dev
-// sign-in, mints a token with the devtoken command, and signs in.
+// sign-in, mints a token with the devtoken command, signs in, and shuts down
+// at a SIGTERM as main does: signals are routed once the first answer is out.
 func TestRunEndToEnd(t *testing.T) {
 	cs := tablestest.ConnectionString(t)
 	port := freePort(t)
@@ -65,9 +68,16 @@ func TestRunEndToEnd(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var logs lockedBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, getenv, &logs, io.Discard) }()
+	started := make(chan struct{})
+	go func() {
+		done <- run(ctx, nil, getenv, &logs, io.Discard, func() {
+			handleSignals(cancel)
+			close(started)
+		})
+	}()
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(20 * time.Second)
@@ -77,16 +87,26 @@ func TestRunEndToEnd(t *testing.T) {
 			res.Body.Close()
 			break
 		}
+		select {
+		case <-started:
+			t.Fatal("started was called before the first answer")
+		default:
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("handler did not answer: %v\n%s", err, logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("started was not called after the first answer")
+	}
 
 	client := &http.Client{Transport: openapitest.Transport(t, nil)}
 	tenant, user := uuid.NewString(), uuid.NewString()
 	var out bytes.Buffer
-	if err := run(ctx, []string{"devtoken", "--tenant", tenant, "--user", user, "--upn", "dev@x.example", "--admin"}, getenv, &out, io.Discard); err != nil {
+	if err := run(ctx, []string{"devtoken", "--tenant", tenant, "--user", user, "--upn", "dev@x.example", "--admin"}, getenv, &out, io.Discard, nil); err != nil {
 		t.Fatalf("devtoken: %v", err)
 	}
 	token := strings.TrimSpace(out.String())
@@ -107,7 +127,11 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatalf("got %d %v, want 200 with the dev user as admin", res.StatusCode, me)
 	}
 
-	cancel()
+	// Routed by handleSignals, the signal cancels run's context instead of
+	// ending the test binary.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case err := <-done:
 		if err != nil {
@@ -134,7 +158,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := run(context.Background(), nil, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
+			err := run(context.Background(), nil, func(k string) string { return tt.env[k] }, io.Discard, io.Discard, nil)
 			if err == nil {
 				t.Fatal("got nil, want a configuration error")
 			}
@@ -165,7 +189,7 @@ func TestDevtoken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), append([]string{"devtoken"}, tt.args...), func(k string) string { return tt.env[k] }, &out, &errOut)
+			err := run(context.Background(), append([]string{"devtoken"}, tt.args...), func(k string) string { return tt.env[k] }, &out, &errOut, nil)
 			if tt.wantErr == "" {
 				if err != nil || strings.Count(out.String(), ".") != 2 {
 					t.Fatalf("got %v %q, want a JWT", err, out.String())
@@ -202,7 +226,7 @@ func TestRunWithEntraID(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs lockedBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &logs, io.Discard) }()
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &logs, io.Discard, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -31,12 +31,23 @@ import (
 	"github.com/teamspro/functions/web"
 )
 
+// serveHooks are what callers of serve add around it; the zero value adds
+// nothing.
+type serveHooks struct {
+	// ready receives the listening address (tests use port 0).
+	ready chan<- string
+	// wrap is put around the server's handler (tests hold every answer to the
+	// OpenAPI document with it).
+	wrap func(http.Handler) http.Handler
+	// started is called once, after the first answer (or startWait without a
+	// request), before the deferred start-up work: main registers for
+	// signals there.
+	started func()
+}
+
 // serve is the composition root: load and validate the configuration, build
-// the adapters, serve until ctx ends, then shut down gracefully. When ready is
-// not nil, it receives the listening address (tests use port 0); when wrap is
-// not nil, it is put around the server's handler (tests hold every answer to
-// the OpenAPI document with it).
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string, wrap func(http.Handler) http.Handler) error {
+// the adapters, serve until ctx ends, then shut down gracefully.
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, hooks serveHooks) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -91,8 +102,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		srv.ServeHTTP(w, r)
 		firstAnswer.Do(func() { close(answered) })
 	})
-	if wrap != nil {
-		h = wrap(h)
+	if hooks.wrap != nil {
+		h = hooks.wrap(h)
 	}
 	hs := &http.Server{
 		Handler:           h,
@@ -249,6 +260,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		if !afterStart(ctx, started()) {
 			return
 		}
+		if hooks.started != nil {
+			hooks.started()
+		}
 		for _, w := range warmups {
 			w(ctx)
 		}
@@ -266,8 +280,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 
 	close(built)
 	log.Info("serving", "addr", ln.Addr().String(), "dev_signin", cfg.DevSignIn)
-	if ready != nil {
-		ready <- ln.Addr().String()
+	if hooks.ready != nil {
+		hooks.ready <- ln.Addr().String()
 	}
 	select {
 	case err := <-errc:

@@ -32,7 +32,7 @@ func BenchmarkServeStartup(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
-		go func() { done <- serve(ctx, getenv, io.Discard, ready, nil) }()
+		go func() { done <- serve(ctx, getenv, io.Discard, serveHooks{ready: ready}) }()
 		select {
 		case <-ready:
 		case err := <-done:
