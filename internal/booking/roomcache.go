@@ -77,10 +77,12 @@ func clones(rooms []*Room) []*Room {
 // grows with the rooms. The version is read before the list, so a write
 // racing the list at worst leaves a directory remembered under a version
 // that is already gone, which the next call reads again. A missing version
-// never matches: the organization purge deletes it first, and rooms written
-// before versions existed have none. The TTL still bounds what an instance
-// of an older release, which writes rooms without a version, leaves unseen.
-// Callers get copies.
+// never matches: the organization purge deletes it first and last. Rooms
+// written before versions existed have none: the list that finds them
+// records one (RecordDirectoryVersion), which the next call reads before
+// it lists, so such a tenant is listed twice and then served from memory.
+// The TTL still bounds what an instance of an older release, which writes
+// rooms without a version, leaves unseen. Callers get copies.
 func (c *RoomCache) Current(ctx context.Context, tenantID string) ([]*Room, error) {
 	v, err := c.RoomStore.DirectoryVersion(ctx, tenantID)
 	if err != nil {
@@ -88,6 +90,14 @@ func (c *RoomCache) Current(ctx context.Context, tenantID string) ([]*Room, erro
 	}
 	d, _, err := c.dirs.LoadIf(tenantID, "", func(d roomDir) bool { return v != "" && d.version == v }, func() (roomDir, error) {
 		rooms, err := c.RoomStore.List(ctx, tenantID)
+		if err == nil && v == "" && len(rooms) > 0 {
+			// This list is remembered under no version, since none was read
+			// before it. Recording one is best effort: a failure changes
+			// nothing for this answer, and the next call tries again. An
+			// empty directory gets none, so that a read never creates a row
+			// for a tenant without rooms (a purged one, say).
+			_, _ = c.RoomStore.RecordDirectoryVersion(ctx, tenantID)
+		}
 		return roomDir{version: v, rooms: rooms}, err
 	})
 	if err != nil {

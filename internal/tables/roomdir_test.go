@@ -180,13 +180,7 @@ func testPurgeSeen(t *testing.T, legacy bool) {
 	tenant := tablestest.Tenant()
 	seedRooms(t, a.store, tenant)
 	if legacy {
-		svc, err := aztables.NewServiceClientFromConnectionString(tablestest.ConnectionString(t), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.NewClient(tablestest.Prefix()+tables.TableRooms).DeleteEntity(context.Background(), tenant, "directory", nil); err != nil {
-			t.Fatal(err)
-		}
+		dropDirectoryVersion(t, tenant)
 	}
 	if got := a.current(t, tenant); strings.Count(got, "\n") != 2 {
 		t.Fatalf("got\n%s want two rooms", got)
@@ -199,6 +193,113 @@ func testPurgeSeen(t *testing.T, legacy bool) {
 	}
 	if n, err := c.CountTenant(context.Background(), tenant); err != nil || n != 0 {
 		t.Errorf("got %d rows left after the purge (%v), want 0", n, err)
+	}
+}
+
+// dropDirectoryVersion deletes the tenant's directory version, as rooms
+// written before versions existed have none.
+func dropDirectoryVersion(t testing.TB, tenant string) {
+	t.Helper()
+	svc, err := aztables.NewServiceClientFromConnectionString(tablestest.ConnectionString(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.NewClient(tablestest.Prefix()+tables.TableRooms).DeleteEntity(context.Background(), tenant, "directory", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRoomsWithoutVersionGetOne: the rooms of a tenant written before
+// versions existed are listed at the first two calls (the first records a
+// version, the second is remembered under it) and served from memory after,
+// whatever another instance writes between any two storage requests of the
+// first call.
+func TestRoomsWithoutVersionGetOne(t *testing.T) {
+	t.Parallel()
+	a := newRoomInstance(t)
+	tenant := tablestest.Tenant()
+	seedRooms(t, a.store, tenant)
+	dropDirectoryVersion(t, tenant)
+	want := a.stored(t, tenant)
+	a.calls.Reset()
+	for i, wantCalls := range []int{3, 2, 1} { // version, list, record; version, list; version
+		if got := a.current(t, tenant); got != want {
+			t.Fatalf("list %d: got\n%s want\n%s", i+1, got, want)
+		}
+		if got := a.calls.Reset(); got != wantCalls {
+			t.Errorf("list %d: got %d storage requests, want %d", i+1, got, wantCalls)
+		}
+	}
+
+	n := 3
+	for k := range n + 1 {
+		p, through := storageProxy(t)
+		a := newRoomInstance(t, func(o *tables.Options) { o.ConnectionString = through })
+		b := newRoomInstance(t)
+		tenant := tablestest.Tenant()
+		seedRooms(t, b.store, tenant)
+		dropDirectoryVersion(t, tenant)
+		p.OnRequest(k, func() {
+			if err := b.cache.Fresh().Create(context.Background(), dirRoom(tenant, fmt.Sprintf("w%d", k), "Written")); err != nil {
+				t.Error(err)
+			}
+		})
+		a.current(t, tenant)
+		for i := range 3 {
+			if got, want := a.current(t, tenant), a.stored(t, tenant); got != want {
+				t.Errorf("a write before request %d of the first list, then list %d: got\n%s want\n%s", k+1, i+2, got, want)
+			}
+		}
+	}
+}
+
+// TestPurgeLeavesNoDirectoryVersion: an instance that lists rooms without a
+// version (and so records one) between any two storage requests of a purge,
+// twice, lists no room after the purge, and the purge leaves nothing behind.
+func TestPurgeLeavesNoDirectoryVersion(t *testing.T) {
+	t.Parallel()
+	setup := func(t *testing.T) (*faultproxy.Proxy, *tables.Client, *roomInstance, string) {
+		t.Helper()
+		p, through := storageProxy(t)
+		o := tablestest.Options(t)
+		o.ConnectionString = through
+		c, err := tables.New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		good := newRoomInstance(t)
+		tenant := tablestest.Tenant()
+		many := make([]*booking.Room, 150) // two delete batches in the purge
+		for i := range many {
+			many[i] = dirRoom(tenant, fmt.Sprintf("m%03d", i), "Many")
+		}
+		if _, _, err := good.store.Import(context.Background(), tenant, many); err != nil {
+			t.Fatal(err)
+		}
+		dropDirectoryVersion(t, tenant)
+		return p, c, good, tenant
+	}
+	p, c, _, tenant := setup(t)
+	p.Passed()
+	if _, err := c.PurgeTenant(context.Background(), tenant); err != nil {
+		t.Fatal(err)
+	}
+	n := p.Passed()
+	for k := range n {
+		p, c, good, tenant := setup(t)
+		p.OnRequest(k, func() {
+			good.current(t, tenant) // records a version if rooms are left
+			good.current(t, tenant) // remembered under it
+		})
+		if _, err := c.PurgeTenant(context.Background(), tenant); err != nil {
+			t.Fatal(err)
+		}
+		if got := good.current(t, tenant); got != "" {
+			t.Errorf("listed before request %d of %d of the purge: then lists %d rooms, want none", k+1, n, strings.Count(got, "\n"))
+		}
+		if m, err := c.CountTenant(context.Background(), tenant); err != nil || m != 0 {
+			t.Errorf("listed before request %d of %d of the purge: got %d rows left (%v), want 0", k+1, n, m, err)
+		}
 	}
 }
 

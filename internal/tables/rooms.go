@@ -35,7 +35,10 @@ func roomRow(id string) string { return "room|" + id }
 //
 // Its row key sorts before every "room|" row, so the purge (which deletes a
 // partition in key order) deletes it in its first batch: while a purge runs,
-// the version is missing, which never matches a remembered directory.
+// the version is missing, which never matches a remembered directory. A
+// reader may record one meanwhile (RecordDirectoryVersion, for rooms written
+// before versions existed), so the purge deletes the version once more at
+// its end (purgeLast).
 const dirRow = "directory"
 
 // dirVersionColumn holds the version.
@@ -69,6 +72,25 @@ func (s *RoomStore) DirectoryVersion(ctx context.Context, tenantID string) (stri
 		return "", err
 	}
 	return v.Change, nil
+}
+
+// RecordDirectoryVersion gives a tenant without a directory version (rooms
+// written before versions existed) its first one, with an insert that fails
+// if any version exists: a write of the rooms records its own. It returns the
+// version, or "" when one exists already.
+func (s *RoomStore) RecordDirectoryVersion(ctx context.Context, tenantID string) (string, error) {
+	if err := checkKey(tenantID); err != nil {
+		return "", err
+	}
+	v := uuid.NewString()
+	b, _ := json.Marshal(map[string]string{"PartitionKey": tenantID, "RowKey": dirRow, dirVersionColumn: v})
+	if _, err := s.c.table(TableRooms).AddEntity(ctx, b, nil); err != nil {
+		if err = translate(err, "record room directory version"); teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+			return "", nil
+		}
+		return "", err
+	}
+	return v, nil
 }
 
 // Get returns a room.
