@@ -34,7 +34,7 @@ func (m *memRooms) DirectoryVersion(context.Context, string) (string, error) { r
 func (m *memRooms) RecordDirectoryVersion(context.Context, string) (string, error) {
 	return "", nil
 }
-func (m *memRooms) Create(ctx context.Context, r *Room) error                { return m.Update(ctx, r, "") }
+func (m *memRooms) Create(ctx context.Context, r *Room) error { return m.Update(ctx, r, "") }
 func (m *memRooms) Update(_ context.Context, r *Room, _ string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
