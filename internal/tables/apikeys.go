@@ -34,16 +34,16 @@ func (s *APIKeyStore) Create(ctx context.Context, k *apikey.Key) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.c.table(TableAPIKeys).AddEntity(ctx, b, nil); err != nil {
-		return translate(err, "add key")
+	if err := s.c.addOwn(ctx, TableAPIKeys, b, "add key"); err != nil {
+		return err
 	}
 	h, err := encodeRow(hashPartition, k.Hash, k, 1, map[string]any{"TenantId": k.TenantID})
 	if err != nil {
 		return err
 	}
-	if _, err := s.c.table(TableAPIKeys).AddEntity(ctx, h, nil); err != nil {
-		_, _ = s.c.table(TableAPIKeys).DeleteEntity(ctx, k.TenantID, keyRow(k.ID), nil)
-		return translate(err, "add key hash")
+	if err := s.c.addOwn(ctx, TableAPIKeys, h, "add key hash"); err != nil {
+		_, _ = s.c.table(TableAPIKeys).DeleteEntity(context.WithoutCancel(ctx), k.TenantID, keyRow(k.ID), nil)
+		return err
 	}
 	return nil
 }

@@ -821,8 +821,8 @@ func (s *EventStore) SetFeed(ctx context.Context, tenantID, calendarID, hash, by
 	if err != nil {
 		return err
 	}
-	if _, err := s.c.table(TableAPIKeys).AddEntity(ctx, h, nil); err != nil {
-		return translate(err, "add feed hash")
+	if err := s.c.addOwn(ctx, TableAPIKeys, h, "add feed hash"); err != nil {
+		return err
 	}
 	f, err := encodeRow(pk, feedRow, feedDoc{Hash: hash, CreatedBy: by, CreatedAt: at.UTC()}, cur.Version+1, nil)
 	if err != nil {
@@ -832,7 +832,7 @@ func (s *EventStore) SetFeed(ctx context.Context, tenantID, calendarID, hash, by
 	if cur.ETag != "" {
 		act = action(aztables.TransactionTypeUpdateReplace, f, cur.ETag)
 	}
-	if err := s.c.submit(ctx, TableEvents, []aztables.TransactionAction{act}); err != nil {
+	if err := s.c.submitOwn(ctx, TableEvents, []aztables.TransactionAction{act}); err != nil {
 		_, _ = s.c.table(TableAPIKeys).DeleteEntity(context.WithoutCancel(ctx), hashPartition, feedHashRow(hash), nil)
 		if c := teamspro.ErrorCode(err); c == teamspro.ECONFLICT || c == teamspro.ENOTFOUND {
 			return teamspro.Errorf(teamspro.EPRECONDITION, "The feed was changed meanwhile; try again.")

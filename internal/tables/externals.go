@@ -222,8 +222,8 @@ func (s *ExternalStore) AddExternal(ctx context.Context, x *calendar.External) e
 		if err != nil {
 			return err
 		}
-		_, err = s.c.table(TableExternals).AddEntity(ctx, b, nil)
-		if err = translate(err, "add external calendar"); teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+		err = s.c.addOwn(ctx, TableExternals, b, "add external calendar")
+		if teamspro.ErrorCode(err) == teamspro.ECONFLICT {
 			continue // another owner took the slot meanwhile
 		}
 		return err

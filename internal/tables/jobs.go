@@ -28,8 +28,8 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.c.table(TableJobs).AddEntity(ctx, b, nil); err != nil {
-		return translate(err, "add job")
+	if err := s.c.addOwn(ctx, TableJobs, b, "add job"); err != nil {
+		return err
 	}
 	j.ETag = ETagOf(1)
 	return nil
