@@ -473,7 +473,7 @@ func (s *EventStore) PutException(ctx context.Context, tenantID, calendarID stri
 	if err != nil {
 		return calendar.Exception{}, err
 	}
-	if err := s.c.submit(ctx, TableEvents, acts); err != nil {
+	if err := s.c.submitOwn(ctx, TableEvents, acts); err != nil {
 		if c := teamspro.ErrorCode(err); c == teamspro.ECONFLICT || c == teamspro.ENOTFOUND {
 			return calendar.Exception{}, teamspro.Errorf(teamspro.EPRECONDITION, "The occurrence was changed meanwhile; read it again.")
 		}
@@ -633,7 +633,7 @@ func (s *EventStore) Delete(ctx context.Context, tenantID, calendarID, eventID, 
 	if acts, err = withOutgoing(acts, tenantID, calendarID, out); err != nil {
 		return err
 	}
-	return s.c.submit(ctx, TableEvents, acts)
+	return s.c.submitOwn(ctx, TableEvents, acts)
 }
 
 // Restore undeletes an event: the reverse batch of Delete.
@@ -656,7 +656,7 @@ func (s *EventStore) Restore(ctx context.Context, tenantID, calendarID, eventID 
 	if acts, err = withOutgoing(acts, tenantID, calendarID, out); err != nil {
 		return calendar.Event{}, err
 	}
-	if err := s.c.submit(ctx, TableEvents, acts); err != nil {
+	if err := s.c.submitOwn(ctx, TableEvents, acts); err != nil {
 		if c := teamspro.ErrorCode(err); c == teamspro.ENOTFOUND || c == teamspro.EPRECONDITION {
 			return calendar.Event{}, teamspro.Errorf(teamspro.ENOTFOUND, "The event was restored or purged meanwhile.")
 		}

@@ -37,6 +37,7 @@ func TestAppliedWriteWhoseAnswerWasLost(t *testing.T) {
 	}
 	events, rooms := tables.NewEventStore(c), tables.NewRoomStore(c)
 	keys, jobs, externals := tables.NewAPIKeyStore(c), tables.NewJobStore(c), tables.NewExternalStore(c)
+	tabs := tables.NewTabStore(c)
 	tablestest.Ensure(t, c, extra...)
 	tenant, cal := uuid.NewString(), "cal-lost"
 	ctx := context.Background()
@@ -74,12 +75,78 @@ func TestAppliedWriteWhoseAnswerWasLost(t *testing.T) {
 			_, err := events.Update(ctx, tenant, e, `"1"`, nil)
 			return err
 		}, nil},
+		{"delete an event", func(t *testing.T, id string) {
+			if _, err := events.Create(ctx, tenant, mkEvent(t, cal, id, timed(start, time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error {
+			return events.Delete(ctx, tenant, cal, id, `"1"`, now)
+		}, func(t *testing.T, id string) {
+			if _, err := events.Get(ctx, tenant, cal, id); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+				t.Errorf("the deleted event: got %v, want not_found", err)
+			}
+		}},
+		{"restore an event", func(t *testing.T, id string) {
+			if _, err := events.Create(ctx, tenant, mkEvent(t, cal, id, timed(start, time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+			if err := events.Delete(ctx, tenant, cal, id, `"1"`, now); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error {
+			_, err := events.Restore(ctx, tenant, cal, id)
+			return err
+		}, func(t *testing.T, id string) {
+			if _, err := events.Get(ctx, tenant, cal, id); err != nil {
+				t.Errorf("the restored event: %v", err)
+			}
+		}},
+		{"change an occurrence", func(t *testing.T, id string) {
+			if _, err := events.Create(ctx, tenant, mkEvent(t, cal, id, calendar.EventInput{StartDate: "2027-03-01T12:00:00Z", EndDate: "2027-03-01T13:00:00Z", ModeRecurrence: "Daily"})); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error {
+			series, err := events.Get(ctx, tenant, cal, id)
+			if err != nil {
+				return err
+			}
+			x, err := calendar.NewException(series, time.Date(2027, 3, 2, 12, 0, 0, 0, time.UTC), nil)
+			if err != nil {
+				return err
+			}
+			_, err = events.PutException(ctx, tenant, cal, x, "")
+			return err
+		}, nil},
 		{"create a room", nil, func(id string) error { return rooms.Create(ctx, room(id, "Lost")) }, nil},
 		{"update a room", func(t *testing.T, id string) {
 			if err := rooms.Create(ctx, room(id, "Before")); err != nil {
 				t.Fatal(err)
 			}
 		}, func(id string) error { return rooms.Update(ctx, room(id, "After"), `"1"`) }, nil},
+		{"create a tab", nil, func(id string) error {
+			tb := newTab(tenant)
+			tb.ID = id
+			return tabs.Create(ctx, tb)
+		}, func(t *testing.T, id string) {
+			if tb, err := tabs.Get(ctx, tenant, id); err != nil || tb.ETag != `"1"` {
+				t.Errorf("the tab: got %v, %v, want version 1", tb, err)
+			}
+		}},
+		{"update a tab", func(t *testing.T, id string) {
+			tb := newTab(tenant)
+			tb.ID = id
+			if err := tabs.Create(ctx, tb); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error {
+			tb := newTab(tenant)
+			tb.ID, tb.ChannelName = id, "Renamed"
+			return tabs.Update(ctx, tb, `"1"`)
+		}, func(t *testing.T, id string) {
+			if tb, err := tabs.Get(ctx, tenant, id); err != nil || tb.ETag != `"2"` || tb.ChannelName != "Renamed" {
+				t.Errorf("the tab: got %v, %v, want version 2, renamed", tb, err)
+			}
+		}},
 		{"create an API key", nil, func(id string) error {
 			return keys.Create(ctx, &apikey.Key{TenantID: tenant, ID: id, Name: "Lost", CalendarIDs: []string{cal},
 				CreatedBy: "owner", CreatedAt: now, Hash: "hash-" + id})

@@ -61,7 +61,9 @@ func (s *TabStore) ByCalendar(ctx context.Context, tenantID, calendarID string) 
 
 // write stores both rows of t at version in one batch. With storageETag set the
 // tab row is replaced only if unchanged since it was read; otherwise both rows
-// are added and fail with ECONFLICT if the ids are taken.
+// are added and fail with ECONFLICT if the ids are taken. A retry's 409 or 412
+// that repeats this very batch, applied but its answer lost, is success
+// (submitOwn).
 func (s *TabStore) write(ctx context.Context, t *tab.Tab, version int64, storageETag string) error {
 	cols := map[string]any{"Kind": string(t.Kind), "Deleted": !t.DeletedAt.IsZero()}
 	main, err := encodeRow(t.TenantID, tabRow(t.ID), t, version, cols)
@@ -80,7 +82,7 @@ func (s *TabStore) write(ctx context.Context, t *tab.Tab, version int64, storage
 		actions[0] = action(aztables.TransactionTypeUpdateReplace, main, storageETag)
 		actions[1] = action(aztables.TransactionTypeInsertReplace, index, "")
 	}
-	if err := s.c.submit(ctx, TableTabs, actions); err != nil {
+	if err := s.c.submitOwn(ctx, TableTabs, actions); err != nil {
 		return err
 	}
 	t.ETag = ETagOf(version)
