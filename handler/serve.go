@@ -171,9 +171,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ho
 	if err != nil {
 		return err
 	}
+	externals := calendar.NewExternalCache(tables.NewExternalStore(store), cfg.CacheTTL, 0, time.Now)
 	cal, err := calendar.NewService(calendar.Config{
 		Events: events, Tabs: tabs, Feeds: events, Jobs: calendar.Jobs{Store: tables.NewJobStore(store), Queue: dispatcher},
-		Externals: tables.NewExternalStore(store),
+		Externals: externals,
 		Source:    ical.Source{Fetcher: safehttp.New(safehttp.Config{AllowNetworks: cfg.ExternalTestNetworks()})},
 		Notifier:  dispatcher, Projections: []calendar.Projection{busy}, Now: time.Now, Logger: log,
 	})
@@ -193,8 +194,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ho
 		return err
 	}
 	caches := []org.Cache{rooms}
-	if c, ok := tabs.(org.Cache); ok { // a tab.Cache, unless CACHE_TTL is 0
-		caches = append(caches, c)
+	for _, x := range []any{tabs, externals} { // caches, unless CACHE_TTL is 0
+		if c, ok := x.(org.Cache); ok {
+			caches = append(caches, c)
+		}
 	}
 	orgs, err := org.NewService(store, dispatcher, caches...)
 	if err != nil {

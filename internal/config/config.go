@@ -100,8 +100,9 @@ type Config struct {
 	MaxBodyBytes       int64    `env:"MAX_BODY_BYTES" default:"1048576"`
 
 	// CacheTTL is how long an instance remembers a calendar's tab (its
-	// permissions) and a room (its rules); changes made on another instance
-	// apply after at most this long. 0 reads them on every request.
+	// permissions), a room (its rules) and a calendar's external calendars
+	// (for its views); changes made on another instance apply after at most
+	// this long. 0 reads them on every request.
 	CacheTTL time.Duration `env:"CACHE_TTL" default:"15s"`
 
 	// SoftDeleteRetention is how long soft-deleted items can be restored.
