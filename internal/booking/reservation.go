@@ -254,9 +254,9 @@ type RoomStore interface {
 	// (which no remembered directory may be taken to match).
 	DirectoryVersion(ctx context.Context, tenantID string) (string, error)
 	// RecordDirectoryVersion records a first version for a tenant that has
-	// none and returns it; "" when one was recorded meanwhile (by a write of
-	// the rooms, or by another instance).
-	RecordDirectoryVersion(ctx context.Context, tenantID string) (string, error)
+	// none; nil too when one was recorded meanwhile (by a write of the rooms,
+	// or by another instance).
+	RecordDirectoryVersion(ctx context.Context, tenantID string) error
 	// Create stores a new room; ECONFLICT if the id is taken.
 	Create(ctx context.Context, r *Room) error
 	// Update replaces a room if ifMatch matches ("" or "*": any); EPRECONDITION, ENOTFOUND.

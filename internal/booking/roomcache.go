@@ -96,7 +96,7 @@ func (c *RoomCache) Current(ctx context.Context, tenantID string) ([]*Room, erro
 			// nothing for this answer, and the next call tries again. An
 			// empty directory gets none, so that a read never creates a row
 			// for a tenant without rooms (a purged one, say).
-			_, _ = c.RoomStore.RecordDirectoryVersion(ctx, tenantID)
+			_ = c.RoomStore.RecordDirectoryVersion(ctx, tenantID)
 		}
 		return roomDir{version: v, rooms: rooms}, err
 	})

@@ -31,10 +31,8 @@ func (m *memRooms) List(context.Context, string) ([]*Room, error) { return nil, 
 // DirectoryVersion records none: the version's rules are tested over the
 // real store (tables).
 func (m *memRooms) DirectoryVersion(context.Context, string) (string, error) { return "", nil }
-func (m *memRooms) RecordDirectoryVersion(context.Context, string) (string, error) {
-	return "", nil
-}
-func (m *memRooms) Create(ctx context.Context, r *Room) error { return m.Update(ctx, r, "") }
+func (m *memRooms) RecordDirectoryVersion(context.Context, string) error     { return nil }
+func (m *memRooms) Create(ctx context.Context, r *Room) error                { return m.Update(ctx, r, "") }
 func (m *memRooms) Update(_ context.Context, r *Room, _ string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

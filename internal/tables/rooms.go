@@ -44,11 +44,16 @@ const dirRow = "directory"
 // dirVersionColumn holds the version.
 const dirVersionColumn = "Change"
 
+// dirVersionEntity is the tenant's directory version row with a new value.
+func dirVersionEntity(tenantID string) []byte {
+	b, _ := json.Marshal(map[string]string{"PartitionKey": tenantID, "RowKey": dirRow, dirVersionColumn: uuid.NewString()})
+	return b
+}
+
 // newDirVersion is the batch action that gives the tenant's directory a new
 // version.
 func newDirVersion(tenantID string) aztables.TransactionAction {
-	b, _ := json.Marshal(map[string]string{"PartitionKey": tenantID, "RowKey": dirRow, dirVersionColumn: uuid.NewString()})
-	return action(aztables.TransactionTypeInsertReplace, b, "")
+	return action(aztables.TransactionTypeInsertReplace, dirVersionEntity(tenantID), "")
 }
 
 // DirectoryVersion returns the tenant's directory version, which changes with
@@ -76,21 +81,17 @@ func (s *RoomStore) DirectoryVersion(ctx context.Context, tenantID string) (stri
 
 // RecordDirectoryVersion gives a tenant without a directory version (rooms
 // written before versions existed) its first one, with an insert that fails
-// if any version exists: a write of the rooms records its own. It returns the
-// version, or "" when one exists already.
-func (s *RoomStore) RecordDirectoryVersion(ctx context.Context, tenantID string) (string, error) {
+// if any version exists: a write of the rooms records its own. One that
+// exists already is no failure.
+func (s *RoomStore) RecordDirectoryVersion(ctx context.Context, tenantID string) error {
 	if err := checkKey(tenantID); err != nil {
-		return "", err
+		return err
 	}
-	v := uuid.NewString()
-	b, _ := json.Marshal(map[string]string{"PartitionKey": tenantID, "RowKey": dirRow, dirVersionColumn: v})
-	if _, err := s.c.table(TableRooms).AddEntity(ctx, b, nil); err != nil {
-		if err = translate(err, "record room directory version"); teamspro.ErrorCode(err) == teamspro.ECONFLICT {
-			return "", nil
-		}
-		return "", err
+	_, err := s.c.table(TableRooms).AddEntity(ctx, dirVersionEntity(tenantID), nil)
+	if err = translate(err, "record room directory version"); teamspro.ErrorCode(err) == teamspro.ECONFLICT {
+		return nil
 	}
-	return v, nil
+	return err
 }
 
 // Get returns a room.
