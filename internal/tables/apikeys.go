@@ -129,8 +129,8 @@ func (s *APIKeyStore) Revoke(ctx context.Context, tenantID, id string) error {
 			return err
 		}
 	}
-	if _, err := s.c.table(TableAPIKeys).DeleteEntity(ctx, tenantID, keyRow(id), nil); err != nil {
+	return s.c.removeOwn(ctx, func(ctx context.Context) error {
+		_, err := s.c.table(TableAPIKeys).DeleteEntity(ctx, tenantID, keyRow(id), nil)
 		return translate(err, "delete key")
-	}
-	return nil
+	})
 }

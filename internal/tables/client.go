@@ -79,6 +79,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c := &Client{prefix: opts.Prefix, tables: map[string]*aztables.Client{}}
 	co.PerCallPolicies = append(co.PerCallPolicies, tableWatch{c}, rawPages{})
+	co.PerRetryPolicies = append(co.PerRetryPolicies, countTries{})
 	var (
 		svc *aztables.ServiceClient
 		err error

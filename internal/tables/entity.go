@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/teamspro"
@@ -184,6 +187,38 @@ func (c *Client) submitOwn(ctx context.Context, table string, actions []aztables
 		return nil
 	}
 	return err
+}
+
+// removeOwn runs del, a delete (one entity, or a batch that deletes an
+// item's rows), telling a retry's 404 that repeats an applied try apart from
+// a row that is not there: a try that storage applied but whose answer was
+// lost is repeated by the transport, and storage answers the repeat 404.
+// Only a delete that storage saw more than once (its tries, counted by
+// countTries) can be told so; when it was, the rows are gone, whoever
+// removed them (this request's first try, or someone else in between), and
+// nothing is left of what the caller asked to delete. A 404 at the first
+// try stays an error.
+func (c *Client) removeOwn(ctx context.Context, del func(context.Context) error) error {
+	n := new(atomic.Int32)
+	err := del(context.WithValue(ctx, triesKey{}, n))
+	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND && n.Load() > 1 {
+		return nil
+	}
+	return err
+}
+
+// triesKey marks a request whose tries countTries counts.
+type triesKey struct{}
+
+// countTries is the pipeline policy that counts the tries of marked
+// requests: it runs once per try, inside the retries.
+type countTries struct{}
+
+func (countTries) Do(req *policy.Request) (*http.Response, error) {
+	if n, ok := req.Raw().Context().Value(triesKey{}).(*atomic.Int32); ok {
+		n.Add(1)
+	}
+	return req.Next()
 }
 
 // addOwn adds an item's row, telling a retry's 409 that repeats an applied

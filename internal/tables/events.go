@@ -487,7 +487,9 @@ func (s *EventStore) DeleteException(ctx context.Context, tenantID, calendarID, 
 	if err := checkKey(tenantID, calendarID, seriesID); err != nil {
 		return err
 	}
-	err := s.c.submit(ctx, TableEvents, []aztables.TransactionAction{deleteAction(calPK(tenantID, calendarID), exceptionRow(seriesID, originalStart), "*")})
+	err := s.c.removeOwn(ctx, func(ctx context.Context) error {
+		return s.c.submit(ctx, TableEvents, []aztables.TransactionAction{deleteAction(calPK(tenantID, calendarID), exceptionRow(seriesID, originalStart), "*")})
+	})
 	if teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
 		return teamspro.Errorf(teamspro.ENOTFOUND, "The occurrence has no change.")
 	}
@@ -859,7 +861,9 @@ func (s *EventStore) RevokeFeed(ctx context.Context, tenantID, calendarID string
 		}
 		return err
 	}
-	if err := s.c.submit(ctx, TableEvents, []aztables.TransactionAction{deleteAction(pk, feedRow, cur.ETag)}); err != nil {
+	if err := s.c.removeOwn(ctx, func(ctx context.Context) error {
+		return s.c.submit(ctx, TableEvents, []aztables.TransactionAction{deleteAction(pk, feedRow, cur.ETag)})
+	}); err != nil {
 		return err
 	}
 	if _, err := s.c.table(TableAPIKeys).DeleteEntity(ctx, hashPartition, feedHashRow(old.Hash), nil); err != nil {

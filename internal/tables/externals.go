@@ -315,8 +315,11 @@ func (s *ExternalStore) DeleteExternal(ctx context.Context, tenantID, calendarID
 		return err
 	}
 	etag := azcore.ETag(r.ETag)
-	_, err = s.c.table(TableExternals).DeleteEntity(ctx, calPK(tenantID, calendarID), r.RowKey, &aztables.DeleteEntityOptions{IfMatch: &etag})
-	if err = translate(err, "delete external calendar"); teamspro.ErrorCode(err) == teamspro.EPRECONDITION {
+	err = s.c.removeOwn(ctx, func(ctx context.Context) error {
+		_, err := s.c.table(TableExternals).DeleteEntity(ctx, calPK(tenantID, calendarID), r.RowKey, &aztables.DeleteEntityOptions{IfMatch: &etag})
+		return translate(err, "delete external calendar")
+	})
+	if teamspro.ErrorCode(err) == teamspro.EPRECONDITION {
 		return teamspro.Wrap(teamspro.ECONFLICT, err, "The external calendar is being refreshed; try again.")
 	}
 	return err

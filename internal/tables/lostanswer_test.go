@@ -2,10 +2,14 @@ package tables_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 	"github.com/google/uuid"
 	"github.com/teamspro/functions/internal/apikey"
 	"github.com/teamspro/functions/internal/booking"
@@ -39,6 +43,11 @@ func TestAppliedWriteWhoseAnswerWasLost(t *testing.T) {
 	keys, jobs, externals := tables.NewAPIKeyStore(c), tables.NewJobStore(c), tables.NewExternalStore(c)
 	tabs := tables.NewTabStore(c)
 	tablestest.Ensure(t, c, extra...)
+	svc, err := aztables.NewServiceClientFromConnectionString(tablestest.ConnectionString(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := svc.NewClient(opts.Prefix + tables.TableAPIKeys) // past the proxy
 	tenant, cal := uuid.NewString(), "cal-lost"
 	ctx := context.Background()
 	start := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -188,6 +197,71 @@ func TestAppliedWriteWhoseAnswerWasLost(t *testing.T) {
 				t.Errorf("the replaced token: got %v, want not_found", err)
 			}
 		}},
+		// Deletes: the repeat of an applied delete meets 404.
+		{"delete a room", func(t *testing.T, id string) {
+			if err := rooms.Create(ctx, room(id, "Gone")); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error { return rooms.Delete(ctx, tenant, id, `"1"`) }, func(t *testing.T, id string) {
+			if _, err := rooms.Get(ctx, tenant, id); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+				t.Errorf("the deleted room: got %v, want not_found", err)
+			}
+		}},
+		{"revoke an API key", func(t *testing.T, id string) {
+			if err := keys.Create(ctx, &apikey.Key{TenantID: tenant, ID: id, Name: "Revoked", CalendarIDs: []string{cal},
+				CreatedBy: "owner", CreatedAt: now, Hash: "hash-" + id}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error { return keys.Revoke(ctx, tenant, id) }, func(t *testing.T, id string) {
+			if _, err := keys.ByHash(ctx, "hash-"+id); teamspro.ErrorCode(err) != teamspro.EUNAUTHORIZED {
+				t.Errorf("the revoked key by its hash: got %v, want unauthorized", err)
+			}
+			if _, err := keys.Get(ctx, tenant, id); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+				t.Errorf("the revoked key: got %v, want not_found", err)
+			}
+		}},
+		{"revoke a feed token", func(t *testing.T, id string) {
+			if err := events.SetFeed(ctx, tenant, "cal-"+id, "feed-"+id, "owner", now); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error { return events.RevokeFeed(ctx, tenant, "cal-"+id) }, func(t *testing.T, id string) {
+			if _, _, err := events.FeedByHash(ctx, "feed-"+id); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+				t.Errorf("the revoked token: got %v, want not_found", err)
+			}
+			// The token's hash row goes too, not only the feed row.
+			if _, err := raw.GetEntity(ctx, "hash", "feed|feed-"+id, nil); !isNotFound(err) {
+				t.Errorf("the revoked token's hash row: got %v, want it gone (404)", err)
+			}
+		}},
+		{"undo an occurrence's change", func(t *testing.T, id string) {
+			series, err := events.Create(ctx, tenant, mkEvent(t, cal, id, calendar.EventInput{StartDate: "2027-03-01T12:00:00Z", EndDate: "2027-03-01T13:00:00Z", ModeRecurrence: "Daily"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := calendar.NewException(series, time.Date(2027, 3, 2, 12, 0, 0, 0, time.UTC), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := events.PutException(ctx, tenant, cal, x, ""); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error {
+			return events.DeleteException(ctx, tenant, cal, id, time.Date(2027, 3, 2, 12, 0, 0, 0, time.UTC))
+		}, func(t *testing.T, id string) {
+			if xs, err := events.Exceptions(ctx, tenant, cal, id); err != nil || len(xs) != 0 {
+				t.Errorf("the occurrence's changes: got %d (%v), want none", len(xs), err)
+			}
+		}},
+		{"remove an external calendar", func(t *testing.T, id string) {
+			if err := externals.AddExternal(ctx, &calendar.External{TenantID: tenant, CalendarID: "cal-" + id, ID: id, Name: "Team",
+				Color: "#038387", URL: "https://example.com/team.ics", CreatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(id string) error { return externals.DeleteExternal(ctx, tenant, "cal-"+id, id) }, func(t *testing.T, id string) {
+			if xs, err := externals.ListExternals(ctx, tenant, "cal-"+id); err != nil || len(xs) != 0 {
+				t.Errorf("got %d external calendars (%v), want none", len(xs), err)
+			}
+		}},
 	}
 	for _, tt := range tests { // not parallel: they share the proxy
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,4 +298,10 @@ func TestAppliedWriteWhoseAnswerWasLost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isNotFound reports whether err is storage's 404.
+func isNotFound(err error) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
 }

@@ -218,8 +218,10 @@ func (s *RoomStore) Delete(ctx context.Context, tenantID, roomID, ifMatch string
 		return err
 	}
 	e, _ := encodeRow(tenantID, roomRow(roomID), nil, 0, nil)
-	return s.c.submit(ctx, TableRooms, []aztables.TransactionAction{
-		action(aztables.TransactionTypeDelete, e, rw.ETag), newDirVersion(tenantID)})
+	return s.c.removeOwn(ctx, func(ctx context.Context) error {
+		return s.c.submit(ctx, TableRooms, []aztables.TransactionAction{
+			action(aztables.TransactionTypeDelete, e, rw.ETag), newDirVersion(tenantID)})
+	})
 }
 
 // batchMax is Table Storage's limit of actions in one transaction.
