@@ -31,7 +31,7 @@ lint: ## gofmt, go vet and the OpenAPI document through Redocly's linter (0 erro
 	$(GO) vet ./...
 	@bash scripts/lint-openapi.sh
 
-fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s; a count such as 100000x also works)
 	@bash scripts/fuzz.sh $${FUZZTIME:-30s}
 
 clean: ## remove build output and local data
