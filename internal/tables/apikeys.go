@@ -124,10 +124,8 @@ func (s *APIKeyStore) Revoke(ctx context.Context, tenantID, id string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.c.table(TableAPIKeys).DeleteEntity(ctx, hashPartition, k.Hash, nil); err != nil {
-		if err = translate(err, "delete key hash"); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-			return err
-		}
+	if err := s.c.deleteIfPresent(ctx, TableAPIKeys, hashPartition, k.Hash, "delete key hash"); err != nil {
+		return err
 	}
 	return s.c.removeOwn(ctx, func(ctx context.Context) error {
 		_, err := s.c.table(TableAPIKeys).DeleteEntity(ctx, tenantID, keyRow(id), nil)

@@ -189,6 +189,16 @@ func (c *Client) submitOwn(ctx context.Context, table string, actions []aztables
 	return err
 }
 
+// deleteIfPresent deletes one row whatever its version; a row that is not
+// there is deleted already.
+func (c *Client) deleteIfPresent(ctx context.Context, table, pk, rk, op string) error {
+	_, err := c.table(table).DeleteEntity(ctx, pk, rk, nil)
+	if err = translate(err, op); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
 // removeOwn runs del, a delete (one entity, or a batch that deletes an
 // item's rows), telling a retry's 404 that repeats an applied try apart from
 // a row that is not there: a try that storage applied but whose answer was

@@ -866,12 +866,7 @@ func (s *EventStore) RevokeFeed(ctx context.Context, tenantID, calendarID string
 	}); err != nil {
 		return err
 	}
-	if _, err := s.c.table(TableAPIKeys).DeleteEntity(ctx, hashPartition, feedHashRow(old.Hash), nil); err != nil {
-		if err = translate(err, "delete feed hash"); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-			return err
-		}
-	}
-	return nil
+	return s.c.deleteIfPresent(ctx, TableAPIKeys, hashPartition, feedHashRow(old.Hash), "delete feed hash")
 }
 
 // FeedByHash returns the calendar whose current feed token has this hash:

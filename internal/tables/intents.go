@@ -585,8 +585,7 @@ func (s *ReservationStore) abort(ctx context.Context, in *intent) error {
 			}
 		}
 	}
-	_, err := s.c.table(TableBookings).DeleteEntity(ctx, dayPK(in.Tenant, in.Home), intentRow(in.Key), nil)
-	if err = translate(err, "delete intent"); err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+	if err := s.c.deleteIfPresent(ctx, TableBookings, dayPK(in.Tenant, in.Home), intentRow(in.Key), "delete intent"); err != nil {
 		return err
 	}
 	s.dropPointer(ctx, in)
@@ -804,8 +803,7 @@ func (s *ReservationStore) repair(ctx context.Context, tenantID string, grace ti
 			errs = append(errs, err)
 			continue
 		}
-		_, err := s.c.table(TableIntents).DeleteEntity(ctx, pointerPK, f.rk, nil)
-		if err = translate(err, "delete intent pointer"); err != nil && teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
+		if err := s.c.deleteIfPresent(ctx, TableIntents, pointerPK, f.rk, "delete intent pointer"); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -123,10 +123,8 @@ func (s *MarkStore) PurgeBefore(ctx context.Context, cutoff time.Time) (int, err
 			if err != nil {
 				return n, err
 			}
-			if _, err := s.c.table(TableMarks).DeleteEntity(ctx, r.PartitionKey, r.RowKey, nil); err != nil {
-				if err = translate(err, "delete mark"); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-					return n, err
-				}
+			if err := s.c.deleteIfPresent(ctx, TableMarks, r.PartitionKey, r.RowKey, "delete mark"); err != nil {
+				return n, err
 			}
 			n++
 		}

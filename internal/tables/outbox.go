@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
-	"github.com/teamspro/functions/internal/teamspro"
 )
 
 // TableOutbox holds messages that could not be queued when their change was made.
@@ -51,10 +50,8 @@ func (s *OutboxStore) Each(ctx context.Context, fn func(body []byte) error) (int
 			if err := fn(body); err != nil {
 				return n, err
 			}
-			if _, err := s.c.table(TableOutbox).DeleteEntity(ctx, r.PartitionKey, r.RowKey, nil); err != nil {
-				if err = translate(err, "delete from outbox"); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-					return n, err
-				}
+			if err := s.c.deleteIfPresent(ctx, TableOutbox, r.PartitionKey, r.RowKey, "delete from outbox"); err != nil {
+				return n, err
 			}
 			n++
 		}

@@ -37,11 +37,7 @@ func (s *ReminderStore) Put(ctx context.Context, tenantID, key string, seqs []in
 		if err := checkKey(remPK(tenantID), key); err != nil {
 			return err
 		}
-		_, err := s.c.table(TableReminders).DeleteEntity(ctx, remPK(tenantID), key, nil)
-		if err = translate(err, "delete reminders"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-			return nil
-		}
-		return err
+		return s.c.deleteIfPresent(ctx, TableReminders, remPK(tenantID), key, "delete reminders")
 	}
 	b, err := encodeRow(remPK(tenantID), key, seqs, 0, nil)
 	if err != nil {

@@ -109,11 +109,7 @@ func (s *ReservationStore) DoneOutgoing(ctx context.Context, o booking.Outgoing)
 }
 
 func (s *ReservationStore) deleteOut(ctx context.Context, tenantID, home, op string) error {
-	_, err := s.c.table(TableBookings).DeleteEntity(ctx, dayPK(tenantID, home), outRow(op), nil)
-	if err = translate(err, "forget outgoing record"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-		return nil
-	}
-	return err
+	return s.c.deleteIfPresent(ctx, TableBookings, dayPK(tenantID, home), outRow(op), "forget outgoing record")
 }
 
 // relayLeft hands the outgoing record of an operation the repair brought to

@@ -917,9 +917,5 @@ func (s *ReservationStore) DoneDue(ctx context.Context, d booking.Due) error {
 	if !ok {
 		pk, rk = duePK(d.At), dueRow(d.At, d.TenantID, d.ReservationID)
 	}
-	_, err := s.c.table(TableDue).DeleteEntity(ctx, pk, rk, nil)
-	if err = translate(err, "forget check-in deadline"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-		return nil
-	}
-	return err
+	return s.c.deleteIfPresent(ctx, TableDue, pk, rk, "forget check-in deadline")
 }

@@ -112,11 +112,7 @@ func (c *Client) PurgeTenant(ctx context.Context, tenantID string) (map[string]i
 	if err != nil {
 		return counts, err
 	}
-	_, err = c.table(TableIntents).DeleteEntity(ctx, pointerPK, pointerRow(tenantID, purgeKey, "purge"), nil)
-	if err = translate(err, "forget purge"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-		err = nil
-	}
-	return counts, err
+	return counts, c.deleteIfPresent(ctx, TableIntents, pointerPK, pointerRow(tenantID, purgeKey, "purge"), "forget purge")
 }
 
 func (c *Client) purgeTenant(ctx context.Context, tenantID string) (map[string]int, error) {
@@ -138,10 +134,8 @@ func (c *Client) purgeTenant(ctx context.Context, tenantID string) (map[string]i
 			// One of them went meanwhile, which fails the whole batch: delete
 			// one by one, each missing one being already done.
 			for _, rk := range rks {
-				if _, err := c.table(k.table).DeleteEntity(ctx, k.pk, rk, nil); err != nil {
-					if err = translate(err, "purge"); teamspro.ErrorCode(err) != teamspro.ENOTFOUND {
-						return err
-					}
+				if err := c.deleteIfPresent(ctx, k.table, k.pk, rk, "purge"); err != nil {
+					return err
 				}
 			}
 			err = nil
@@ -182,11 +176,7 @@ func (c *Client) purgeTenant(ctx context.Context, tenantID string) (map[string]i
 // RecordDirectoryVersion). Left behind, it would stand for a directory the
 // purge has since emptied.
 func (c *Client) purgeLast(ctx context.Context, tenantID string) error {
-	_, err := c.table(TableRooms).DeleteEntity(ctx, tenantID, dirRow, nil)
-	if err = translate(err, "purge"); teamspro.ErrorCode(err) == teamspro.ENOTFOUND {
-		return nil
-	}
-	return err
+	return c.deleteIfPresent(ctx, TableRooms, tenantID, dirRow, "purge")
 }
 
 // CountTenant counts every stored entity of the tenant, the cross-tenant rows
